@@ -1,0 +1,12 @@
+//! The platform's live-session contract (`shared/protocol.md`) as Rust types.
+//!
+//! The server, the API client, the CLI and the desktop app all speak through
+//! these types, so a field renamed here is renamed everywhere at once.
+
+pub mod error;
+pub mod live_code;
+pub mod model;
+
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use live_code::{LiveCode, MalformedCode};
+pub use model::*;

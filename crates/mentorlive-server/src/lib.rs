@@ -1,0 +1,115 @@
+//! The reference sessions server: the platform's contract (`shared/protocol.md`)
+//! on axum, with SQLite by default.
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod rate_limit;
+pub mod routes;
+pub mod seed;
+pub mod state;
+pub mod store;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use error::ApiError;
+use mentorlive_protocol::ErrorCode;
+use state::AppState;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Request bodies are small JSON objects; anything bigger is refused early.
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    use routes::{auth, sessions};
+    let api = Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/me", get(auth::me))
+        .route("/auth/logout", post(auth::logout))
+        .route("/sessions", get(sessions::list).post(sessions::create))
+        .route(
+            "/sessions/generate-live-code",
+            post(sessions::generate_live_code),
+        )
+        .route(
+            "/sessions/validate-live-code/{code}",
+            get(sessions::validate_live_code),
+        )
+        .route("/sessions/{id}", get(sessions::get))
+        .route(
+            "/openapi.json",
+            get(|| async { Json(openapi::ApiDoc::openapi()) }),
+        );
+    Router::new()
+        .nest("/api", api)
+        .fallback(|| async { ApiError::not_found("There is nothing at this address.") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::MethodNotAllowed,
+                "This address does not accept that method.",
+            )
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal().into_response()
+        }))
+        .layer(
+            // Spans name the route template, never the raw path: paths carry
+            // live codes, and headers (never logged) carry tokens.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str)
+                    .unwrap_or("unmatched");
+                tracing::info_span!("http", method = %req.method(), route)
+            }),
+        )
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests and
+/// closes the database (a WAL checkpoint for SQLite).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let pool = state.store.pool().clone();
+    let maintenance = tokio::spawn(maintenance(state.clone()));
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    maintenance.abort();
+    pool.close().await;
+    result
+}
+
+/// Periodic housekeeping: expired tokens out of the database, idle rate-limit
+/// buckets out of memory.
+async fn maintenance(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        state.limiter.prune();
+        if let Err(err) = state.store.delete_expired_tokens(now()).await {
+            tracing::warn!(error = %err, "could not delete expired tokens");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `mentorlive-server`: the reference sessions server.
+
+use anyhow::Context;
+use clap::Parser;
+use mentorlive_server::state::{AppState, Settings};
+use mentorlive_server::store::Store;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mentorlive-server",
+    version,
+    about = "The mentorlive reference sessions server"
+)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8787", env = "MENTORLIVE_ADDR")]
+    addr: SocketAddr,
+    /// SQLite file path, or a postgres:// URL. Defaults to a file in the
+    /// user's data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    db: Option<String>,
+    /// How long a live session code stays valid, in seconds.
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 3600))]
+    live_code_ttl: u64,
+    /// Create the demo mentor, learner and an upcoming session (idempotent).
+    #[arg(long)]
+    seed_demo: bool,
+    /// Multiplies every rate limit (0 turns them off: for load tests only).
+    #[arg(long, default_value_t = 1.0)]
+    rate_limit_factor: f64,
+}
+
+fn default_db() -> anyhow::Result<String> {
+    let dirs = directories::ProjectDirs::from("org", "mentorlive", "mentorlive")
+        .context("no home directory to keep the database in; pass --db")?;
+    Ok(dirs
+        .data_dir()
+        .join("sessions.db")
+        .to_string_lossy()
+        .into_owned())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "mentorlive_server=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let db = match args.db {
+        Some(db) => db,
+        None => default_db()?,
+    };
+    let pool = mentorlive_server::db::open(&db).await?;
+    let settings = Settings {
+        live_code_ttl: Duration::from_secs(args.live_code_ttl),
+        rate_limit_factor: args.rate_limit_factor,
+        ..Settings::default()
+    };
+    let state = AppState::new(Store::new(pool), settings);
+    if args.seed_demo {
+        mentorlive_server::seed::seed_demo(&state).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("listening on {}", args.addr))?;
+    let local = listener.local_addr()?;
+    tracing::info!(db = %mentorlive_server::db::redact_url(&db), "database ready");
+    // Tests and scripts wait for this exact line.
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "listening on http://{local}")?;
+    stdout.flush()?;
+    mentorlive_server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Token-bucket rate limits per key (an address, a user, an email).
+//!
+//! Each rule allows a burst and then a steady rate. The numbers, and why they
+//! make guessing a live code hopeless, are in docs/security.md.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// A burst of `burst` requests, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub burst: f64,
+    pub per_minute: f64,
+}
+
+impl Rule {
+    const fn new(burst: u32, per_minute: u32) -> Rule {
+        Rule {
+            burst: burst as f64,
+            per_minute: per_minute as f64,
+        }
+    }
+
+    fn scaled(self, factor: f64) -> Rule {
+        Rule {
+            burst: self.burst * factor,
+            per_minute: self.per_minute * factor,
+        }
+    }
+}
+
+/// Which limit a request counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    LoginPerAddress,
+    LoginPerEmail,
+    RegisterPerAddress,
+    GeneratePerUser,
+    GeneratePerAddress,
+    ValidatePerUser,
+    ValidatePerAddress,
+}
+
+impl Limit {
+    /// The production numbers.
+    pub fn rule(self) -> Rule {
+        match self {
+            Limit::LoginPerAddress => Rule::new(20, 20),
+            Limit::LoginPerEmail => Rule::new(10, 5),
+            Limit::RegisterPerAddress => Rule::new(20, 5),
+            Limit::GeneratePerUser => Rule::new(10, 10),
+            Limit::GeneratePerAddress => Rule::new(30, 30),
+            Limit::ValidatePerUser => Rule::new(20, 10),
+            Limit::ValidatePerAddress => Rule::new(60, 30),
+        }
+    }
+}
+
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+pub struct RateLimiter {
+    /// Multiplies every rule; 0 turns limits off (load tests only).
+    factor: f64,
+    buckets: Mutex<HashMap<(Limit, String), Bucket>>,
+}
+
+impl RateLimiter {
+    pub fn new(factor: f64) -> Self {
+        RateLimiter {
+            factor: factor.max(0.0),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one request from the bucket; `Err(seconds)` says how long until
+    /// the next one would be allowed.
+    pub fn check(&self, limit: Limit, key: &str) -> Result<(), u64> {
+        self.check_at(limit, key, Instant::now())
+    }
+
+    fn check_at(&self, limit: Limit, key: &str, now: Instant) -> Result<(), u64> {
+        if self.factor == 0.0 {
+            return Ok(());
+        }
+        let rule = limit.rule().scaled(self.factor);
+        let per_second = rule.per_minute / 60.0;
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let bucket = buckets.entry((limit, key.to_owned())).or_insert(Bucket {
+            tokens: rule.burst,
+            updated: now,
+        });
+        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * per_second).min(rule.burst);
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - bucket.tokens) / per_second).ceil() as u64)
+        }
+    }
+
+    /// Forgets buckets that have refilled completely, so memory follows the
+    /// number of recently active keys, not every key ever seen.
+    pub fn prune(&self) {
+        let now = Instant::now();
+        let factor = self.factor;
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        buckets.retain(|(limit, _), bucket| {
+            let rule = limit.rule().scaled(factor);
+            let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+            bucket.tokens + elapsed * rule.per_minute / 60.0 < rule.burst
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_burst_passes_then_the_rate_holds() {
+        let limiter = RateLimiter::new(1.0);
+        let t0 = Instant::now();
+        let burst = Limit::ValidatePerUser.rule().burst as usize;
+        for _ in 0..burst {
+            assert!(limiter.check_at(Limit::ValidatePerUser, "u1", t0).is_ok());
+        }
+        let wait = limiter
+            .check_at(Limit::ValidatePerUser, "u1", t0)
+            .expect_err("over the burst");
+        assert_eq!(wait, 6, "10 per minute: one every 6 s");
+        // Another key is not affected.
+        assert!(limiter.check_at(Limit::ValidatePerUser, "u2", t0).is_ok());
+        // After 6 s one more is allowed, not two.
+        let later = t0 + Duration::from_secs(6);
+        assert!(limiter
+            .check_at(Limit::ValidatePerUser, "u1", later)
+            .is_ok());
+        assert!(limiter
+            .check_at(Limit::ValidatePerUser, "u1", later)
+            .is_err());
+    }
+
+    #[test]
+    fn factor_zero_turns_limits_off() {
+        let limiter = RateLimiter::new(0.0);
+        for _ in 0..1_000 {
+            assert!(limiter.check(Limit::LoginPerEmail, "x").is_ok());
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! `/api/sessions*`: the caller's sessions and their live codes.
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath};
+use crate::rate_limit::Limit;
+use crate::state::AppState;
+use crate::store::{ts, SessionRow, SetCodeOutcome, StoredLiveCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::Json;
+use mentorlive_protocol::{
+    CreateSessionRequest, ErrorBody, ErrorCode, GenerateLiveCodeRequest, LiveCode, LiveCodeInfo,
+    Role, Session, SessionList, SessionStatus, ValidateLiveCodeResponse,
+};
+use std::net::SocketAddr;
+use time::macros::format_description;
+
+/// How many fresh codes to draw before giving up on a unique one. With 31^8
+/// codes a second collision in a row is already vanishingly rare.
+const CODE_ATTEMPTS: usize = 8;
+
+#[utoipa::path(get, path = "/api/sessions", tag = "sessions", security(("bearer" = [])),
+    responses(
+        (status = 200, body = SessionList, description = "The caller's sessions, soonest first"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+    ))]
+pub async fn list(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Json<SessionList>> {
+    let now = crate::now();
+    let rows = state.store.sessions_for_user(&auth.user.id).await?;
+    Ok(Json(SessionList {
+        sessions: rows.iter().map(|row| row.to_session(now)).collect(),
+    }))
+}
+
+/// Loads a session the caller takes part in: 404 if none, 403 if not theirs.
+async fn participant_session(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+    what: &str,
+) -> ApiResult<SessionRow> {
+    let row = state
+        .store
+        .session_by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("There is no session with this id."))?;
+    if !row.is_participant(user_id) {
+        return Err(ApiError::not_participant(what));
+    }
+    Ok(row)
+}
+
+#[utoipa::path(get, path = "/api/sessions/{id}", tag = "sessions", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Session id")),
+    responses(
+        (status = 200, body = Session, description = "The session"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_participant"),
+        (status = 404, body = ErrorBody, description = "not_found"),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Session>> {
+    let row = participant_session(&state, &auth.user.id, &id, "see it").await?;
+    Ok(Json(row.to_session(crate::now())))
+}
+
+#[utoipa::path(post, path = "/api/sessions", tag = "sessions", security(("bearer" = [])),
+    request_body = CreateSessionRequest,
+    responses(
+        (status = 201, body = Session, description = "The new session"),
+        (status = 400, body = ErrorBody, description = "invalid_input"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_participant: the caller is neither the mentor nor the learner"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(body): ApiJson<CreateSessionRequest>,
+) -> ApiResult<(StatusCode, Json<Session>)> {
+    let title = body.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(ApiError::invalid_input(
+            "Give the session a title of 1 to 200 characters.",
+        ));
+    }
+    if !(1..=24 * 60).contains(&body.duration_minutes) {
+        return Err(ApiError::invalid_input(
+            "durationMinutes must be between 1 and 1440.",
+        ));
+    }
+    let scheduled_at = body.scheduled_at.unix_timestamp();
+    if !(0..=253_402_300_799).contains(&scheduled_at) {
+        return Err(ApiError::invalid_input(
+            "scheduledAt must be between 1970 and 9999.",
+        ));
+    }
+    if body.mentor_id == body.learner_id {
+        return Err(ApiError::invalid_input(
+            "The mentor and the learner must be two different people.",
+        ));
+    }
+    if auth.user.id != body.mentor_id && auth.user.id != body.learner_id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::NotParticipant,
+            "You can only schedule sessions you take part in.",
+        ));
+    }
+    for (id, role, field) in [
+        (&body.mentor_id, Role::Mentor, "mentorId"),
+        (&body.learner_id, Role::Learner, "learnerId"),
+    ] {
+        match state.store.user_by_id(id).await? {
+            Some(user) if user.role == role => {}
+            Some(_) => {
+                return Err(ApiError::invalid_input(format!(
+                    "{field} must be a {}.",
+                    role.as_str()
+                )))
+            }
+            None => {
+                return Err(ApiError::invalid_input(format!(
+                    "{field} is not a known user."
+                )))
+            }
+        }
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = crate::now();
+    state
+        .store
+        .create_session(
+            &id,
+            title,
+            &body.mentor_id,
+            &body.learner_id,
+            scheduled_at,
+            body.duration_minutes.into(),
+            now,
+        )
+        .await?;
+    let row = state
+        .store
+        .session_by_id(&id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    tracing::info!(session_id = %id, "session created");
+    Ok((StatusCode::CREATED, Json(row.to_session(now))))
+}
+
+fn live_code_info(session_id: &str, code: &StoredLiveCode) -> LiveCodeInfo {
+    LiveCodeInfo {
+        code: code.code.clone(),
+        session_id: session_id.to_owned(),
+        created_at: ts(code.created_at),
+        expires_at: ts(code.expires_at),
+    }
+}
+
+#[utoipa::path(post, path = "/api/sessions/generate-live-code", tag = "live codes", security(("bearer" = [])),
+    request_body = GenerateLiveCodeRequest,
+    responses(
+        (status = 201, body = LiveCodeInfo, description = "A new code"),
+        (status = 200, body = LiveCodeInfo, description = "The session's code that is still valid"),
+        (status = 400, body = ErrorBody, description = "invalid_input"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_participant"),
+        (status = 404, body = ErrorBody, description = "not_found"),
+        (status = 409, body = ErrorBody, description = "session_not_active"),
+        (status = 429, body = ErrorBody, description = "rate_limited"),
+    ))]
+pub async fn generate_live_code(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    auth: AuthUser,
+    ApiJson(body): ApiJson<GenerateLiveCodeRequest>,
+) -> ApiResult<(StatusCode, Json<LiveCodeInfo>)> {
+    state.rate_limit(&[
+        (Limit::GeneratePerUser, &auth.user.id),
+        (Limit::GeneratePerAddress, &addr.ip().to_string()),
+    ])?;
+    let row = participant_session(
+        &state,
+        &auth.user.id,
+        &body.session_id,
+        "start its live session",
+    )
+    .await?;
+    if matches!(
+        row.status,
+        SessionStatus::Completed | SessionStatus::Cancelled
+    ) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::SessionNotActive,
+            format!(
+                "This session is {}, so it cannot go live.",
+                row.status.as_str()
+            ),
+        ));
+    }
+    let now = crate::now();
+    if let Some(code) = row.valid_code(now) {
+        return Ok((StatusCode::OK, Json(live_code_info(&row.id, code))));
+    }
+    let ttl = state.settings.live_code_ttl.as_secs() as i64;
+    for _ in 0..CODE_ATTEMPTS {
+        let code = LiveCode::generate().map_err(|_| ApiError::internal())?;
+        let stored = StoredLiveCode {
+            code: code.to_string(),
+            created_at: now,
+            expires_at: now + ttl,
+        };
+        match state.store.set_live_code(&row.id, &stored, now).await? {
+            SetCodeOutcome::Set => {
+                tracing::info!(session_id = %row.id, "live code generated");
+                return Ok((StatusCode::CREATED, Json(live_code_info(&row.id, &stored))));
+            }
+            SetCodeOutcome::AlreadyHasValidCode => {
+                // A concurrent request for the same session got there first:
+                // both callers get that one code.
+                let current = state
+                    .store
+                    .session_by_id(&row.id)
+                    .await?
+                    .ok_or_else(ApiError::internal)?;
+                let code = current.valid_code(now).ok_or_else(ApiError::internal)?;
+                return Ok((StatusCode::OK, Json(live_code_info(&row.id, code))));
+            }
+            SetCodeOutcome::CodeTaken => {
+                tracing::warn!("live code collision, drawing again");
+            }
+        }
+    }
+    tracing::error!("no unique live code after {CODE_ATTEMPTS} draws");
+    Err(ApiError::internal())
+}
+
+#[utoipa::path(get, path = "/api/sessions/validate-live-code/{code}", tag = "live codes", security(("bearer" = [])),
+    params(("code" = String, Path, description = "The code as typed: case, surrounding spaces and one middle hyphen are forgiven")),
+    responses(
+        (status = 200, body = ValidateLiveCodeResponse, description = "The code is valid and the caller may join"),
+        (status = 400, body = ErrorBody, description = "malformed_code"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_participant"),
+        (status = 404, body = ErrorBody, description = "unknown_code"),
+        (status = 410, body = ErrorBody, description = "expired_code"),
+        (status = 429, body = ErrorBody, description = "rate_limited"),
+    ))]
+pub async fn validate_live_code(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    auth: AuthUser,
+    ApiPath(input): ApiPath<String>,
+) -> ApiResult<Json<ValidateLiveCodeResponse>> {
+    // Counted before anything is looked up, so every guess costs the same.
+    state.rate_limit(&[
+        (Limit::ValidatePerUser, &auth.user.id),
+        (Limit::ValidatePerAddress, &addr.ip().to_string()),
+    ])?;
+    let now = crate::now();
+    let (row, code) = resolve_live_code(&state, &auth.user.id, &input, now).await?;
+    Ok(Json(ValidateLiveCodeResponse {
+        valid: true,
+        session_id: row.id.clone(),
+        expires_at: ts(code.expires_at),
+        session: row.to_session(now),
+    }))
+}
+
+/// The checks every use of a code makes, in order: form, existence,
+/// participation, expiry. Signaling's `live:join` runs the same function.
+pub async fn resolve_live_code(
+    state: &AppState,
+    user_id: &str,
+    input: &str,
+    now: i64,
+) -> ApiResult<(SessionRow, StoredLiveCode)> {
+    let code = LiveCode::parse(input).map_err(|err| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::MalformedCode,
+            err.to_string(),
+        )
+    })?;
+    let unknown = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownCode,
+            "There is no live session with this code. Check it with your partner.",
+        )
+    };
+    let row = state
+        .store
+        .session_by_code(code.as_str())
+        .await?
+        .ok_or_else(unknown)?;
+    if !row.is_participant(user_id) {
+        return Err(ApiError::not_participant("join it"));
+    }
+    let stored = row.live_code.clone().ok_or_else(unknown)?;
+    if !stored.is_valid_at(now) {
+        let at = ts(stored.expires_at)
+            .format(format_description!(
+                "[hour]:[minute] UTC on [year]-[month]-[day]"
+            ))
+            .unwrap_or_default();
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            ErrorCode::ExpiredCode,
+            format!("This live session code expired at {at}. Ask your partner for a new one."),
+        ));
+    }
+    Ok((row, stored))
+}
