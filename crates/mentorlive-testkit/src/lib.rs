@@ -1,14 +1,203 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! Starts the real `mentorlive-server` binary for tests: a real port, a real
+//! SQLite file in a temporary folder, its log captured to a file.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where the server binary is: `MENTORLIVE_SERVER_BIN`, or beside the test
+/// executable's `deps/` folder in the same target directory.
+pub fn server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("MENTORLIVE_SERVER_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("the test's own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executables live in target/<profile>/deps");
+    let bin = profile_dir.join(format!("mentorlive-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (`cargo build -p mentorlive-server`, which scripts/test.sh does)",
+        bin.display()
+    );
+    bin
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// How to start a server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    pub live_code_ttl: Option<u64>,
+    pub rate_limit_factor: Option<f64>,
+    pub seed_demo: bool,
+    pub extra_args: Vec<String>,
+}
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            live_code_ttl: None,
+            rate_limit_factor: None,
+            seed_demo: true,
+            extra_args: Vec::new(),
+        }
+    }
+}
+
+/// A running server. Dropping it kills the process; the folder with the
+/// database and the log goes with the last handle.
+pub struct TestServer {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    pub port: u16,
+    pub db_path: PathBuf,
+    pub log_path: PathBuf,
+    options: ServerOptions,
+    dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub fn start(options: ServerOptions) -> TestServer {
+        let dir = tempfile::Builder::new()
+            .prefix("mentorlive-test-")
+            .tempdir()
+            .expect("temporary folder");
+        let db_path = dir.path().join("sessions.db");
+        let log_path = dir.path().join("server.log");
+        let mut server = TestServer {
+            child: None,
+            url: String::new(),
+            port: 0,
+            db_path,
+            log_path,
+            options,
+            dir,
+        };
+        server.spawn(0);
+        server
+    }
+
+    pub fn start_default() -> TestServer {
+        Self::start(ServerOptions::default())
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn spawn(&mut self, port: u16) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)
+            .expect("server log file");
+        let mut cmd = Command::new(server_binary());
+        cmd.arg("--addr")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--db")
+            .arg(&self.db_path)
+            .env("RUST_LOG", "mentorlive_server=debug,tower_http=debug")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        if let Some(ttl) = self.options.live_code_ttl {
+            cmd.arg("--live-code-ttl").arg(ttl.to_string());
+        }
+        if let Some(factor) = self.options.rate_limit_factor {
+            cmd.arg("--rate-limit-factor").arg(factor.to_string());
+        }
+        if self.options.seed_demo {
+            cmd.arg("--seed-demo");
+        }
+        cmd.args(&self.options.extra_args);
+        let mut child = cmd.spawn().expect("starting mentorlive-server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let first = lines.next();
+            let _ = tx.send(first);
+            // Keep draining so the server never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Some(Ok(line))) => line,
+            other => {
+                let _ = child.kill();
+                panic!(
+                    "mentorlive-server did not say it was listening ({other:?}); its log:\n{}",
+                    std::fs::read_to_string(&self.log_path).unwrap_or_default()
+                );
+            }
+        };
+        let url = line
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        self.port = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in the URL");
+        self.url = url;
+        self.child = Some(child);
+    }
+
+    /// SIGTERM, as a service manager stops it; waits for the exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("server is running");
+        send_signal(&child, "TERM");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the server did not stop within 15 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: a crash, with no chance to clean up.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("server is running");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts again on the same database and the same port.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "stop or kill the server first");
+        let port = self.port;
+        self.spawn(port);
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+/// Sends a signal with kill(1), which keeps this crate free of `unsafe`.
+fn send_signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("running kill");
+    assert!(status.success(), "kill -{signal} {} failed", child.id());
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

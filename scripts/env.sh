@@ -1,0 +1,6 @@
+# Sourced by the project's scripts: one place for the shared environment.
+# A persistent target folder outside the clone makes rebuilds incremental
+# across clones (CI starts from a fresh clone each time); a fresh machine
+# simply creates it.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/mentorlive-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every test of the project, from a fresh Debian 12 machine (as root) or a
+# developer's checkout. Installs what it needs first; safe to run twice.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+bash scripts/setup-system.sh
+
+echo "== format"
+cargo fmt --all --check
+
+echo "== lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== build (the server binary the end-to-end tests start)"
+cargo build --workspace --bins --locked
+
+echo "== tests (inside a private session bus with an unlocked Secret Service)"
+MENTORLIVE_KEYCHAIN_TESTS=1 scripts/with-keychain.sh cargo test --workspace --locked

@@ -1,0 +1,692 @@
+//! Every row of the REST contract (`shared/protocol.md`) against the real
+//! server binary on a real port with a real SQLite file.
+
+use mentorlive_e2e::{Http, Server, ServerOptions};
+use serde_json::json;
+use std::collections::HashSet;
+
+const ALPHABET: &str = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+fn assert_code_shape(code: &str) {
+    assert_eq!(code.len(), 8, "{code}");
+    assert!(
+        code.chars().all(|c| ALPHABET.contains(c)),
+        "{code} is outside the alphabet"
+    );
+}
+
+#[tokio::test]
+async fn register_login_me_and_logout() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+
+    let created = http
+        .post("/api/auth/register", None, json!({"email": " Ada@Example.com", "password": "correct horse", "name": "Ada", "role": "learner"}))
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let token = created.body["token"].as_str().expect("token");
+    assert!(token.len() >= 22, "a token of at least 128 bits");
+    assert_eq!(created.body["user"]["email"], "ada@example.com");
+    assert_eq!(created.body["user"]["role"], "learner");
+    assert_eq!(
+        created.body["user"].as_object().map(|o| o.len()),
+        Some(4),
+        "user is {{id, email, name, role}}"
+    );
+
+    let me = http.get("/api/auth/me", Some(token)).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body, created.body["user"]);
+
+    http.post("/api/auth/register", None, json!({"email": "ada@example.com", "password": "another one", "name": "Ada 2", "role": "mentor"}))
+        .await
+        .expect(409, "email_taken");
+    for bad in [
+        json!({"email": "x@example.com", "password": "short", "name": "X", "role": "mentor"}),
+        json!({"email": "not-an-email", "password": "long enough", "name": "X", "role": "mentor"}),
+        json!({"email": "x@example.com", "password": "long enough", "name": "  ", "role": "mentor"}),
+        json!({"email": "x@example.com", "password": "long enough", "name": "X", "role": "admin"}),
+        json!({"email": "x@example.com", "password": "long enough", "name": "X"}),
+        json!([1, 2, 3]),
+    ] {
+        http.post("/api/auth/register", None, bad)
+            .await
+            .expect(400, "invalid_input");
+    }
+
+    let login = http
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": "ADA@example.com", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(login.status, 200);
+    assert_eq!(login.body["user"], created.body["user"]);
+    http.post(
+        "/api/auth/login",
+        None,
+        json!({"email": "ada@example.com", "password": "wrong horse"}),
+    )
+    .await
+    .expect(401, "invalid_credentials");
+    http.post(
+        "/api/auth/login",
+        None,
+        json!({"email": "nobody@example.com", "password": "correct horse"}),
+    )
+    .await
+    .expect(401, "invalid_credentials");
+
+    http.get("/api/auth/me", None)
+        .await
+        .expect(401, "unauthorized");
+    http.get("/api/auth/me", Some("not-a-real-token"))
+        .await
+        .expect(401, "unauthorized");
+
+    let second = login.body["token"].as_str().expect("token");
+    let out = http.post("/api/auth/logout", Some(second), json!({})).await;
+    assert_eq!(out.status, 204);
+    http.get("/api/auth/me", Some(second))
+        .await
+        .expect(401, "unauthorized");
+    assert_eq!(
+        http.get("/api/auth/me", Some(token)).await.status,
+        200,
+        "other tokens keep working"
+    );
+}
+
+#[tokio::test]
+async fn sessions_are_listed_soonest_first_and_only_to_their_participants() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let (mentor, mentor_id) = http.register("m@example.com", "mentor").await;
+    let (learner, learner_id) = http.register("l@example.com", "learner").await;
+    let (stranger, stranger_id) = http.register("s@example.com", "learner").await;
+
+    let later = http
+        .create_session(&mentor, &mentor_id, &learner_id, "2031-05-02T10:00:00Z")
+        .await;
+    let sooner = http
+        .create_session(
+            &learner,
+            &mentor_id,
+            &learner_id,
+            "2031-05-01T09:30:00+02:00",
+        )
+        .await;
+    assert_eq!(
+        sooner["scheduledAt"], "2031-05-01T07:30:00Z",
+        "times come back in UTC"
+    );
+    assert_eq!(sooner["status"], "upcoming");
+    assert_eq!(
+        sooner["mentor"],
+        json!({"id": mentor_id, "name": "User m@example.com"})
+    );
+    assert_eq!(sooner["learner"]["id"], learner_id);
+    for field in [
+        "liveSessionCode",
+        "liveSessionCreatedAt",
+        "liveSessionExpiresAt",
+    ] {
+        assert!(sooner[field].is_null(), "{field} is null without a code");
+    }
+
+    for token in [&mentor, &learner] {
+        let list = http.get("/api/sessions", Some(token)).await;
+        assert_eq!(list.status, 200);
+        let ids: Vec<_> = list.body["sessions"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|s| s["id"].clone())
+            .collect();
+        assert_eq!(ids, vec![sooner["id"].clone(), later["id"].clone()]);
+    }
+    let theirs = http.get("/api/sessions", Some(&stranger)).await;
+    assert_eq!(theirs.body, json!({"sessions": []}));
+    http.get("/api/sessions", None)
+        .await
+        .expect(401, "unauthorized");
+
+    let id = sooner["id"].as_str().expect("id");
+    let got = http
+        .get(&format!("/api/sessions/{id}"), Some(&learner))
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, sooner);
+    http.get(&format!("/api/sessions/{id}"), Some(&stranger))
+        .await
+        .expect(403, "not_participant");
+    http.get("/api/sessions/no-such-session", Some(&learner))
+        .await
+        .expect(404, "not_found");
+    http.get(&format!("/api/sessions/{id}"), None)
+        .await
+        .expect(401, "unauthorized");
+
+    // Creating: the caller must take part; ids must be a mentor and a learner.
+    let body = |mentor: &str, learner: &str| json!({"title": "T", "mentorId": mentor, "learnerId": learner, "scheduledAt": "2031-01-01T00:00:00Z", "durationMinutes": 30});
+    http.post(
+        "/api/sessions",
+        Some(&stranger),
+        body(&mentor_id, &learner_id),
+    )
+    .await
+    .expect(403, "not_participant");
+    assert_eq!(
+        http.post(
+            "/api/sessions",
+            Some(&mentor),
+            body(&mentor_id, &stranger_id)
+        )
+        .await
+        .status,
+        201
+    );
+    http.post(
+        "/api/sessions",
+        Some(&mentor),
+        body(&learner_id, &mentor_id),
+    )
+    .await
+    .expect(400, "invalid_input");
+    http.post(
+        "/api/sessions",
+        Some(&mentor),
+        body(&mentor_id, "no-such-user"),
+    )
+    .await
+    .expect(400, "invalid_input");
+    http.post("/api/sessions", Some(&mentor), body(&mentor_id, &mentor_id))
+        .await
+        .expect(400, "invalid_input");
+    for bad in [
+        json!({"title": "", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "2031-01-01T00:00:00Z", "durationMinutes": 30}),
+        json!({"title": "T", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "tomorrow", "durationMinutes": 30}),
+        json!({"title": "T", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "2031-01-01T00:00:00Z", "durationMinutes": 0}),
+        json!({"title": "T", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "2031-01-01T00:00:00Z", "durationMinutes": -5}),
+        json!({"title": "T", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "2031-01-01T00:00:00Z"}),
+    ] {
+        http.post("/api/sessions", Some(&mentor), bad)
+            .await
+            .expect(400, "invalid_input");
+    }
+    http.post("/api/sessions", None, body(&mentor_id, &learner_id))
+        .await
+        .expect(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn a_participant_generates_one_code_that_both_can_validate() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+    let (stranger, _) = http.register("s@example.com", "mentor").await;
+
+    let first = http.generate(&demo.mentor, &demo.session_id).await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    let code = first.body["code"].as_str().expect("code").to_owned();
+    assert_code_shape(&code);
+    assert_eq!(first.body["sessionId"], demo.session_id.as_str());
+    let created = time::OffsetDateTime::parse(
+        first.body["createdAt"].as_str().expect("createdAt"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("RFC 3339");
+    let expires = time::OffsetDateTime::parse(
+        first.body["expiresAt"].as_str().expect("expiresAt"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("RFC 3339");
+    assert_eq!(
+        (expires - created).whole_seconds(),
+        3600,
+        "valid for one hour"
+    );
+
+    // The learner asking again gets the same, still valid code, with 200.
+    let again = http.generate(&demo.learner, &demo.session_id).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body, first.body);
+
+    // The session now shows it, and is live.
+    let session = http
+        .get(
+            &format!("/api/sessions/{}", demo.session_id),
+            Some(&demo.learner),
+        )
+        .await;
+    assert_eq!(session.body["status"], "live");
+    assert_eq!(session.body["liveSessionCode"], code.as_str());
+    assert_eq!(
+        session.body["liveSessionCreatedAt"],
+        first.body["createdAt"]
+    );
+    assert_eq!(
+        session.body["liveSessionExpiresAt"],
+        first.body["expiresAt"]
+    );
+
+    // Validation forgives case, spaces and one middle hyphen.
+    let lower_hyphen = format!("{}-{}", code[..4].to_lowercase(), code[4..].to_lowercase());
+    for input in [code.clone(), lower_hyphen, format!("%20{code}%20")] {
+        let valid = http
+            .get(
+                &format!("/api/sessions/validate-live-code/{input}"),
+                Some(&demo.learner),
+            )
+            .await;
+        assert_eq!(valid.status, 200, "{input}: {:?}", valid.body);
+        assert_eq!(valid.body["valid"], true);
+        assert_eq!(valid.body["sessionId"], demo.session_id.as_str());
+        assert_eq!(valid.body["expiresAt"], first.body["expiresAt"]);
+        assert_eq!(valid.body["session"]["liveSessionCode"], code.as_str());
+    }
+
+    // Everything else, in the contract's words.
+    for malformed in ["ABC", "ABCD-EFG0", "AB-CD-EFGH", "ABCDEFGHJ", "ABCD%20EFGH"] {
+        http.get(
+            &format!("/api/sessions/validate-live-code/{malformed}"),
+            Some(&demo.learner),
+        )
+        .await
+        .expect(400, "malformed_code");
+    }
+    let unknown = if code == "ABCDEFGH" {
+        "HGFEDCBA"
+    } else {
+        "ABCDEFGH"
+    };
+    http.get(
+        &format!("/api/sessions/validate-live-code/{unknown}"),
+        Some(&demo.learner),
+    )
+    .await
+    .expect(404, "unknown_code");
+    http.get(
+        &format!("/api/sessions/validate-live-code/{code}"),
+        Some(&stranger),
+    )
+    .await
+    .expect(403, "not_participant");
+    http.get(&format!("/api/sessions/validate-live-code/{code}"), None)
+        .await
+        .expect(401, "unauthorized");
+
+    // Generating: only participants, only real sessions.
+    http.generate(&stranger, &demo.session_id)
+        .await
+        .expect(403, "not_participant");
+    http.generate(&demo.mentor, "no-such-session")
+        .await
+        .expect(404, "not_found");
+    http.post(
+        "/api/sessions/generate-live-code",
+        None,
+        json!({"sessionId": demo.session_id}),
+    )
+    .await
+    .expect(401, "unauthorized");
+    http.post(
+        "/api/sessions/generate-live-code",
+        Some(&demo.mentor),
+        json!({"session": 1}),
+    )
+    .await
+    .expect(400, "invalid_input");
+}
+
+#[tokio::test]
+async fn completed_and_cancelled_sessions_cannot_go_live() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+    // There is no REST call to end a session; the platform does it in its
+    // database, so the test does too, in the server's own SQLite file.
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", server.db_path.display()))
+        .await
+        .expect("open the server's db");
+    for status in ["completed", "cancelled"] {
+        sqlx::query("UPDATE sessions SET status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(&demo.session_id)
+            .execute(&db)
+            .await
+            .expect("update");
+        let reply = http.generate(&demo.mentor, &demo.session_id).await;
+        reply.expect(409, "session_not_active");
+        assert!(reply.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(status));
+    }
+}
+
+#[tokio::test]
+async fn an_expired_code_answers_410_and_a_new_one_can_be_made() {
+    let server = Server::start(ServerOptions {
+        live_code_ttl: Some(2),
+        ..Default::default()
+    });
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+    let first = http.generate(&demo.mentor, &demo.session_id).await;
+    let code = first.body["code"].as_str().expect("code").to_owned();
+    assert_eq!(
+        http.get(
+            &format!("/api/sessions/validate-live-code/{code}"),
+            Some(&demo.learner)
+        )
+        .await
+        .status,
+        200
+    );
+
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    let expired = http
+        .get(
+            &format!("/api/sessions/validate-live-code/{code}"),
+            Some(&demo.learner),
+        )
+        .await;
+    expired.expect(410, "expired_code");
+    assert!(expired.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("expired at"));
+    let session = http
+        .get(
+            &format!("/api/sessions/{}", demo.session_id),
+            Some(&demo.mentor),
+        )
+        .await;
+    assert_eq!(session.body["status"], "upcoming", "no longer live");
+    assert!(session.body["liveSessionCode"].is_null());
+
+    let fresh = http.generate(&demo.learner, &demo.session_id).await;
+    assert_eq!(fresh.status, 201, "a new code, not the expired one");
+    assert_ne!(fresh.body["code"], first.body["code"]);
+}
+
+#[tokio::test]
+async fn codes_are_well_formed_and_unique_under_concurrency() {
+    let server = Server::start(ServerOptions {
+        rate_limit_factor: Some(0.0),
+        ..Default::default()
+    });
+    let http = Http::new(&server);
+    let (mentor, mentor_id) = http.register("m@example.com", "mentor").await;
+    let (_, learner_id) = http.register("l@example.com", "learner").await;
+    let mut session_ids = Vec::new();
+    for day in 0..100 {
+        let session = http
+            .create_session(
+                &mentor,
+                &mentor_id,
+                &learner_id,
+                &format!("2031-01-01T{:02}:{:02}:00Z", day / 60, day % 60),
+            )
+            .await;
+        session_ids.push(session["id"].as_str().expect("id").to_owned());
+    }
+
+    // 100 generates at once, one per session: 100 distinct, well-formed codes.
+    let replies =
+        futures::future::join_all(session_ids.iter().map(|id| http.generate(&mentor, id))).await;
+    let mut codes = HashSet::new();
+    for reply in &replies {
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        let code = reply.body["code"].as_str().expect("code");
+        assert_code_shape(code);
+        codes.insert(code.to_owned());
+    }
+    assert_eq!(codes.len(), 100);
+
+    // 20 generates at once for one fresh session: all get the one same code,
+    // and exactly one of them made it.
+    let session = http
+        .create_session(&mentor, &mentor_id, &learner_id, "2032-01-01T00:00:00Z")
+        .await;
+    let id = session["id"].as_str().expect("id");
+    let replies = futures::future::join_all((0..20).map(|_| http.generate(&mentor, id))).await;
+    let same: HashSet<_> = replies
+        .iter()
+        .map(|r| r.body["code"].as_str().expect("code").to_owned())
+        .collect();
+    assert_eq!(same.len(), 1, "one code for one session: {same:?}");
+    assert_eq!(replies.iter().filter(|r| r.status == 201).count(), 1);
+    assert_eq!(replies.iter().filter(|r| r.status == 200).count(), 19);
+}
+
+#[tokio::test]
+async fn rate_limits_stop_code_guessing_and_password_guessing() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+
+    // A guesser gets a burst of 20 validations, then 429 with Retry-After.
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        let guess = format!("ABCD{:04}", 2222 + i)
+            .replace('0', "2")
+            .replace('1', "3");
+        statuses.push(
+            http.get(
+                &format!("/api/sessions/validate-live-code/{guess}"),
+                Some(&demo.learner),
+            )
+            .await,
+        );
+    }
+    let limited: Vec<_> = statuses.iter().filter(|r| r.status == 429).collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|r| r.status == 404 || r.status == 400)
+            .count(),
+        20,
+        "the burst"
+    );
+    assert_eq!(limited.len(), 5);
+    limited[0].expect(429, "rate_limited");
+    let retry_after: u64 = limited[0].headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=6).contains(&retry_after), "{retry_after}");
+    // The limit is per user: the mentor is not blocked by the learner's guessing.
+    let generated = http.generate(&demo.mentor, &demo.session_id).await;
+    let code = generated.body["code"].as_str().expect("code");
+    assert_eq!(
+        http.get(
+            &format!("/api/sessions/validate-live-code/{code}"),
+            Some(&demo.mentor)
+        )
+        .await
+        .status,
+        200
+    );
+
+    // Password guessing on one account: 10 tries (one was the demo sign-in
+    // above), then even the right password waits.
+    for _ in 0..9 {
+        http.post(
+            "/api/auth/login",
+            None,
+            json!({"email": "mentor@example.com", "password": "guess-guess"}),
+        )
+        .await
+        .expect(401, "invalid_credentials");
+    }
+    http.post(
+        "/api/auth/login",
+        None,
+        json!({"email": "mentor@example.com", "password": "mentorlive"}),
+    )
+    .await
+    .expect(429, "rate_limited");
+
+    // Generating: 10 per user, then 429.
+    let mut generate_statuses = Vec::new();
+    for _ in 0..12 {
+        generate_statuses.push(http.generate(&demo.learner, &demo.session_id).await.status);
+    }
+    assert_eq!(
+        &generate_statuses[..10],
+        &[200; 10],
+        "the learner's own burst"
+    );
+    assert!(
+        generate_statuses[10..].iter().all(|&s| s == 429),
+        "{generate_statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn committed_data_survives_a_restart_and_a_kill() {
+    let mut server = Server::start_default();
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+    let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+
+    // SIGTERM: a graceful stop exits 0.
+    let status = server.stop();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    server.restart();
+    let http = Http::new(&server);
+    let valid = http
+        .get(
+            &format!("/api/sessions/validate-live-code/{code}"),
+            Some(&demo.learner),
+        )
+        .await;
+    assert_eq!(
+        valid.status, 200,
+        "the code and the token survived: {:?}",
+        valid.body
+    );
+
+    // SIGKILL straight after a write: the acknowledged write is on disk.
+    let (token, _) = http.register("after@example.com", "learner").await;
+    server.kill();
+    server.restart();
+    let http = Http::new(&server);
+    assert_eq!(http.get("/api/auth/me", Some(&token)).await.status, 200);
+    assert_eq!(
+        http.generate(&demo.learner, &demo.session_id).await.body["code"],
+        code.as_str()
+    );
+
+    // --seed-demo ran three times on this database: still one of each.
+    let sessions = http.get("/api/sessions", Some(&demo.mentor)).await;
+    assert_eq!(sessions.body["sessions"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn anything_else_gets_the_error_shape_never_a_500() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+    http.get("/api/no-such-thing", None)
+        .await
+        .expect(404, "not_found");
+    http.get("/", None).await.expect(404, "not_found");
+    http.send(
+        reqwest::Method::DELETE,
+        "/api/sessions",
+        Some(&demo.mentor),
+        None,
+    )
+    .await
+    .expect(405, "method_not_allowed");
+    http.send(
+        reqwest::Method::PUT,
+        "/api/auth/login",
+        None,
+        Some(json!({})),
+    )
+    .await
+    .expect(405, "method_not_allowed");
+
+    // A body that is not JSON, or not declared as JSON.
+    let raw = reqwest::Client::new();
+    let reply = raw
+        .post(format!("{}/api/auth/login", server.url))
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(reply.status(), 400);
+    let reply = raw
+        .post(format!("{}/api/auth/login", server.url))
+        .body("email=a")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(reply.status(), 400);
+    let body: serde_json::Value = reply.json().await.expect("json error body");
+    assert_eq!(body["error"]["code"], "invalid_input");
+
+    // A megabyte of JSON is refused before it is read (on its own client:
+    // the server closes that connection without reading the rest).
+    let big = json!({"email": "a".repeat(1 << 20), "password": "x"});
+    Http::new(&server)
+        .post("/api/auth/login", None, big)
+        .await
+        .expect(413, "payload_too_large");
+
+    // A session id or code with odd bytes is refused in words, not a crash.
+    http.get("/api/sessions/%00%FF", Some(&demo.mentor))
+        .await
+        .expect(400, "invalid_input");
+    http.get("/api/sessions/%00", Some(&demo.mentor))
+        .await
+        .expect(404, "not_found");
+    http.get(
+        "/api/sessions/validate-live-code/%F0%9F%98%80",
+        Some(&demo.mentor),
+    )
+    .await
+    .expect(400, "malformed_code");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_call() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let doc = http.get("/api/openapi.json", None).await;
+    assert_eq!(doc.status, 200);
+    assert!(doc.body["openapi"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("3."));
+    for (path, method) in [
+        ("/api/auth/register", "post"),
+        ("/api/auth/login", "post"),
+        ("/api/auth/me", "get"),
+        ("/api/sessions", "get"),
+        ("/api/sessions", "post"),
+        ("/api/sessions/{id}", "get"),
+        ("/api/sessions/generate-live-code", "post"),
+        ("/api/sessions/validate-live-code/{code}", "get"),
+    ] {
+        assert!(
+            doc.body["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
+    }
+    let validate =
+        &doc.body["paths"]["/api/sessions/validate-live-code/{code}"]["get"]["responses"];
+    for status in ["200", "400", "401", "403", "404", "410", "429"] {
+        assert!(validate[status].is_object(), "validate documents {status}");
+    }
+}
