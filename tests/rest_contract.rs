@@ -338,6 +338,20 @@ async fn a_participant_generates_one_code_that_both_can_validate() {
     )
     .await
     .expect(400, "invalid_input");
+
+    // The server logged the work (at debug level), but neither the bearer
+    // tokens nor the code itself.
+    let log = server.log();
+    assert!(
+        log.contains("live code generated"),
+        "the log is being written"
+    );
+    for secret in [&demo.mentor, &demo.learner, &stranger, &code] {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a secret reached the server log"
+        );
+    }
 }
 
 #[tokio::test]
