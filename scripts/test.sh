@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 bash scripts/setup-system.sh
+npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 
 echo "== format"
 cargo fmt --all --check
@@ -18,3 +19,6 @@ cargo build --workspace --bins --locked
 
 echo "== tests (inside a private session bus with an unlocked Secret Service)"
 MENTORLIVE_KEYCHAIN_TESTS=1 scripts/with-keychain.sh cargo test --workspace --locked
+
+echo "== interop: the official socket.io packages against our server and client"
+(cd tests/node && node --test)

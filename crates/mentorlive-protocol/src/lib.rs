@@ -6,6 +6,7 @@
 pub mod error;
 pub mod live_code;
 pub mod model;
+pub mod signaling;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use live_code::{LiveCode, MalformedCode};

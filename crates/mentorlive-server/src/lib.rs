@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;
+pub mod signaling;
 pub mod state;
 pub mod store;
 
@@ -34,7 +35,13 @@ pub fn now() -> i64 {
 const BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    router_with_signaling(state).0
+}
+
+/// The REST API and, on the same app and port, Socket.IO signaling.
+pub fn router_with_signaling(state: AppState) -> (Router, signaling::Signaling) {
     use routes::{auth, sessions};
+    let (socket_io, signaling) = signaling::layer(state.clone());
     let api = Router::new()
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
@@ -54,7 +61,7 @@ pub fn router(state: AppState) -> Router {
             "/openapi.json",
             get(|| async { Json(openapi::ApiDoc::openapi()) }),
         );
-    Router::new()
+    let router = Router::new()
         .nest("/api", api)
         .fallback(|| async { ApiError::not_found("There is nothing at this address.") })
         .method_not_allowed_fallback(|| async {
@@ -81,6 +88,8 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .with_state(state)
+        .layer(socket_io);
+    (router, signaling)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests and

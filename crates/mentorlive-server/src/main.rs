@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use mentorlive_server::signaling::ice::IceConfig;
 use mentorlive_server::state::{AppState, Settings};
 use mentorlive_server::store::Store;
 use std::io::Write;
@@ -31,6 +32,21 @@ struct Args {
     /// Multiplies every rate limit (0 turns them off: for load tests only).
     #[arg(long, default_value_t = 1.0)]
     rate_limit_factor: f64,
+    /// A STUN server URL for clients (repeatable), e.g. stun:stun.example.org:3478.
+    #[arg(long = "stun")]
+    stun_urls: Vec<String>,
+    /// A TURN server URL for clients (repeatable); needs --turn-secret.
+    #[arg(long = "turn", requires = "turn_secret")]
+    turn_urls: Vec<String>,
+    /// The secret shared with the TURN server (coturn's static-auth-secret).
+    #[arg(long, env = "MENTORLIVE_TURN_SECRET", hide_env_values = true)]
+    turn_secret: Option<String>,
+    /// How long TURN credentials stay valid, in seconds.
+    #[arg(long, default_value_t = 12 * 3600)]
+    turn_credential_ttl: u64,
+    /// How long a peer whose connection dropped keeps its place, in seconds.
+    #[arg(long, default_value_t = 15)]
+    grace_period: u64,
 }
 
 fn default_db() -> anyhow::Result<String> {
@@ -80,6 +96,13 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings {
         live_code_ttl: Duration::from_secs(args.live_code_ttl),
         rate_limit_factor: args.rate_limit_factor,
+        ice: IceConfig {
+            stun_urls: args.stun_urls,
+            turn_urls: args.turn_urls,
+            turn_secret: args.turn_secret,
+            turn_credential_ttl: Duration::from_secs(args.turn_credential_ttl),
+        },
+        grace_period: Duration::from_secs(args.grace_period),
         ..Settings::default()
     };
     let state = AppState::new(Store::new(pool), settings);

@@ -14,6 +14,10 @@ pub struct Settings {
     pub token_ttl: Duration,
     /// Multiplies every rate limit; 0 turns them off.
     pub rate_limit_factor: f64,
+    /// STUN and TURN servers handed to clients in the join ack.
+    pub ice: crate::signaling::ice::IceConfig,
+    /// How long a peer whose socket dropped stays in its room.
+    pub grace_period: Duration,
 }
 
 impl Default for Settings {
@@ -22,6 +26,8 @@ impl Default for Settings {
             live_code_ttl: Duration::from_secs(3600),
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             rate_limit_factor: 1.0,
+            ice: Default::default(),
+            grace_period: crate::signaling::DEFAULT_GRACE_PERIOD,
         }
     }
 }

@@ -1,0 +1,571 @@
+//! The live rooms as a plain state machine: calls in, effects (emits) out.
+//! No sockets, no timers, no locks here, so every rule is unit-tested by
+//! stepping it; `signaling::mod` applies the effects and runs the timers.
+
+use mentorlive_protocol::signaling::{
+    IceServer, Joined, LeaveReason, PeerInfo, PeerLeft, PeerUser, SignalEvent, EVENT_PEER_JOINED,
+    EVENT_PEER_LEFT, EVENT_SIGNAL,
+};
+use mentorlive_protocol::{ErrorCode, ErrorDetail};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// Messages kept for a peer whose socket dropped, delivered when it resumes.
+/// A negotiation is a handful of messages; past this the oldest go.
+const PENDING_LIMIT: usize = 256;
+
+/// "Send this event to that connection."
+#[derive(Debug, Clone, PartialEq)]
+pub struct Emit<C> {
+    pub to: C,
+    pub event: &'static str,
+    pub payload: Value,
+}
+
+/// What a dropped connection leaves behind: the peer, kept for the grace
+/// period. `generation` tells a stale timer from a live one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraceTicket {
+    pub session_id: String,
+    pub peer_id: String,
+    pub generation: u64,
+}
+
+/// Who is joining, with what, as checked against the database beforehand.
+#[derive(Debug, Clone)]
+pub struct JoinParams {
+    pub user: PeerUser,
+    pub session_id: String,
+    /// The session's mentor: the polite side, whoever joins first.
+    pub mentor_id: String,
+    pub resume_peer_id: Option<String>,
+    pub ice_servers: Vec<IceServer>,
+}
+
+struct Peer<C> {
+    peer_id: String,
+    user: PeerUser,
+    polite: bool,
+    /// `None` while the socket is gone and the grace period runs.
+    conn: Option<C>,
+    generation: u64,
+    pending: Vec<(&'static str, Value)>,
+}
+
+impl<C: Clone> Peer<C> {
+    fn info(&self) -> PeerInfo {
+        PeerInfo {
+            peer_id: self.peer_id.clone(),
+            user: self.user.clone(),
+        }
+    }
+
+    /// Emits now, or keeps the message until the peer resumes.
+    fn notify(&mut self, event: &'static str, payload: Value, out: &mut Vec<Emit<C>>) {
+        match &self.conn {
+            Some(conn) => out.push(Emit {
+                to: conn.clone(),
+                event,
+                payload,
+            }),
+            None => {
+                if self.pending.len() == PENDING_LIMIT {
+                    self.pending.remove(0);
+                }
+                self.pending.push((event, payload));
+            }
+        }
+    }
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn error(code: ErrorCode, message: &str) -> ErrorDetail {
+    ErrorDetail {
+        code,
+        message: message.to_owned(),
+    }
+}
+
+/// All rooms of one server, keyed by session id: two codes made one after the
+/// other for one session still lead to one room.
+pub struct Rooms<C> {
+    rooms: HashMap<String, Vec<Peer<C>>>,
+    /// Which room and peer each live connection is.
+    by_conn: HashMap<C, (String, String)>,
+    next_generation: u64,
+}
+
+impl<C: Clone + Eq + Hash> Default for Rooms<C> {
+    fn default() -> Self {
+        Rooms {
+            rooms: HashMap::new(),
+            by_conn: HashMap::new(),
+            next_generation: 1,
+        }
+    }
+}
+
+impl<C: Clone + Eq + Hash> Rooms<C> {
+    fn generation(&mut self) -> u64 {
+        self.next_generation += 1;
+        self.next_generation
+    }
+
+    /// Rooms held and peers in them (for stats and tests).
+    pub fn counts(&self) -> (usize, usize) {
+        (self.rooms.len(), self.rooms.values().map(Vec::len).sum())
+    }
+
+    pub fn join(
+        &mut self,
+        conn: C,
+        params: JoinParams,
+        new_peer_id: String,
+    ) -> Result<(Joined, Vec<Emit<C>>), ErrorDetail> {
+        let mut out = Vec::new();
+        // A connection is one peer at a time: joining again leaves first,
+        // unless it is resuming the very peer it already is.
+        if let Some((session, peer)) = self.by_conn.get(&conn).cloned() {
+            if session != params.session_id
+                || params.resume_peer_id.as_deref() != Some(peer.as_str())
+            {
+                out.extend(self.leave(&conn));
+            }
+        }
+        let generation = self.generation();
+        let room = self.rooms.entry(params.session_id.clone()).or_default();
+
+        // Resume: the same user with the peer id of an earlier ack.
+        if let Some(resume) = &params.resume_peer_id {
+            if let Some(index) = room
+                .iter()
+                .position(|p| &p.peer_id == resume && p.user.id == params.user.id)
+            {
+                let peer = &mut room[index];
+                let stale = peer.conn.replace(conn.clone());
+                peer.generation = generation;
+                for (event, payload) in std::mem::take(&mut peer.pending) {
+                    out.push(Emit {
+                        to: conn.clone(),
+                        event,
+                        payload,
+                    });
+                }
+                let joined = Joined {
+                    session_id: params.session_id.clone(),
+                    peer_id: peer.peer_id.clone(),
+                    polite: peer.polite,
+                    peers: room
+                        .iter()
+                        .filter(|p| &p.peer_id != resume)
+                        .map(Peer::info)
+                        .collect(),
+                    ice_servers: params.ice_servers,
+                };
+                if let Some(stale) = stale.filter(|s| *s != conn) {
+                    self.by_conn.remove(&stale);
+                }
+                self.by_conn
+                    .insert(conn, (params.session_id, joined.peer_id.clone()));
+                return Ok((joined, out));
+            }
+        }
+
+        // The same user again (a second device, a restart): the earlier peer
+        // is replaced, and told so.
+        if let Some(index) = room.iter().position(|p| p.user.id == params.user.id) {
+            let mut old = room.remove(index);
+            let left = to_value(&PeerLeft {
+                peer_id: old.peer_id.clone(),
+                reason: LeaveReason::Replaced,
+            });
+            if let Some(old_conn) = old.conn.take() {
+                self.by_conn.remove(&old_conn);
+                out.push(Emit {
+                    to: old_conn,
+                    event: EVENT_PEER_LEFT,
+                    payload: left.clone(),
+                });
+            }
+            for other in room.iter_mut() {
+                other.notify(EVENT_PEER_LEFT, left.clone(), &mut out);
+            }
+        }
+
+        if room.len() >= 2 {
+            return Err(error(
+                ErrorCode::RoomFull,
+                "This live session already has two people in it.",
+            ));
+        }
+
+        let peer = Peer {
+            peer_id: new_peer_id,
+            user: params.user.clone(),
+            polite: params.user.id == params.mentor_id,
+            conn: Some(conn.clone()),
+            generation,
+            pending: Vec::new(),
+        };
+        let joined_event = to_value(&peer.info());
+        for other in room.iter_mut() {
+            other.notify(EVENT_PEER_JOINED, joined_event.clone(), &mut out);
+        }
+        let joined = Joined {
+            session_id: params.session_id.clone(),
+            peer_id: peer.peer_id.clone(),
+            polite: peer.polite,
+            peers: room.iter().map(Peer::info).collect(),
+            ice_servers: params.ice_servers,
+        };
+        room.push(peer);
+        self.by_conn
+            .insert(conn, (params.session_id, joined.peer_id.clone()));
+        Ok((joined, out))
+    }
+
+    /// Relays `data` to peer `to` in the sender's room.
+    pub fn signal(&mut self, conn: &C, to: &str, data: Value) -> Result<Vec<Emit<C>>, ErrorDetail> {
+        let (session, from) = self.by_conn.get(conn).cloned().ok_or_else(|| {
+            error(
+                ErrorCode::NotJoined,
+                "Join a live session before sending signals.",
+            )
+        })?;
+        let room = self.rooms.get_mut(&session).ok_or_else(|| {
+            error(
+                ErrorCode::NotJoined,
+                "Join a live session before sending signals.",
+            )
+        })?;
+        let target = room
+            .iter_mut()
+            .find(|p| p.peer_id == to && p.peer_id != from)
+            .ok_or_else(|| {
+                error(
+                    ErrorCode::UnknownPeer,
+                    "There is no such peer in this live session.",
+                )
+            })?;
+        let mut out = Vec::new();
+        target.notify(
+            EVENT_SIGNAL,
+            to_value(&SignalEvent { from, data }),
+            &mut out,
+        );
+        Ok(out)
+    }
+
+    /// The peer leaves for good; the other side hears `left`.
+    pub fn leave(&mut self, conn: &C) -> Vec<Emit<C>> {
+        match self.by_conn.remove(conn) {
+            Some((session, peer_id)) => self.remove_peer(&session, &peer_id, LeaveReason::Left),
+            None => Vec::new(),
+        }
+    }
+
+    /// The socket dropped: the peer stays for the grace period.
+    pub fn disconnect(&mut self, conn: &C) -> Option<GraceTicket> {
+        let (session, peer_id) = self.by_conn.remove(conn)?;
+        let generation = self.generation();
+        let peer = self
+            .rooms
+            .get_mut(&session)?
+            .iter_mut()
+            .find(|p| p.peer_id == peer_id)?;
+        if peer.conn.as_ref() != Some(conn) {
+            return None;
+        }
+        peer.conn = None;
+        peer.generation = generation;
+        Some(GraceTicket {
+            session_id: session,
+            peer_id,
+            generation,
+        })
+    }
+
+    /// The grace period is over: unless the peer resumed, it is gone.
+    pub fn grace_expired(&mut self, ticket: &GraceTicket) -> Vec<Emit<C>> {
+        let still_away = self
+            .rooms
+            .get(&ticket.session_id)
+            .and_then(|room| room.iter().find(|p| p.peer_id == ticket.peer_id))
+            .is_some_and(|p| p.conn.is_none() && p.generation == ticket.generation);
+        if still_away {
+            self.remove_peer(
+                &ticket.session_id,
+                &ticket.peer_id,
+                LeaveReason::Disconnected,
+            )
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn remove_peer(&mut self, session: &str, peer_id: &str, reason: LeaveReason) -> Vec<Emit<C>> {
+        let mut out = Vec::new();
+        let Some(room) = self.rooms.get_mut(session) else {
+            return out;
+        };
+        room.retain(|p| p.peer_id != peer_id);
+        let left = to_value(&PeerLeft {
+            peer_id: peer_id.to_owned(),
+            reason,
+        });
+        for other in room.iter_mut() {
+            other.notify(EVENT_PEER_LEFT, left.clone(), &mut out);
+        }
+        if room.is_empty() {
+            self.rooms.remove(session);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mentorlive_protocol::Role;
+    use serde_json::json;
+
+    fn user(id: &str, role: Role) -> PeerUser {
+        PeerUser {
+            id: id.into(),
+            name: format!("{id} name"),
+            role,
+        }
+    }
+
+    fn params(id: &str, role: Role, resume: Option<&str>) -> JoinParams {
+        JoinParams {
+            user: user(id, role),
+            session_id: "s1".into(),
+            mentor_id: "mentor".into(),
+            resume_peer_id: resume.map(str::to_owned),
+            ice_servers: vec![],
+        }
+    }
+
+    fn events(out: &[Emit<u32>]) -> Vec<(u32, &'static str, Value)> {
+        out.iter()
+            .map(|e| (e.to, e.event, e.payload.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn the_second_joiner_sees_the_first_and_the_first_hears_of_the_second() {
+        let mut rooms = Rooms::default();
+        let (a, out) = rooms
+            .join(1, params("mentor", Role::Mentor, None), "pa".into())
+            .expect("join");
+        assert!(a.peers.is_empty() && out.is_empty());
+        assert!(a.polite, "the mentor is polite");
+        let (b, out) = rooms
+            .join(2, params("learner", Role::Learner, None), "pb".into())
+            .expect("join");
+        assert!(!b.polite);
+        assert_eq!(b.peers.len(), 1);
+        assert_eq!(b.peers[0].peer_id, "pa");
+        assert_eq!(
+            events(&out),
+            vec![(
+                1,
+                EVENT_PEER_JOINED,
+                json!({"peerId": "pb", "user": {"id": "learner", "name": "learner name", "role": "learner"}})
+            )]
+        );
+    }
+
+    #[test]
+    fn signals_go_only_to_a_peer_of_the_same_room() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join(1, params("mentor", Role::Mentor, None), "pa".into())
+            .expect("join");
+        rooms
+            .join(2, params("learner", Role::Learner, None), "pb".into())
+            .expect("join");
+        let out = rooms
+            .signal(&2, "pa", json!({"type": "offer", "sdp": "v=0"}))
+            .expect("relay");
+        assert_eq!(
+            events(&out),
+            vec![(
+                1,
+                EVENT_SIGNAL,
+                json!({"from": "pb", "data": {"type": "offer", "sdp": "v=0"}})
+            )]
+        );
+        assert_eq!(
+            rooms.signal(&2, "pb", json!({})).expect_err("self").code,
+            ErrorCode::UnknownPeer
+        );
+        assert_eq!(
+            rooms
+                .signal(&2, "nobody", json!({}))
+                .expect_err("unknown")
+                .code,
+            ErrorCode::UnknownPeer
+        );
+        assert_eq!(
+            rooms
+                .signal(&9, "pa", json!({}))
+                .expect_err("not joined")
+                .code,
+            ErrorCode::NotJoined
+        );
+        // A peer of another room is unknown here.
+        let mut other = params("m2", Role::Mentor, None);
+        other.session_id = "s2".into();
+        other.mentor_id = "m2".into();
+        rooms.join(3, other, "pc".into()).expect("join");
+        assert_eq!(
+            rooms
+                .signal(&3, "pa", json!({}))
+                .expect_err("other room")
+                .code,
+            ErrorCode::UnknownPeer
+        );
+    }
+
+    #[test]
+    fn the_same_user_again_replaces_the_earlier_peer() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join(1, params("mentor", Role::Mentor, None), "pa".into())
+            .expect("join");
+        rooms
+            .join(2, params("learner", Role::Learner, None), "pb".into())
+            .expect("join");
+        let (again, out) = rooms
+            .join(3, params("learner", Role::Learner, None), "pb2".into())
+            .expect("rejoin");
+        assert_eq!(again.peers.len(), 1);
+        let left = json!({"peerId": "pb", "reason": "replaced"});
+        assert_eq!(
+            events(&out)[..2],
+            [
+                (2, EVENT_PEER_LEFT, left.clone()),
+                (1, EVENT_PEER_LEFT, left)
+            ]
+        );
+        assert_eq!(events(&out)[2].1, EVENT_PEER_JOINED);
+        assert_eq!(
+            rooms.signal(&2, "pa", json!({})).expect_err("dropped").code,
+            ErrorCode::NotJoined
+        );
+        assert_eq!(rooms.counts(), (1, 2));
+    }
+
+    #[test]
+    fn a_third_person_is_refused_when_two_are_in() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join(1, params("mentor", Role::Mentor, None), "pa".into())
+            .expect("join");
+        rooms
+            .join(2, params("learner", Role::Learner, None), "pb".into())
+            .expect("join");
+        let err = rooms
+            .join(3, params("third", Role::Learner, None), "pc".into())
+            .expect_err("full");
+        assert_eq!(err.code, ErrorCode::RoomFull);
+        assert_eq!(rooms.counts(), (1, 2));
+    }
+
+    #[test]
+    fn a_dropped_peer_resumes_within_grace_without_the_other_side_noticing() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join(1, params("mentor", Role::Mentor, None), "pa".into())
+            .expect("join");
+        rooms
+            .join(2, params("learner", Role::Learner, None), "pb".into())
+            .expect("join");
+        let ticket = rooms.disconnect(&2).expect("ticket");
+        // A signal for the absent peer waits for it.
+        assert!(rooms
+            .signal(&1, "pb", json!({"type": "candidate"}))
+            .expect("kept")
+            .is_empty());
+        let (resumed, out) = rooms
+            .join(
+                5,
+                params("learner", Role::Learner, Some("pb")),
+                "unused".into(),
+            )
+            .expect("resume");
+        assert_eq!(resumed.peer_id, "pb");
+        assert!(!resumed.polite);
+        assert_eq!(
+            events(&out),
+            vec![(
+                5,
+                EVENT_SIGNAL,
+                json!({"from": "pa", "data": {"type": "candidate"}})
+            )]
+        );
+        // The old timer fires and finds nothing to do.
+        assert!(rooms.grace_expired(&ticket).is_empty());
+        assert_eq!(rooms.counts(), (1, 2));
+    }
+
+    #[test]
+    fn after_the_grace_period_the_other_side_hears_disconnected() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join(1, params("mentor", Role::Mentor, None), "pa".into())
+            .expect("join");
+        rooms
+            .join(2, params("learner", Role::Learner, None), "pb".into())
+            .expect("join");
+        let ticket = rooms.disconnect(&2).expect("ticket");
+        let out = rooms.grace_expired(&ticket);
+        assert_eq!(
+            events(&out),
+            vec![(
+                1,
+                EVENT_PEER_LEFT,
+                json!({"peerId": "pb", "reason": "disconnected"})
+            )]
+        );
+        // A resume after that is a fresh join with a new id.
+        let (fresh, out) = rooms
+            .join(
+                6,
+                params("learner", Role::Learner, Some("pb")),
+                "pb-new".into(),
+            )
+            .expect("join");
+        assert_eq!(fresh.peer_id, "pb-new");
+        assert_eq!(events(&out)[0].1, EVENT_PEER_JOINED);
+    }
+
+    #[test]
+    fn leaving_tells_the_other_side_and_empty_rooms_go() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join(1, params("mentor", Role::Mentor, None), "pa".into())
+            .expect("join");
+        rooms
+            .join(2, params("learner", Role::Learner, None), "pb".into())
+            .expect("join");
+        let out = rooms.leave(&2);
+        assert_eq!(
+            events(&out),
+            vec![(
+                1,
+                EVENT_PEER_LEFT,
+                json!({"peerId": "pb", "reason": "left"})
+            )]
+        );
+        assert!(rooms.leave(&2).is_empty(), "leaving twice is harmless");
+        rooms.leave(&1);
+        assert_eq!(rooms.counts(), (0, 0));
+    }
+}
