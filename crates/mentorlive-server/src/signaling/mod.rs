@@ -102,10 +102,16 @@ async fn authenticate(
         user,
         sequencer: Arc::new(Sequencer::default()),
     }));
+    // socketioxide sends the CONNECT answer before it spawns the connect
+    // handler, so a client that emits straight away could beat handlers
+    // registered there. Registering here, before the answer, closes that gap.
+    register_handlers(&s);
     Ok(())
 }
 
-async fn on_connect(s: SocketRef) {
+async fn on_connect() {}
+
+fn register_handlers(s: &SocketRef) {
     s.on(EVENT_JOIN, on_join);
     s.on(EVENT_SIGNAL, on_signal);
     s.on(EVENT_LEAVE, on_leave);
@@ -126,12 +132,18 @@ fn send_ack(ack: AckSender, reply: Result<AckEnvelope, ErrorDetail>) {
     let _ = ack.send(&envelope);
 }
 
-fn apply(io: &SocketIo, emits: Vec<Emit<Sid>>) {
+/// Emits each effect. A socket that is already gone, while the room still
+/// counts it as present (its disconnect handler has not run yet), gets the
+/// message kept for its resume instead of losing it.
+fn apply(io: &SocketIo, rooms: &mut Rooms<Sid>, emits: Vec<Emit<Sid>>) {
     for emit in emits {
-        if let Some(socket) = io.get_socket(emit.to) {
-            if let Err(err) = socket.emit(emit.event, &emit.payload) {
-                tracing::warn!(error = %err, event = emit.event, "could not emit");
+        match io.get_socket(emit.to) {
+            Some(socket) => {
+                if let Err(err) = socket.emit(emit.event, &emit.payload) {
+                    tracing::warn!(error = %err, event = emit.event, "could not emit");
+                }
             }
+            None => rooms.keep_for_resume(&emit.to, emit.event, emit.payload),
         }
     }
 }
@@ -196,7 +208,7 @@ async fn join(
     let (joined, emits) = rooms.join(s.id, params, new_peer_id())?;
     // Emitting under the lock keeps every peer's events in the order the
     // room machine produced them.
-    apply(io, emits);
+    apply(io, &mut rooms, emits);
     tracing::info!(session_id = %joined.session_id, peer_id = %joined.peer_id, "joined live room");
     Ok(AckEnvelope::ok(&joined))
 }
@@ -223,7 +235,7 @@ async fn on_signal(
         .and_then(|request| {
             let mut rooms = signaling.lock();
             let emits = rooms.signal(&s.id, &request.to, request.data)?;
-            apply(&io, emits);
+            apply(&io, &mut rooms, emits);
             Ok(AckEnvelope::ok_empty())
         });
     send_ack(ack, reply);
@@ -239,7 +251,7 @@ async fn on_leave(
     let _turn = turn.wait().await;
     let mut rooms = signaling.lock();
     let emits = rooms.leave(&s.id);
-    apply(&io, emits);
+    apply(&io, &mut rooms, emits);
     drop(rooms);
     send_ack(ack, Ok(AckEnvelope::ok_empty()));
 }
@@ -270,7 +282,7 @@ async fn on_disconnect(
         tokio::time::sleep(grace).await;
         let mut rooms = signaling.lock();
         let emits = rooms.grace_expired(&ticket);
-        apply(&io, emits);
+        apply(&io, &mut rooms, emits);
     });
 }
 

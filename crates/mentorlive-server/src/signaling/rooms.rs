@@ -260,6 +260,24 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         Ok(out)
     }
 
+    /// A message for `conn` could not be sent because its socket is already
+    /// gone: keep it with the peer for its resume.
+    pub fn keep_for_resume(&mut self, conn: &C, event: &'static str, payload: Value) {
+        let Some((session, peer_id)) = self.by_conn.get(conn) else {
+            return;
+        };
+        if let Some(peer) = self
+            .rooms
+            .get_mut(session)
+            .and_then(|room| room.iter_mut().find(|p| &p.peer_id == peer_id))
+        {
+            if peer.pending.len() == PENDING_LIMIT {
+                peer.pending.remove(0);
+            }
+            peer.pending.push((event, payload));
+        }
+    }
+
     /// The peer leaves for good; the other side hears `left`.
     pub fn leave(&mut self, conn: &C) -> Vec<Emit<C>> {
         match self.by_conn.remove(conn) {
