@@ -376,15 +376,21 @@ async fn session(
     let mut pending: HashMap<u64, AckReply> = HashMap::new();
     let mut was_connected = false;
     loop {
+        // Queue every frame, then flush once: one write for a burst of emits.
+        let mut queued = false;
         while let Some(frame) = conn.poll_transmit() {
             let message = match frame {
                 Frame::Text(text) => Message::text(text),
                 Frame::Binary(bytes) => Message::binary(bytes),
             };
-            if sink.send(message).await.is_err() {
+            if sink.feed(message).await.is_err() {
                 conn.handle_transport_closed();
                 break;
             }
+            queued = true;
+        }
+        if queued && sink.flush().await.is_err() {
+            conn.handle_transport_closed();
         }
         while let Some(output) = conn.poll_output() {
             match output {
