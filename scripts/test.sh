@@ -22,3 +22,6 @@ MENTORLIVE_KEYCHAIN_TESTS=1 scripts/with-keychain.sh cargo test --workspace --lo
 
 echo "== interop: the official socket.io packages against our server and client"
 (cd tests/node && node --test)
+
+echo "== fuzz: every cargo-fuzz target for a bounded time"
+bash scripts/fuzz.sh "${MENTORLIVE_FUZZ_SECONDS:-10}"
