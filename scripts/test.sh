@@ -17,11 +17,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== build (the server binary the end-to-end tests start)"
 cargo build --workspace --bins --locked
 
+echo "== fuzz: every cargo-fuzz target for a bounded time"
+bash scripts/fuzz.sh "${MENTORLIVE_FUZZ_SECONDS:-10}"
+
 echo "== tests (inside a private session bus with an unlocked Secret Service)"
 MENTORLIVE_KEYCHAIN_TESTS=1 scripts/with-keychain.sh cargo test --workspace --locked
 
 echo "== interop: the official socket.io packages against our server and client"
 (cd tests/node && node --test)
-
-echo "== fuzz: every cargo-fuzz target for a bounded time"
-bash scripts/fuzz.sh "${MENTORLIVE_FUZZ_SECONDS:-10}"
