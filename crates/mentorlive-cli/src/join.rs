@@ -1,0 +1,259 @@
+//! `join CODE`: a real call from files. Video is a VP8 IVF and audio an Opus
+//! Ogg, both looped and paced in real time; what arrives is recorded to IVF
+//! and Ogg. Events (and stats, once a second) go to stdout.
+
+use crate::ivf::{IvfReader, IvfWriter};
+use anyhow::Context;
+use bytes::Bytes;
+use mentorlive_engine::{
+    Call, CallEvent, CallOptions, CallState, EncodedVideoFrame, MediaKind, OpusPacket,
+    ReceivedFrame,
+};
+use rtc::media::io::ogg_reader::OggReader;
+use rtc::media::io::ogg_writer::OggWriter;
+use rtc::media::io::Writer;
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+#[derive(clap::Args)]
+pub struct JoinArgs {
+    /// The live code, as typed.
+    code: String,
+    /// VP8 video to send (IVF), looped.
+    #[arg(long)]
+    video: Option<PathBuf>,
+    /// Opus audio to send (Ogg), looped.
+    #[arg(long)]
+    audio: Option<PathBuf>,
+    /// Where to record the partner's video (IVF).
+    #[arg(long)]
+    record_video: Option<PathBuf>,
+    /// Where to record the partner's audio (Ogg).
+    #[arg(long)]
+    record_audio: Option<PathBuf>,
+    /// Hang up after this many seconds (default: stay until Ctrl+C).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Leave when the partner leaves.
+    #[arg(long)]
+    leave_with_partner: bool,
+    /// Local address to gather ICE candidates on.
+    #[arg(long, default_value = "0.0.0.0:0")]
+    bind: String,
+}
+
+fn emit(json: bool, event: &CallEvent) {
+    if json {
+        if let Ok(line) = serde_json::to_string(event) {
+            println!("{line}");
+        }
+    } else {
+        println!("{event:?}");
+    }
+}
+
+pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyhow::Result<()> {
+    let mut options = CallOptions::new(server, token, &args.code);
+    options.udp_addrs = vec![args.bind.clone()];
+    let (call, mut events, frames) = Call::join(options).await?;
+    let keyframe = Arc::new(Notify::new());
+    if let Some(path) = &args.video {
+        let reader = IvfReader::new(BufReader::new(
+            File::open(path).with_context(|| format!("opening {}", path.display()))?,
+        ))?;
+        drop(reader);
+        tokio::spawn(send_video(call.clone(), path.clone(), keyframe.clone()));
+    }
+    if let Some(path) = &args.audio {
+        File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        tokio::spawn(send_audio(call.clone(), path.clone()));
+    }
+    let recorder = tokio::task::spawn_blocking({
+        let video = args.record_video.clone();
+        let audio = args.record_audio.clone();
+        move || record(frames, video, audio)
+    });
+
+    let deadline = args
+        .duration
+        .map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let until = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(until);
+    loop {
+        tokio::select! {
+            _ = &mut until => break,
+            _ = tokio::signal::ctrl_c() => break,
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                emit(json, &event);
+                match &event {
+                    CallEvent::KeyframeRequested => keyframe.notify_one(),
+                    CallEvent::Replaced => break,
+                    CallEvent::State { state: CallState::Ended } => break,
+                    CallEvent::PeerLeft { .. } if args.leave_with_partner => break,
+                    _ => {}
+                }
+            }
+        }
+    }
+    call.hang_up().await;
+    // Let the last events (the final stats) out.
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), events.recv()).await
+    {
+        emit(json, &event);
+    }
+    drop(events);
+    drop(call);
+    let summary = tokio::time::timeout(Duration::from_secs(5), recorder)
+        .await
+        .context("the recorder did not finish")???;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"event": "recorded", "videoFrames": summary.0, "audioPackets": summary.1})
+        );
+    } else {
+        println!(
+            "recorded {} video frames and {} audio packets",
+            summary.0, summary.1
+        );
+    }
+    Ok(())
+}
+
+/// Sends the IVF's frames at its frame rate, from the start again at its end
+/// and whenever the partner asks for a keyframe (frame 0 is one): a file
+/// cannot make a keyframe on demand, but it can go back to one.
+async fn send_video(call: Call, path: PathBuf, keyframe: Arc<Notify>) -> anyhow::Result<()> {
+    loop {
+        let mut reader = IvfReader::new(BufReader::new(File::open(&path)?))?;
+        let frame_time = Duration::from_secs_f64(
+            f64::from(reader.header.timebase_num) / f64::from(reader.header.timebase_den),
+        );
+        let frame_time = if frame_time.is_zero() || frame_time > Duration::from_secs(1) {
+            Duration::from_millis(33)
+        } else {
+            frame_time
+        };
+        let mut tick = tokio::time::interval(frame_time);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = keyframe.notified() => break,
+            }
+            let Some((data, _ts)) = reader.next_frame()? else {
+                break;
+            };
+            let frame = EncodedVideoFrame {
+                keyframe: mentorlive_engine::media::vp8_is_keyframe(&data),
+                data: Bytes::from(data),
+                duration: frame_time,
+            };
+            call.send_video(frame);
+        }
+    }
+}
+
+/// Sends the Ogg's Opus packets (one per page, as ffmpeg writes them with
+/// `-page_duration 20000`) every 20 ms, looped.
+async fn send_audio(call: Call, path: PathBuf) -> anyhow::Result<()> {
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let (mut ogg, _header) = OggReader::new(BufReader::new(File::open(&path)?), true)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut last_granule = 0u64;
+        while let Ok((page, header)) = ogg.parse_next_page() {
+            if page.starts_with(b"OpusHead") || page.starts_with(b"OpusTags") {
+                continue;
+            }
+            let samples = header.granule_position.saturating_sub(last_granule);
+            last_granule = header.granule_position;
+            let duration = if samples == 0 || samples > 48_000 {
+                Duration::from_millis(20)
+            } else {
+                Duration::from_micros(samples * 1_000_000 / 48_000)
+            };
+            tick.tick().await;
+            call.send_audio(OpusPacket {
+                data: page.freeze(),
+                duration,
+            });
+        }
+    }
+}
+
+/// Writes received frames to the recordings; returns (video frames, audio packets).
+fn record(
+    mut frames: tokio::sync::mpsc::Receiver<ReceivedFrame>,
+    video: Option<PathBuf>,
+    audio: Option<PathBuf>,
+) -> anyhow::Result<(u64, u64)> {
+    let mut video_out = match &video {
+        Some(p) => Some(IvfWriter::new(
+            BufWriter::new(File::create(p)?),
+            640,
+            480,
+            90_000,
+            1,
+        )?),
+        None => None,
+    };
+    let mut audio_out = match &audio {
+        Some(p) => Some(
+            OggWriter::new(BufWriter::new(File::create(p)?), 48_000, 2)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
+        None => None,
+    };
+    let (mut video_frames, mut audio_packets) = (0u64, 0u64);
+    let mut first_video_ts: Option<u32> = None;
+    let mut sequence = 0u16;
+    while let Some(frame) = frames.blocking_recv() {
+        match frame.kind {
+            MediaKind::Video => {
+                video_frames += 1;
+                if let Some(w) = video_out.as_mut() {
+                    let first = *first_video_ts.get_or_insert(frame.rtp_timestamp);
+                    w.write_frame(
+                        &frame.data,
+                        u64::from(frame.rtp_timestamp.wrapping_sub(first)),
+                    )?;
+                }
+            }
+            MediaKind::Audio => {
+                audio_packets += 1;
+                if let Some(w) = audio_out.as_mut() {
+                    sequence = sequence.wrapping_add(1);
+                    let packet = rtc::rtp::Packet {
+                        header: rtc::rtp::Header {
+                            version: 2,
+                            sequence_number: sequence,
+                            timestamp: frame.rtp_timestamp,
+                            ..Default::default()
+                        },
+                        payload: frame.data,
+                    };
+                    w.write_rtp(&packet).map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+            }
+        }
+    }
+    if let Some(w) = video_out {
+        w.finish()?;
+    }
+    if let Some(mut w) = audio_out {
+        w.close().map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok((video_frames, audio_packets))
+}

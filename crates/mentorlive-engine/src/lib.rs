@@ -1,0 +1,43 @@
+//! The call engine: a native WebRTC peer connection (the `webrtc` crate, on
+//! the sans-IO `rtc` core) driven by the contract's signaling. It takes
+//! encoded frames in and gives whole received frames out; it knows nothing of
+//! cameras, codecs' internals or windows, so the desktop app, the CLI and the
+//! tests all drive it the same way.
+
+mod call;
+pub mod media;
+pub mod negotiation;
+mod peer;
+mod receive;
+pub mod stats;
+
+pub use call::{Call, CallEvent, CallOptions, CallState};
+pub use media::{EncodedVideoFrame, MediaKind, OpusPacket, ReceivedFrame};
+pub use stats::CallStats;
+
+use mentorlive_signaling::LiveError;
+
+/// Why the engine could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Signaling refused or failed; keeps the contract's code.
+    #[error(transparent)]
+    Signaling(#[from] LiveError),
+    /// The WebRTC stack refused an operation.
+    #[error("WebRTC: {0}")]
+    WebRtc(String),
+}
+
+impl EngineError {
+    fn webrtc(err: impl std::fmt::Display) -> EngineError {
+        EngineError::WebRtc(err.to_string())
+    }
+
+    /// A stable snake_case code.
+    pub fn code(&self) -> &str {
+        match self {
+            EngineError::Signaling(err) => err.code(),
+            EngineError::WebRtc(_) => "webrtc",
+        }
+    }
+}

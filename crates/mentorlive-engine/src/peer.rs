@@ -1,0 +1,311 @@
+//! Building one RTCPeerConnection for a call: codecs (Opus, VP8), feedback
+//! (NACK, PLI, FIR, TWCC), congestion control (GCC with a pacer), our two
+//! tracks, the negotiated data channel, and an event handler that forwards
+//! everything to the call task.
+
+use crate::EngineError;
+use rtc::interceptor::{BandwidthEstimator, EstimatorStats, Gcc, PacketReport};
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::interceptor_registry::{
+    configure_congestion_control, configure_nack, configure_rtcp_reports, CongestionFeedback,
+};
+use rtc::peer_connection::configuration::media_engine::{
+    MediaEngine, MIME_TYPE_OPUS, MIME_TYPE_VP8,
+};
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
+    RTCRtpEncodingParameters, RtpCodecKind,
+};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use webrtc::data_channel::DataChannel;
+use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_remote::TrackRemote;
+use webrtc::peer_connection::Registry;
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
+    RTCIceCandidateInit, RTCIceConnectionState, RTCIceGatheringState, RTCIceServer,
+    RTCPeerConnectionIceEvent, RTCPeerConnectionState, RTCSignalingState, SettingEngineBuilder,
+};
+use webrtc::rtp_transceiver::RtpSender;
+
+pub const VIDEO_PAYLOAD_TYPE: u8 = 96;
+pub const AUDIO_PAYLOAD_TYPE: u8 = 111;
+/// The bitrate GCC starts from, and its bounds, for a 640x480 call.
+pub const INITIAL_BITRATE: f64 = 800_000.0;
+pub const MIN_BITRATE: f64 = 100_000.0;
+pub const MAX_BITRATE: f64 = 2_500_000.0;
+/// The negotiated data channel both sides create (no DCEP round trip).
+pub const DATA_CHANNEL_ID: u16 = 0;
+pub const DATA_CHANNEL_LABEL: &str = "mentorlive";
+
+/// What the connection tells the call task.
+pub enum PcEvent {
+    /// A local candidate to trickle; `None` is the end of candidates.
+    Candidate(Option<RTCIceCandidateInit>),
+    IceConnection(RTCIceConnectionState),
+    Connection(RTCPeerConnectionState),
+    Signaling(RTCSignalingState),
+    Track(Arc<dyn TrackRemote>),
+}
+
+struct Handler {
+    /// Which connection of the call this is, so late events of an old one are dropped.
+    generation: u64,
+    tx: mpsc::UnboundedSender<(u64, PcEvent)>,
+}
+
+impl Handler {
+    fn send(&self, event: PcEvent) {
+        let _ = self.tx.send((self.generation, event));
+    }
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
+        match event.candidate.to_json() {
+            Ok(init) => self.send(PcEvent::Candidate(Some(init))),
+            Err(err) => tracing::warn!(%err, "could not serialise a local candidate"),
+        }
+    }
+
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            self.send(PcEvent::Candidate(None));
+        }
+    }
+
+    async fn on_ice_connection_state_change(&self, state: RTCIceConnectionState) {
+        self.send(PcEvent::IceConnection(state));
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        self.send(PcEvent::Connection(state));
+    }
+
+    async fn on_signaling_state_change(&self, state: RTCSignalingState) {
+        self.send(PcEvent::Signaling(state));
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        self.send(PcEvent::Track(track));
+    }
+}
+
+/// GCC, publishing its target so the encoder can follow it.
+struct PublishingEstimator {
+    inner: Gcc,
+    target: Arc<AtomicU64>,
+}
+
+impl BandwidthEstimator for PublishingEstimator {
+    fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
+        self.inner.on_reports(now, reports);
+        self.target
+            .store(self.inner.target_bitrate() as u64, Ordering::Relaxed);
+    }
+
+    fn target_bitrate(&self) -> f64 {
+        self.inner.target_bitrate()
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.inner.handle_timeout(now);
+        self.target
+            .store(self.inner.target_bitrate() as u64, Ordering::Relaxed);
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.inner.poll_timeout()
+    }
+
+    fn stats(&self) -> EstimatorStats {
+        self.inner.stats()
+    }
+}
+
+/// One peer connection and what we send on it.
+pub struct Peer {
+    pub pc: Arc<dyn PeerConnection>,
+    pub video: Arc<TrackLocalStaticSample>,
+    pub audio: Arc<TrackLocalStaticSample>,
+    pub video_sender: Arc<dyn RtpSender>,
+    pub audio_sender: Arc<dyn RtpSender>,
+    pub data: Arc<dyn DataChannel>,
+    /// GCC's current target, in bits per second.
+    pub target_bitrate: Arc<AtomicU64>,
+}
+
+fn feedback(typ: &str, parameter: &str) -> RTCPFeedback {
+    RTCPFeedback {
+        typ: typ.to_owned(),
+        parameter: parameter.to_owned(),
+    }
+}
+
+fn media_engine() -> Result<MediaEngine, EngineError> {
+    let mut engine = MediaEngine::default();
+    engine
+        .register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: RTCRtpCodec {
+                    mime_type: MIME_TYPE_OPUS.to_owned(),
+                    clock_rate: 48_000,
+                    channels: 2,
+                    sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+                    rtcp_feedback: vec![],
+                },
+                payload_type: AUDIO_PAYLOAD_TYPE,
+            },
+            RtpCodecKind::Audio,
+        )
+        .map_err(EngineError::webrtc)?;
+    engine
+        .register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: RTCRtpCodec {
+                    mime_type: MIME_TYPE_VP8.to_owned(),
+                    clock_rate: 90_000,
+                    channels: 0,
+                    sdp_fmtp_line: String::new(),
+                    rtcp_feedback: vec![feedback("ccm", "fir")],
+                },
+                payload_type: VIDEO_PAYLOAD_TYPE,
+            },
+            RtpCodecKind::Video,
+        )
+        .map_err(EngineError::webrtc)?;
+    Ok(engine)
+}
+
+fn local_track(
+    kind: RtpCodecKind,
+    mime: &str,
+    clock_rate: u32,
+    channels: u16,
+    ssrc: u32,
+) -> Result<Arc<TrackLocalStaticSample>, EngineError> {
+    let label = if kind == RtpCodecKind::Video {
+        "video"
+    } else {
+        "audio"
+    };
+    let track = MediaStreamTrack::new(
+        "mentorlive".to_owned(),
+        label.to_owned(),
+        label.to_owned(),
+        kind,
+        vec![RTCRtpEncodingParameters {
+            rtp_coding_parameters: RTCRtpCodingParameters {
+                ssrc: Some(ssrc),
+                ..Default::default()
+            },
+            codec: RTCRtpCodec {
+                mime_type: mime.to_owned(),
+                clock_rate,
+                channels,
+                sdp_fmtp_line: String::new(),
+                rtcp_feedback: vec![],
+            },
+            ..Default::default()
+        }],
+    );
+    Ok(Arc::new(
+        TrackLocalStaticSample::new(Instant::now(), track).map_err(EngineError::webrtc)?,
+    ))
+}
+
+fn random_ssrc() -> u32 {
+    let mut bytes = [0u8; 4];
+    let _ = getrandom::getrandom(&mut bytes);
+    u32::from_le_bytes(bytes) | 1
+}
+
+/// Builds a connection whose events go to `tx`, tagged with `generation`.
+pub async fn build(
+    ice_servers: Vec<RTCIceServer>,
+    udp_addrs: Vec<String>,
+    generation: u64,
+    tx: mpsc::UnboundedSender<(u64, PcEvent)>,
+) -> Result<Peer, EngineError> {
+    let mut media = media_engine()?;
+    let target_bitrate = Arc::new(AtomicU64::new(INITIAL_BITRATE as u64));
+    let estimator = PublishingEstimator {
+        inner: Gcc::new(INITIAL_BITRATE, MIN_BITRATE, MAX_BITRATE),
+        target: target_bitrate.clone(),
+    };
+    let registry = configure_congestion_control(
+        Registry::new(),
+        estimator,
+        CongestionFeedback::Twcc,
+        &mut media,
+    )
+    .map_err(EngineError::webrtc)?;
+    // NACK retransmissions and RTCP reports; the TWCC recorder is already in
+    // the congestion-control set (adding the default one would replace it).
+    let registry = configure_rtcp_reports(configure_nack(registry, &mut media));
+    // Host candidates pair within milliseconds here; checking every 50 ms
+    // instead of 200 ms takes most of the wait out of joining.
+    let settings = SettingEngineBuilder::new()
+        .with_ice_connection_attempts(Some(Duration::from_millis(50)), Some(25))
+        .with_ice_timeouts(
+            Some(Duration::from_secs(3)),
+            Some(Duration::from_secs(10)),
+            Some(Duration::from_secs(1)),
+        )
+        .build();
+    let config = RTCConfigurationBuilder::default()
+        .with_ice_servers(ice_servers)
+        .build();
+    let pc = PeerConnectionBuilder::new()
+        .with_configuration(config)
+        .with_media_engine(media)
+        .with_interceptor_registry(registry)
+        .with_setting_engine(settings)
+        .with_handler(Arc::new(Handler { generation, tx }))
+        .with_udp_addrs(udp_addrs)
+        .build()
+        .await
+        .map_err(EngineError::webrtc)?;
+    let pc: Arc<dyn PeerConnection> = Arc::new(pc);
+
+    let video = local_track(RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, random_ssrc())?;
+    let audio = local_track(
+        RtpCodecKind::Audio,
+        MIME_TYPE_OPUS,
+        48_000,
+        2,
+        random_ssrc(),
+    )?;
+    let audio_sender = pc
+        .add_track(audio.clone() as Arc<dyn TrackLocal>)
+        .await
+        .map_err(EngineError::webrtc)?;
+    let video_sender = pc
+        .add_track(video.clone() as Arc<dyn TrackLocal>)
+        .await
+        .map_err(EngineError::webrtc)?;
+    let data = pc
+        .create_data_channel(
+            DATA_CHANNEL_LABEL,
+            Some(rtc::data_channel::RTCDataChannelInit {
+                negotiated: Some(DATA_CHANNEL_ID),
+                ..Default::default()
+            }),
+        )
+        .await
+        .map_err(EngineError::webrtc)?;
+    Ok(Peer {
+        pc,
+        video,
+        audio,
+        video_sender,
+        audio_sender,
+        data,
+        target_bitrate,
+    })
+}
