@@ -217,29 +217,30 @@ fn record(
         None => None,
     };
     let (mut video_frames, mut audio_packets) = (0u64, 0u64);
-    let mut first_video_ts: Option<u32> = None;
+    // A replaced or reconnected partner starts a new RTP clock; the files
+    // need one that only moves forward.
+    let mut video_clock = Rebase::new(3_000);
+    let mut audio_clock = Rebase::new(960);
     let mut sequence = 0u16;
     while let Some(frame) = frames.blocking_recv() {
         match frame.kind {
             MediaKind::Video => {
                 video_frames += 1;
+                let ts = video_clock.next(frame.rtp_timestamp);
                 if let Some(w) = video_out.as_mut() {
-                    let first = *first_video_ts.get_or_insert(frame.rtp_timestamp);
-                    w.write_frame(
-                        &frame.data,
-                        u64::from(frame.rtp_timestamp.wrapping_sub(first)),
-                    )?;
+                    w.write_frame(&frame.data, ts)?;
                 }
             }
             MediaKind::Audio => {
                 audio_packets += 1;
+                let ts = audio_clock.next(frame.rtp_timestamp);
                 if let Some(w) = audio_out.as_mut() {
                     sequence = sequence.wrapping_add(1);
                     let packet = rtc::rtp::Packet {
                         header: rtc::rtp::Header {
                             version: 2,
                             sequence_number: sequence,
-                            timestamp: frame.rtp_timestamp,
+                            timestamp: ts as u32,
                             ..Default::default()
                         },
                         payload: frame.data,
@@ -256,4 +257,49 @@ fn record(
         w.close().map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok((video_frames, audio_packets))
+}
+
+/// Turns RTP timestamps from one or more streams into one clock that starts
+/// at 0 and never goes back: a jump (a new stream) counts as one frame.
+struct Rebase {
+    last_in: Option<u32>,
+    out: u64,
+    step: u32,
+}
+
+impl Rebase {
+    fn new(step: u32) -> Rebase {
+        Rebase {
+            last_in: None,
+            out: 0,
+            step,
+        }
+    }
+
+    fn next(&mut self, ts: u32) -> u64 {
+        if let Some(last) = self.last_in {
+            let delta = ts.wrapping_sub(last);
+            // Forward by at most ten seconds is the same stream; anything
+            // else (backwards, or a far jump) is a new one.
+            let delta = if delta <= 900_000 { delta } else { self.step };
+            self.out += u64::from(delta);
+        }
+        self.last_in = Some(ts);
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rebase;
+
+    #[test]
+    fn a_new_stream_continues_the_clock() {
+        let mut clock = Rebase::new(960);
+        assert_eq!(clock.next(1_000), 0);
+        assert_eq!(clock.next(1_960), 960);
+        assert_eq!(clock.next(50), 1_920, "backwards: a new stream");
+        assert_eq!(clock.next(1_010), 2_880);
+        assert_eq!(clock.next(4_000_000_000), 3_840, "a far jump: a new stream");
+    }
 }

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Where the server binary is: `MENTORLIVE_SERVER_BIN`, or beside the test
+/// A binary of this workspace: `MENTORLIVE_<NAME>_BIN`, or beside the test
 /// executable's `deps/` folder in the same target directory.
-pub fn server_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("MENTORLIVE_SERVER_BIN") {
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let var = format!("{}_BIN", name.to_uppercase().replace('-', "_"));
+    if let Some(path) = std::env::var_os(&var) {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("the test's own path");
@@ -17,13 +18,18 @@ pub fn server_binary() -> PathBuf {
         .parent()
         .and_then(Path::parent)
         .expect("test executables live in target/<profile>/deps");
-    let bin = profile_dir.join(format!("mentorlive-server{}", std::env::consts::EXE_SUFFIX));
+    let bin = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
-        "{} is missing: build it first (`cargo build -p mentorlive-server`, which scripts/test.sh does)",
+        "{} is missing: build it first (`cargo build --workspace --bins`, which scripts/test.sh does)",
         bin.display()
     );
     bin
+}
+
+/// The reference server's binary.
+pub fn server_binary() -> PathBuf {
+    workspace_binary("mentorlive-server")
 }
 
 /// How to start a server.

@@ -1,0 +1,358 @@
+//! Real calls between two `mentorlive-cli join` processes through the
+//! reference server, media from files made by ffmpeg, recordings checked by
+//! ffprobe.
+
+#[path = "media.rs"]
+mod media;
+
+use mentorlive_e2e::{Http, Server, ServerOptions};
+use mentorlive_testkit::workspace_binary;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A running `mentorlive-cli join`, its JSON event lines collected.
+struct Joiner {
+    child: Child,
+    lines: mpsc::Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+impl Joiner {
+    fn start(
+        server: &Server,
+        email: &str,
+        code: &str,
+        duration: f64,
+        out: &Path,
+        name: &str,
+    ) -> Joiner {
+        let fx = media::fixtures();
+        let mut child = Command::new(workspace_binary("mentorlive-cli"))
+            .args([
+                "--server",
+                &server.url,
+                "--email",
+                email,
+                "--password",
+                "mentorlive",
+                "--json",
+                "join",
+                code,
+            ])
+            .arg("--video")
+            .arg(&fx.video)
+            .arg("--audio")
+            .arg(&fx.audio)
+            .arg("--record-video")
+            .arg(out.join(format!("{name}.ivf")))
+            .arg("--record-audio")
+            .arg(out.join(format!("{name}.ogg")))
+            .args(["--duration", &duration.to_string(), "--bind", "127.0.0.1:0"])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("mentorlive-cli");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(value) = serde_json::from_str::<Value>(&line) {
+                    let _ = tx.send(value);
+                }
+            }
+        });
+        Joiner {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for an event matching `pred`, keeping everything seen.
+    fn wait_for(&mut self, what: &str, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(found) = self.seen.iter().find(|v| pred(v)) {
+            return found.clone();
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(value) => {
+                    self.seen.push(value.clone());
+                    if pred(&value) {
+                        return value;
+                    }
+                }
+                Err(_) => panic!(
+                    "no {what} within {timeout:?}; saw {:?}",
+                    self.seen
+                        .iter()
+                        .map(|v| v["event"].clone())
+                        .collect::<Vec<_>>()
+                ),
+            }
+        }
+    }
+
+    /// Waits for the process to end; returns every event line.
+    fn finish(mut self) -> Vec<Value> {
+        let status = self.child.wait().expect("wait");
+        self.seen.extend(self.lines.try_iter());
+        assert!(
+            status.success(),
+            "mentorlive-cli exited with {status}: {:?}",
+            self.seen
+        );
+        std::mem::take(&mut self.seen)
+    }
+
+    fn last_stats(events: &[Value]) -> Value {
+        events
+            .iter()
+            .rev()
+            .find(|v| v["event"] == "stats")
+            .map(|v| v["stats"].clone())
+            .expect("stats lines")
+    }
+}
+
+impl Drop for Joiner {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn code_for_demo(http: &Http) -> (mentorlive_e2e::Demo, String) {
+    let demo = http.demo().await;
+    let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    (demo, code)
+}
+
+fn out_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("mentorlive-call-")
+        .tempdir()
+        .expect("tmp")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_clis_hold_a_call_and_both_recordings_decode() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = code_for_demo(&http).await;
+    let out = out_dir();
+
+    let started = Instant::now();
+    let mut mentor = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        7.0,
+        out.path(),
+        "mentor-received",
+    );
+    mentor.wait_for("the mentor's join", Duration::from_secs(20), |v| {
+        v["event"] == "joined"
+    });
+    let mut learner = Joiner::start(
+        &server,
+        "learner@example.com",
+        &code,
+        6.0,
+        out.path(),
+        "learner-received",
+    );
+    learner.wait_for("connected", Duration::from_secs(20), |v| {
+        v["event"] == "state" && v["state"] == "connected"
+    });
+    mentor.wait_for("connected", Duration::from_secs(20), |v| {
+        v["event"] == "state" && v["state"] == "connected"
+    });
+    println!(
+        "both connected {:?} after the first process started",
+        started.elapsed()
+    );
+
+    let learner_events = learner.finish();
+    let mentor_events = mentor.finish();
+    // The mentor saw the learner leave with "left", not a drop.
+    assert!(
+        mentor_events
+            .iter()
+            .any(|v| v["event"] == "peer_left" && v["reason"] == "left"),
+        "{mentor_events:?}"
+    );
+
+    for (receiver, sender_events, name) in [
+        (&learner_events, &mentor_events, "learner-received"),
+        (&mentor_events, &learner_events, "mentor-received"),
+    ] {
+        let sent = Joiner::last_stats(sender_events)["videoFramesOut"]
+            .as_u64()
+            .expect("frames out");
+        let audio_sent = Joiner::last_stats(sender_events)["audioFramesOut"]
+            .as_u64()
+            .expect("audio out");
+        let decoded = media::decoded_frames(&out.path().join(format!("{name}.ivf")), "v");
+        let audio = media::decoded_frames(&out.path().join(format!("{name}.ogg")), "a");
+        println!(
+            "{name}: {decoded}/{sent} video frames decoded, {audio}/{audio_sent} audio packets"
+        );
+        assert!(sent >= 100, "at least ~4 s of video were sent: {sent}");
+        assert!(
+            decoded as f64 >= 0.9 * sent as f64,
+            "{name}: {decoded} of {sent} video frames decode"
+        );
+        assert!(
+            audio as f64 >= 0.9 * audio_sent as f64,
+            "{name}: {audio} of {audio_sent} audio packets"
+        );
+        let recorded = receiver
+            .iter()
+            .find(|v| v["event"] == "recorded")
+            .expect("recorded line");
+        assert!(recorded["videoFrames"].as_u64().unwrap_or(0) >= decoded);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_third_user_and_an_expired_code_are_refused() {
+    let server = Server::start(ServerOptions {
+        live_code_ttl: Some(2),
+        ..Default::default()
+    });
+    let http = Http::new(&server);
+    let (_demo, code) = code_for_demo(&http).await;
+    http.register("third@example.com", "learner").await;
+    let out = Command::new(workspace_binary("mentorlive-cli"))
+        .args([
+            "--server",
+            &server.url,
+            "--email",
+            "third@example.com",
+            "--password",
+            "password-123",
+            "--json",
+            "join",
+            &code,
+            "--duration",
+            "1",
+        ])
+        .output()
+        .expect("cli");
+    assert!(!out.status.success());
+    let error: Value = serde_json::from_slice(&out.stderr).expect("a JSON error on stderr");
+    assert_eq!(error["error"]["code"], "not_participant");
+
+    std::thread::sleep(Duration::from_millis(2_200));
+    let out = Command::new(workspace_binary("mentorlive-cli"))
+        .args([
+            "--server",
+            &server.url,
+            "--email",
+            "learner@example.com",
+            "--password",
+            "mentorlive",
+            "--json",
+            "join",
+            &code,
+            "--duration",
+            "1",
+        ])
+        .output()
+        .expect("cli");
+    assert!(!out.status.success());
+    let error: Value = serde_json::from_slice(&out.stderr).expect("a JSON error on stderr");
+    assert_eq!(error["error"]["code"], "expired_code");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("expired at"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejoin_by_the_same_user_replaces_the_old_peer_and_media_resumes() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = code_for_demo(&http).await;
+    let out = out_dir();
+
+    let mut mentor = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        12.0,
+        out.path(),
+        "mentor-received",
+    );
+    mentor.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+    let mut first = Joiner::start(
+        &server,
+        "learner@example.com",
+        &code,
+        30.0,
+        out.path(),
+        "first-learner",
+    );
+    first.wait_for("connected", Duration::from_secs(20), |v| {
+        v["event"] == "state" && v["state"] == "connected"
+    });
+    std::thread::sleep(Duration::from_secs(2));
+
+    // The learner again, from "another device".
+    let mut second = Joiner::start(
+        &server,
+        "learner@example.com",
+        &code,
+        5.0,
+        out.path(),
+        "second-learner",
+    );
+    first.wait_for("replaced", Duration::from_secs(10), |v| {
+        v["event"] == "replaced"
+    });
+    let first_events = first.finish();
+    assert!(first_events
+        .iter()
+        .any(|v| v["event"] == "state" && v["state"] == "ended"));
+    second.wait_for("connected", Duration::from_secs(20), |v| {
+        v["event"] == "state" && v["state"] == "connected"
+    });
+    mentor.wait_for("the old peer replaced", Duration::from_secs(10), |v| {
+        v["event"] == "peer_left" && v["reason"] == "replaced"
+    });
+    let frames_before = Joiner::last_stats(&mentor.seen)["videoFramesIn"]
+        .as_u64()
+        .unwrap_or(0);
+    let second_events = second.finish();
+    let mentor_events = mentor.finish();
+    let frames_after = Joiner::last_stats(&mentor_events)["videoFramesIn"]
+        .as_u64()
+        .unwrap_or(0);
+    let second_sent = Joiner::last_stats(&second_events)["videoFramesOut"]
+        .as_u64()
+        .unwrap_or(0);
+    println!("mentor: {frames_before} frames before the rejoin settled, {frames_after} in all; the second device sent {second_sent}");
+    assert!(
+        second_sent >= 60,
+        "the second device sent media: {second_sent}"
+    );
+    assert!(
+        frames_after >= frames_before + (second_sent as f64 * 0.8) as u64,
+        "the mentor received the second device's media"
+    );
+    let decoded =
+        media::decoded_frames(&PathBuf::from(out.path()).join("mentor-received.ivf"), "v");
+    assert!(
+        decoded >= frames_after * 9 / 10,
+        "{decoded} of {frames_after} decode"
+    );
+}
