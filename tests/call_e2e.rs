@@ -143,6 +143,135 @@ fn out_dir() -> tempfile::TempDir {
         .expect("tmp")
 }
 
+/// The browser peer (`tests/node/browser-call.js`): Debian's Chromium with
+/// fake devices, the official socket.io-client, its own RTCPeerConnection.
+fn start_browser(
+    server: &Server,
+    token: &str,
+    code: &str,
+    seconds: u32,
+) -> (Child, mpsc::Receiver<Value>) {
+    let script = mentorlive_testkit::node_dir().join("browser-call.js");
+    let mut child = Command::new("node")
+        .arg(script)
+        .args([&server.url, token, code, &seconds.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("node");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("[browser] {line}");
+            if let Ok(value) = serde_json::from_str::<Value>(&line) {
+                let _ = tx.send(value);
+            }
+        }
+    });
+    (child, rx)
+}
+
+fn browser_event(rx: &mpsc::Receiver<Value>, name: &str) -> Value {
+    loop {
+        let value = rx
+            .recv_timeout(Duration::from_secs(40))
+            .unwrap_or_else(|_| panic!("the browser gave no {name}"));
+        assert_ne!(value["event"], "failed", "the browser peer failed: {value}");
+        if value["event"] == name {
+            return value;
+        }
+    }
+}
+
+async fn call_with_browser(browser_first: bool) {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let (demo, code) = code_for_demo(&http).await;
+    let out = out_dir();
+    let seconds = 5;
+    let (mut cli, browser) = if browser_first {
+        let browser = start_browser(&server, &demo.learner, &code, seconds);
+        let ready = browser_event(&browser.1, "ready");
+        assert_eq!(ready["peers"], 0);
+        let cli = Joiner::start(
+            &server,
+            "mentor@example.com",
+            &code,
+            f64::from(seconds) + 6.0,
+            out.path(),
+            "from-browser",
+        );
+        (cli, browser)
+    } else {
+        let mut cli = Joiner::start(
+            &server,
+            "mentor@example.com",
+            &code,
+            f64::from(seconds) + 6.0,
+            out.path(),
+            "from-browser",
+        );
+        cli.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+        let browser = start_browser(&server, &demo.learner, &code, seconds);
+        let ready = browser_event(&browser.1, "ready");
+        assert_eq!(ready["peers"], 1, "the browser joined second, so it offers");
+        (cli, browser)
+    };
+    let (mut child, rx) = browser;
+    browser_event(&rx, "connected");
+    cli.wait_for("connected", Duration::from_secs(20), |v| {
+        v["event"] == "state" && v["state"] == "connected"
+    });
+    let stats = browser_event(&rx, "stats");
+    assert!(child.wait().expect("node").success());
+    let events = cli.finish();
+
+    // The browser decoded our video and received our audio...
+    let video = &stats["stats"]["video"];
+    let audio = &stats["stats"]["audio"];
+    assert!(
+        video["framesDecoded"].as_u64().unwrap_or(0) >= 100,
+        "the browser decoded the CLI's video: {video}"
+    );
+    assert!(
+        audio["packetsReceived"].as_u64().unwrap_or(0) >= 150,
+        "the browser received the CLI's audio: {audio}"
+    );
+    assert_eq!(
+        stats["errors"],
+        serde_json::json!([]),
+        "no negotiation errors in the page"
+    );
+    // ...and the CLI's recording of the browser's camera decodes.
+    let recorded = events
+        .iter()
+        .find(|v| v["event"] == "recorded")
+        .expect("recorded");
+    let decoded = media::decoded_frames(&out.path().join("from-browser.ivf"), "v");
+    let audio_packets = media::decoded_frames(&out.path().join("from-browser.ogg"), "a");
+    println!("from the browser: {decoded} video frames decode of {} recorded; {audio_packets} audio packets", recorded["videoFrames"]);
+    assert!(
+        decoded >= 30,
+        "the browser's video reached the CLI: {decoded}"
+    );
+    assert!(decoded as f64 >= 0.9 * recorded["videoFrames"].as_f64().unwrap_or(0.0));
+    assert!(
+        audio_packets >= 150,
+        "the browser's audio reached the CLI: {audio_packets}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_joining_second_offers_and_the_call_flows_both_ways() {
+    call_with_browser(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_joining_first_answers_and_the_call_flows_both_ways() {
+    call_with_browser(true).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_clis_hold_a_call_and_both_recordings_decode() {
     let server = Server::start_default();
