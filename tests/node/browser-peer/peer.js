@@ -34,7 +34,12 @@
       state.channel.onmessage = (e) => log("message", e.data);
       pc.ontrack = ({ track, streams }) => {
         log("track", track.kind);
-        if (track.kind === "video") document.getElementById("remote").srcObject = streams[0] ?? new MediaStream([track]);
+        if (track.kind === "video") {
+          const video = document.getElementById("remote");
+          video.srcObject = streams[0] ?? new MediaStream([track]);
+          // The first remote frame presented: what a person would see.
+          video.requestVideoFrameCallback(() => (state.firstFrameAt ??= performance.now()));
+        }
       };
       pc.onconnectionstatechange = () => {
         state.connection = pc.connectionState;
@@ -97,6 +102,11 @@
     });
 
     if (remotePeer) start();
+    window.leave = async () => {
+      await socket.timeout(2000).emitWithAck("live:leave", {}).catch(() => {});
+      pc?.close();
+      socket.close();
+    };
     state.ready = true;
   } catch (err) {
     state.error = String(err);

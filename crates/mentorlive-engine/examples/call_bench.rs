@@ -1,0 +1,143 @@
+//! Figures for the call engine on loopback, printed as JSON lines:
+//! - `join_to_first_frame`: the second joiner's `live:join` to its first
+//!   remote video frame, N fresh calls, median and spread;
+//! - `transport_latency`: a frame handed to one engine to the same frame out
+//!   of the other, p50/p99, at 30 fps with 640x480-sized frames.
+//!
+//! Usage: call_bench SERVER_URL MENTOR_TOKEN LEARNER_TOKEN CODE [TRIALS] [SECONDS]
+
+use bytes::Bytes;
+use mentorlive_engine::{Call, CallOptions, EncodedVideoFrame, MediaKind};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn options(server: &str, token: &str, code: &str) -> CallOptions {
+    let mut o = CallOptions::new(server, token, code);
+    o.udp_addrs = vec!["127.0.0.1:0".into()];
+    o
+}
+
+/// A synthetic VP8-shaped frame: the keyframe bit clear (so every frame is
+/// decodable on its own), a sequence number, and padding to `size` bytes.
+fn frame(seq: u64, size: usize) -> EncodedVideoFrame {
+    let mut data = vec![0u8; size.max(16)];
+    data[0] = 0x10;
+    data[1..9].copy_from_slice(&seq.to_le_bytes());
+    EncodedVideoFrame {
+        data: Bytes::from(data),
+        duration: Duration::from_millis(33),
+        keyframe: true,
+    }
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+async fn send_frames(call: Call, stamps: Arc<Mutex<HashMap<u64, Instant>>>, stop: Instant) {
+    let mut tick = tokio::time::interval(Duration::from_millis(33));
+    let mut seq = 0u64;
+    while Instant::now() < stop {
+        tick.tick().await;
+        // Sizes of a 640x480 VP8 stream at ~800 kbit/s: a 30 kB keyframe
+        // each second, 3 kB deltas between.
+        let size = if seq % 30 == 0 { 30_000 } else { 3_000 };
+        stamps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(seq, Instant::now());
+        call.send_video(frame(seq, size));
+        seq += 1;
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let (server, mentor, learner, code) =
+        match args.as_slice() {
+            [_, s, m, l, c, ..] => (s.as_str(), m.as_str(), l.as_str(), c.as_str()),
+            _ => return Err(
+                "usage: call_bench SERVER_URL MENTOR_TOKEN LEARNER_TOKEN CODE [TRIALS] [SECONDS]"
+                    .into(),
+            ),
+        };
+    let trials: usize = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(10);
+    let seconds: u64 = args.get(6).map(|s| s.parse()).transpose()?.unwrap_or(10);
+
+    // 1. Join to first remote frame, fresh calls each time.
+    let mut joins = Vec::new();
+    for _ in 0..trials {
+        let (first, _first_events, _first_frames) =
+            Call::join(options(server, mentor, code)).await?;
+        let stop = Instant::now() + Duration::from_secs(10);
+        let sender = tokio::spawn(send_frames(
+            first.clone(),
+            Arc::new(Mutex::new(HashMap::new())),
+            stop,
+        ));
+        let started = Instant::now();
+        let (second, _events, mut frames) = Call::join(options(server, learner, code)).await?;
+        let elapsed = loop {
+            match tokio::time::timeout(Duration::from_secs(10), frames.recv()).await {
+                Ok(Some(f)) if f.kind == MediaKind::Video => break started.elapsed(),
+                Ok(Some(_)) => continue,
+                _ => return Err("no first frame within 10 s".into()),
+            }
+        };
+        joins.push(elapsed.as_secs_f64() * 1000.0);
+        sender.abort();
+        second.hang_up().await;
+        first.hang_up().await;
+    }
+    let mut sorted = joins.clone();
+    sorted.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        json!({"figure": "join_to_first_frame", "peer": "native (mentorlive-engine)", "trials": trials,
+        "median_ms": pct(&sorted, 0.5), "min_ms": sorted[0], "max_ms": sorted[sorted.len() - 1], "all_ms": joins})
+    );
+
+    // 2. Transport latency over one call.
+    let (first, _e1, _f1) = Call::join(options(server, mentor, code)).await?;
+    let (second, _e2, mut frames) = Call::join(options(server, learner, code)).await?;
+    // Wait for the path, then measure.
+    let _ = tokio::time::timeout(Duration::from_secs(10), frames.recv()).await;
+    let stamps = Arc::new(Mutex::new(HashMap::new()));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let sender = tokio::spawn(send_frames(first.clone(), stamps.clone(), stop));
+    let mut latencies = Vec::new();
+    while Instant::now() < stop + Duration::from_millis(500) {
+        let Ok(Some(f)) = tokio::time::timeout(Duration::from_millis(600), frames.recv()).await
+        else {
+            break;
+        };
+        if f.kind != MediaKind::Video || f.data.len() < 9 {
+            continue;
+        }
+        let seq = u64::from_le_bytes(f.data[1..9].try_into().unwrap_or([0; 8]));
+        if let Some(sent) = stamps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&seq)
+        {
+            latencies.push(f.arrival.duration_since(sent).as_secs_f64() * 1000.0);
+        }
+    }
+    let _ = sender.await;
+    let sent = seconds * 30;
+    latencies.sort_by(f64::total_cmp);
+    if latencies.is_empty() {
+        return Err("no frames measured".into());
+    }
+    println!(
+        "{}",
+        json!({"figure": "transport_latency", "peer": "native (mentorlive-engine)", "frames_sent": sent,
+        "frames_measured": latencies.len(), "p50_ms": pct(&latencies, 0.5), "p99_ms": pct(&latencies, 0.99), "max_ms": latencies[latencies.len() - 1]})
+    );
+    second.hang_up().await;
+    first.hang_up().await;
+    Ok(())
+}
