@@ -18,6 +18,8 @@ packages=(
   chromium
   # Misc tools used by scripts
   curl ca-certificates jq sqlite3 procps iproute2
+  # Network faults between peers in namespaces (the kernel here has no sch_netem)
+  nftables
 )
 
 missing=()

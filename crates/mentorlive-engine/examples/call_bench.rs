@@ -43,7 +43,11 @@ async fn send_frames(call: Call, stamps: Arc<Mutex<HashMap<u64, Instant>>>, stop
         tick.tick().await;
         // Sizes of a 640x480 VP8 stream at ~800 kbit/s: a 30 kB keyframe
         // each second, 3 kB deltas between.
-        let size = if seq.is_multiple_of(30) { 30_000 } else { 3_000 };
+        let size = if seq.is_multiple_of(30) {
+            30_000
+        } else {
+            3_000
+        };
         stamps
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -884,6 +884,8 @@ impl CallTask {
             frames_in_dropped: Counters::get(&c.frames_in_dropped),
             frames_out_dropped: Counters::get(&c.frames_out_dropped),
             packets_in_lost: snapshot.packets_in_lost,
+            keyframes_requested_by_us: Counters::get(&c.keyframes_requested_by_us),
+            keyframes_requested_of_us: Counters::get(&c.keyframes_requested_of_us),
         }
     }
 }

@@ -226,11 +226,39 @@ fn random_ssrc() -> u32 {
 }
 
 /// Builds a connection whose events go to `tx`, tagged with `generation`.
+///
+/// mDNS (to resolve a browser's `.local` candidates) needs a multicast-capable
+/// interface; where there is none (a container, a bare network namespace) the
+/// connection is built again without it rather than not at all.
 pub async fn build(
     ice_servers: Vec<RTCIceServer>,
     udp_addrs: Vec<String>,
     generation: u64,
     tx: mpsc::UnboundedSender<(u64, PcEvent)>,
+) -> Result<Peer, EngineError> {
+    match build_with(
+        ice_servers.clone(),
+        udp_addrs.clone(),
+        generation,
+        tx.clone(),
+        true,
+    )
+    .await
+    {
+        Ok(peer) => Ok(peer),
+        Err(err) => {
+            tracing::warn!(%err, "building the connection with mDNS failed; building it without");
+            build_with(ice_servers, udp_addrs, generation, tx, false).await
+        }
+    }
+}
+
+async fn build_with(
+    ice_servers: Vec<RTCIceServer>,
+    udp_addrs: Vec<String>,
+    generation: u64,
+    tx: mpsc::UnboundedSender<(u64, PcEvent)>,
+    mdns: bool,
 ) -> Result<Peer, EngineError> {
     let mut media = media_engine()?;
     let target_bitrate = Arc::new(AtomicU64::new(INITIAL_BITRATE as u64));
@@ -250,14 +278,17 @@ pub async fn build(
     let registry = configure_rtcp_reports(configure_nack(registry, &mut media));
     // Host candidates pair within milliseconds here; checking every 50 ms
     // instead of 200 ms takes most of the wait out of joining.
-    let settings = SettingEngineBuilder::new()
+    let mut settings = SettingEngineBuilder::new()
         .with_ice_connection_attempts(Some(Duration::from_millis(50)), Some(25))
         .with_ice_timeouts(
             Some(Duration::from_secs(3)),
             Some(Duration::from_secs(10)),
             Some(Duration::from_secs(1)),
-        )
-        .build();
+        );
+    if !mdns {
+        settings = settings.with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled);
+    }
+    let settings = settings.build();
     let config = RTCConfigurationBuilder::default()
         .with_ice_servers(ice_servers)
         .build();

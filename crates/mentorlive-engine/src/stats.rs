@@ -48,6 +48,8 @@ pub struct CallStats {
     pub frames_in_dropped: u64,
     pub frames_out_dropped: u64,
     pub packets_in_lost: u64,
+    pub keyframes_requested_by_us: u64,
+    pub keyframes_requested_of_us: u64,
 }
 
 /// Totals at one instant, to difference into rates.

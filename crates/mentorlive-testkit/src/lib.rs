@@ -39,6 +39,9 @@ pub struct ServerOptions {
     pub rate_limit_factor: Option<f64>,
     pub seed_demo: bool,
     pub extra_args: Vec<String>,
+    /// Run inside this network namespace (`ip netns exec`), listening on `host`.
+    pub netns: Option<String>,
+    pub host: String,
 }
 
 impl Default for ServerOptions {
@@ -48,6 +51,8 @@ impl Default for ServerOptions {
             rate_limit_factor: None,
             seed_demo: true,
             extra_args: Vec::new(),
+            netns: None,
+            host: "127.0.0.1".into(),
         }
     }
 }
@@ -100,9 +105,16 @@ impl TestServer {
             .append(true)
             .open(&self.log_path)
             .expect("server log file");
-        let mut cmd = Command::new(server_binary());
+        let mut cmd = match &self.options.netns {
+            Some(ns) => {
+                let mut cmd = Command::new("ip");
+                cmd.args(["netns", "exec", ns]).arg(server_binary());
+                cmd
+            }
+            None => Command::new(server_binary()),
+        };
         cmd.arg("--addr")
-            .arg(format!("127.0.0.1:{port}"))
+            .arg(format!("{}:{port}", self.options.host))
             .arg("--db")
             .arg(&self.db_path)
             .env("RUST_LOG", "mentorlive_server=debug,tower_http=debug")
