@@ -49,6 +49,6 @@ for p in procs:
     p.wait()
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 used = r.ru_utime + r.ru_stime
-print(json.dumps({"figure": "cpu_per_minute", "peer": "native pair (two mentorlive-cli)", "seconds": float(seconds),
+print(json.dumps({"figure": "cpu_per_minute", "peer": "native pair (two mentorlive-cli; media pre-encoded, no codec work)", "seconds": float(seconds),
                   "cpu_seconds_per_minute": used * 60 / float(seconds)}))
 PY

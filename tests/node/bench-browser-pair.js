@@ -60,10 +60,8 @@ try {
   const b = await open(tokenB);
   await b.waitForFunction(() => window.peer.firstFrameAt, null, { timeout: 20_000 });
   const cpu = () => {
-    const pid = browser.process().pid;
-    const tree = execSync(`ps -o pid= --ppid ${pid}; echo ${pid}`).toString().split(/\s+/).filter(Boolean);
-    const all = new Set(tree);
-    for (const p of tree) execSync(`ps -o pid= --ppid ${p} || true`).toString().split(/\s+/).filter(Boolean).forEach((c) => all.add(c));
+    // Every chromium process started for this run (playwright hands out no pid).
+    const all = execSync("pgrep -f /usr/lib/chromium/chromium || true").toString().split(/\s+/).filter(Boolean);
     let ticks = 0;
     for (const p of all) {
       try {
@@ -76,7 +74,7 @@ try {
   const before = cpu();
   await a.waitForTimeout(seconds * 1000);
   const used = cpu() - before;
-  console.log(JSON.stringify({ figure: "cpu_per_minute", peer: "chromium pair (one browser, two pages)", seconds, cpu_seconds_per_minute: (used * 60) / seconds }));
+  console.log(JSON.stringify({ figure: "cpu_per_minute", peer: "chromium pair (one browser, two pages; includes VP8/Opus encode and decode)", seconds, cpu_seconds_per_minute: (used * 60) / seconds }));
 } finally {
   await browser.close();
   http.close();

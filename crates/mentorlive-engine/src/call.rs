@@ -855,11 +855,33 @@ impl CallTask {
     async fn stats(&mut self) -> CallStats {
         let c = &self.counters;
         let now = Instant::now();
+        // RTT from the nominated candidate pair; jitter and loss from the
+        // inbound RTP streams (as RTCP receiver reports would carry them).
+        let (mut rtt_ms, mut jitter_ms, mut packets_in, mut packets_lost) =
+            (None, None, 0u64, 0u64);
+        if let Some(peer) = &self.peer {
+            let report = peer
+                .pc
+                .get_stats(now, webrtc::peer_connection::StatsSelector::None)
+                .await;
+            rtt_ms = report
+                .candidate_pairs()
+                .filter(|p| p.nominated && p.current_round_trip_time > 0.0)
+                .map(|p| p.current_round_trip_time * 1000.0)
+                .next();
+            for inbound in report.inbound_rtp_streams() {
+                let received = &inbound.received_rtp_stream_stats;
+                packets_in += received.packets_received;
+                packets_lost += received.packets_lost.max(0) as u64;
+                let jitter = received.jitter * 1000.0;
+                jitter_ms = Some(jitter_ms.map_or(jitter, |j: f64| j.max(jitter)));
+            }
+        }
         let snapshot = Snapshot {
             bytes_in: Counters::get(&c.bytes_in),
             bytes_out: Counters::get(&c.bytes_out),
-            packets_in: 0,
-            packets_in_lost: Counters::get(&c.packets_in_lost),
+            packets_in,
+            packets_in_lost: packets_lost,
         };
         let (then, before) = std::mem::replace(&mut self.last_snapshot, (now, snapshot));
         let secs = now.duration_since(then).as_secs_f64().max(0.001);
@@ -868,9 +890,19 @@ impl CallTask {
         };
         CallStats {
             state: format!("{:?}", self.state).to_lowercase(),
-            rtt_ms: None,
-            jitter_ms: None,
-            loss: 0.0,
+            rtt_ms: rtt_ms.map(|r| (r * 100.0).round() / 100.0),
+            jitter_ms: jitter_ms.map(|j| (j * 100.0).round() / 100.0),
+            loss: {
+                let lost = snapshot
+                    .packets_in_lost
+                    .saturating_sub(before.packets_in_lost) as f64;
+                let got = snapshot.packets_in.saturating_sub(before.packets_in) as f64;
+                if lost + got > 0.0 {
+                    (lost / (lost + got) * 1000.0).round() / 1000.0
+                } else {
+                    0.0
+                }
+            },
             bitrate_in_kbps: kbps(snapshot.bytes_in, before.bytes_in),
             bitrate_out_kbps: kbps(snapshot.bytes_out, before.bytes_out),
             target_bitrate_kbps: self
@@ -883,7 +915,9 @@ impl CallTask {
             audio_frames_out: Counters::get(&c.audio_frames_out),
             frames_in_dropped: Counters::get(&c.frames_in_dropped),
             frames_out_dropped: Counters::get(&c.frames_out_dropped),
-            packets_in_lost: snapshot.packets_in_lost,
+            packets_in_lost: snapshot
+                .packets_in_lost
+                .max(Counters::get(&c.packets_in_lost)),
             keyframes_requested_by_us: Counters::get(&c.keyframes_requested_by_us),
             keyframes_requested_of_us: Counters::get(&c.keyframes_requested_of_us),
         }

@@ -4,6 +4,7 @@
 //! cameras, codecs' internals or windows, so the desktop app, the CLI and the
 //! tests all drive it the same way.
 
+mod assemble;
 mod call;
 pub mod media;
 pub mod negotiation;

@@ -2,11 +2,10 @@
 //! bounded queue. A full queue drops frames and counts them, never grows; a
 //! video gap (loss or a drop) waits for the next keyframe and asks for one.
 
+use crate::assemble::Vp8Assembler;
 use crate::media::{vp8_is_keyframe, MediaKind, ReceivedFrame};
 use crate::stats::Counters;
-use rtc::media::io::sample_builder::SampleBuilder;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
-use rtc::rtp::codec::vp8::Vp8Packet;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -62,28 +61,40 @@ pub async fn run(
         last: None,
         counters: counters.clone(),
     };
-    let mut builder = SampleBuilder::new(256, Vp8Packet::default(), 90_000)
-        .with_max_time_delay(Duration::from_millis(500));
+    let mut assembler = Vp8Assembler::default();
     let mut need_keyframe = kind == MediaKind::Video;
     if need_keyframe {
         asker.ask().await;
     }
     loop {
+        let repair_deadline = assembler.poll_timeout();
+        // `Some(event)` from the track, `None` when an assembler deadline passed.
         let event = tokio::select! {
-            event = track.poll() => event,
+            event = track.poll() => Some(event),
             _ = want_keyframe.notified(), if kind == MediaKind::Video => {
                 asker.ask().await;
                 continue;
             }
+            _ = async {
+                match repair_deadline {
+                    Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                    None => std::future::pending().await,
+                }
+            } => None,
         };
-        let Some(event) = event else { return };
-        let TrackRemoteEvent::OnRtpPacket(packet) = event else {
-            continue;
+        let packet = match event {
+            Some(Some(TrackRemoteEvent::OnRtpPacket(packet))) => Some(packet),
+            Some(Some(_)) => continue,
+            Some(None) => return,
+            None => None,
         };
-        Counters::add(&counters.bytes_in, packet.payload.len() as u64);
         let now = Instant::now();
+        if let Some(packet) = &packet {
+            Counters::add(&counters.bytes_in, packet.payload.len() as u64);
+        }
         match kind {
             MediaKind::Audio => {
+                let Some(packet) = packet else { continue };
                 if packet.payload.is_empty() {
                     continue;
                 }
@@ -101,16 +112,24 @@ pub async fn run(
                 }
             }
             MediaKind::Video => {
-                builder.push(now, packet);
-                while let Some((sample, rtp_timestamp)) = builder.pop_with_timestamp(now) {
-                    if sample.prev_dropped_packets > 0 {
+                if let Some(packet) = packet {
+                    let header = &packet.header;
+                    assembler.push(
+                        header.sequence_number,
+                        header.timestamp,
+                        header.marker,
+                        packet.payload.clone(),
+                    );
+                }
+                while let Some(assembled) = assembler.pop(now) {
+                    if assembled.frames_lost_before > 0 {
                         Counters::add(
                             &counters.packets_in_lost,
-                            u64::from(sample.prev_dropped_packets),
+                            u64::from(assembled.frames_lost_before),
                         );
                         need_keyframe = true;
                     }
-                    let keyframe = vp8_is_keyframe(&sample.data);
+                    let keyframe = vp8_is_keyframe(&assembled.data);
                     if need_keyframe && !keyframe {
                         // A delta frame after a gap cannot be decoded.
                         Counters::add(&counters.frames_in_dropped, 1);
@@ -119,8 +138,8 @@ pub async fn run(
                     }
                     let frame = ReceivedFrame {
                         kind,
-                        data: sample.data,
-                        rtp_timestamp,
+                        data: assembled.data,
+                        rtp_timestamp: assembled.rtp_timestamp,
                         keyframe,
                         arrival: now,
                     };
