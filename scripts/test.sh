@@ -7,6 +7,7 @@ source scripts/env.sh
 
 bash scripts/setup-system.sh
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+bash scripts/build-ui.sh
 
 echo "== format"
 cargo fmt --all --check
@@ -14,7 +15,10 @@ cargo fmt --all --check
 echo "== lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== build (the server binary the end-to-end tests start)"
+echo "== UI unit tests (Vitest)"
+(cd ui && npx vitest run)
+
+echo "== build (the binaries the end-to-end tests start)"
 cargo build --workspace --bins --locked
 
 echo "== fuzz: every cargo-fuzz target for a bounded time"

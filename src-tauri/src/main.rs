@@ -1,6 +1,6 @@
-//! The desktop app's entry point. The Tauri shell arrives with the
-//! desktop-app issue; until then this binary only says where things are.
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    println!("mentorlive desktop app: not built yet. Run the server with scripts/run.sh.");
+    mentorlive_app::run();
 }

@@ -3,11 +3,13 @@
 //! The server, the API client, the CLI and the desktop app all speak through
 //! these types, so a field renamed here is renamed everywhere at once.
 
+pub mod deep_link;
 pub mod error;
 pub mod live_code;
 pub mod model;
 pub mod signaling;
 
+pub use deep_link::{invite_link, parse_deep_link, InvalidDeepLink};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use live_code::{LiveCode, MalformedCode};
 pub use model::*;

@@ -1,0 +1,177 @@
+//! The signed-in client that every front end (the desktop app, the CLI) uses:
+//! the server URL and account from the settings, the token from the keychain,
+//! and the REST API. Signing in stores the token; signing out removes it from
+//! the keychain and revokes it on the server; a token the server no longer
+//! accepts is forgotten so the user is asked again.
+
+use mentorlive_api::{ApiClient, ApiError};
+use mentorlive_protocol::User;
+use mentorlive_settings::{AppPaths, AppSettings, SettingsError};
+use mentorlive_token_store::{Token, TokenKey, TokenStore, TokenStoreError};
+use std::sync::{Arc, Mutex};
+
+/// Every error a front end shows: a stable code and a human message.
+#[derive(Debug, thiserror::Error, serde::Serialize)]
+#[error("{message}")]
+pub struct ClientError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<ApiError> for ClientError {
+    fn from(err: ApiError) -> Self {
+        ClientError {
+            code: err.code().to_owned(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<TokenStoreError> for ClientError {
+    fn from(err: TokenStoreError) -> Self {
+        ClientError {
+            code: err.code().to_owned(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<SettingsError> for ClientError {
+    fn from(err: SettingsError) -> Self {
+        ClientError {
+            code: "settings".into(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl ClientError {
+    pub fn not_signed_in() -> ClientError {
+        ClientError {
+            code: "unauthorized".into(),
+            message: "Please sign in.".into(),
+        }
+    }
+}
+
+pub type ClientResult<T> = Result<T, ClientError>;
+
+struct SignedIn {
+    api: ApiClient,
+    user: User,
+}
+
+/// One person's client on this machine.
+pub struct Client {
+    paths: AppPaths,
+    store: Arc<dyn TokenStore>,
+    current: Mutex<Option<SignedIn>>,
+}
+
+impl Client {
+    pub fn new(paths: AppPaths, store: Arc<dyn TokenStore>) -> Client {
+        Client {
+            paths,
+            store,
+            current: Mutex::new(None),
+        }
+    }
+
+    pub fn paths(&self) -> &AppPaths {
+        &self.paths
+    }
+
+    pub fn settings(&self) -> ClientResult<AppSettings> {
+        Ok(self.paths.load_settings()?)
+    }
+
+    pub fn save_settings(&self, settings: &AppSettings) -> ClientResult<()> {
+        Ok(self.paths.save_settings(settings)?)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<SignedIn>> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The API, signed in. Fails with `unauthorized` when nobody is.
+    pub fn api(&self) -> ClientResult<ApiClient> {
+        self.lock()
+            .as_ref()
+            .map(|s| s.api.clone())
+            .ok_or_else(ClientError::not_signed_in)
+    }
+
+    pub fn user(&self) -> Option<User> {
+        self.lock().as_ref().map(|s| s.user.clone())
+    }
+
+    /// Signs in, keeps the token in the keychain, remembers server and account.
+    pub async fn sign_in(&self, server: &str, email: &str, password: &str) -> ClientResult<User> {
+        let api = ApiClient::new(server)?;
+        let auth = api.login(email, password).await?;
+        let server = api.server_url();
+        self.store.save(
+            &TokenKey::new(&server, &auth.user.email),
+            &Token::new(auth.token.clone()),
+        )?;
+        let mut settings = self.settings()?;
+        settings.server_url = server;
+        settings.account = Some(auth.user.email.clone());
+        self.save_settings(&settings)?;
+        let user = auth.user.clone();
+        *self.lock() = Some(SignedIn {
+            api: api.with_token(auth.token),
+            user: auth.user,
+        });
+        tracing::info!(user_id = %user.id, "signed in");
+        Ok(user)
+    }
+
+    /// Signs in with the remembered token, if the server still accepts it.
+    /// A token it refuses (401) is removed from the keychain.
+    pub async fn restore(&self) -> ClientResult<Option<User>> {
+        let settings = self.settings()?;
+        let Some(account) = settings.account.clone() else {
+            return Ok(None);
+        };
+        let key = TokenKey::new(&settings.server_url, &account);
+        let Some(token) = self.store.load(&key)? else {
+            return Ok(None);
+        };
+        let api = ApiClient::new(&settings.server_url)?.with_token(token.expose());
+        match api.me().await {
+            Ok(user) => {
+                *self.lock() = Some(SignedIn {
+                    api,
+                    user: user.clone(),
+                });
+                Ok(Some(user))
+            }
+            Err(err) if err.is_unauthorized() => {
+                self.store.delete(&key)?;
+                Ok(None)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Signs out: revokes the token on the server (best effort) and removes
+    /// it from the keychain.
+    pub async fn sign_out(&self) -> ClientResult<()> {
+        let signed_in = self.lock().take();
+        let settings = self.settings()?;
+        if let Some(signed_in) = signed_in {
+            if let Err(err) = signed_in.api.logout().await {
+                tracing::warn!(
+                    code = err.code(),
+                    "could not revoke the token on the server"
+                );
+            }
+        }
+        if let Some(account) = &settings.account {
+            self.store
+                .delete(&TokenKey::new(&settings.server_url, account))?;
+        }
+        Ok(())
+    }
+}

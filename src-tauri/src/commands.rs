@@ -1,0 +1,126 @@
+//! The commands the UI calls. Each one is a few lines over the headless
+//! crates; errors travel as `{code, message}`.
+
+use crate::links::LinkEvent;
+use crate::AppState;
+use mentorlive_client::{ClientError, ClientResult};
+use mentorlive_protocol::{invite_link, LiveCode, Session, User, ValidateLiveCodeResponse};
+use serde::Serialize;
+use tauri::State;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub server_url: String,
+    pub account: Option<String>,
+    pub logs_dir: String,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> ClientResult<AppInfo> {
+    let settings = state.client.settings()?;
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        server_url: settings.server_url,
+        account: settings.account,
+        logs_dir: state.client.paths().logs_dir().display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub async fn restore_session(state: State<'_, AppState>) -> ClientResult<Option<User>> {
+    state.client.restore().await
+}
+
+#[tauri::command]
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    server: String,
+    email: String,
+    password: String,
+) -> ClientResult<User> {
+    state.client.sign_in(&server, &email, &password).await
+}
+
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> ClientResult<()> {
+    state.client.sign_out().await
+}
+
+#[tauri::command]
+pub async fn list_sessions(state: State<'_, AppState>) -> ClientResult<Vec<Session>> {
+    Ok(state.client.api()?.list_sessions().await?)
+}
+
+/// A live code as the UI shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveCodeView {
+    pub code: String,
+    /// `ABCD EFGH`
+    pub grouped: String,
+    pub invite_link: String,
+    pub session_id: String,
+    pub expires_at: String,
+    pub is_new: bool,
+}
+
+#[tauri::command]
+pub async fn generate_live_code(
+    state: State<'_, AppState>,
+    session_id: String,
+) -> ClientResult<LiveCodeView> {
+    let (info, generated) = state.client.api()?.generate_live_code(&session_id).await?;
+    let code = LiveCode::parse(&info.code).map_err(|e| ClientError {
+        code: "unexpected_response".into(),
+        message: e.to_string(),
+    })?;
+    Ok(LiveCodeView {
+        grouped: code.grouped(),
+        invite_link: invite_link(&code),
+        code: code.to_string(),
+        session_id: info.session_id,
+        expires_at: info
+            .expires_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        is_new: generated == mentorlive_api::Generated::New,
+    })
+}
+
+#[tauri::command]
+pub async fn validate_live_code(
+    state: State<'_, AppState>,
+    input: String,
+) -> ClientResult<ValidateLiveCodeResponse> {
+    Ok(state.client.api()?.validate_live_code(&input).await?)
+}
+
+#[tauri::command]
+pub fn set_server_url(state: State<'_, AppState>, url: String) -> ClientResult<String> {
+    let normalised = mentorlive_api::normalise_server_url(&url)?;
+    let mut settings = state.client.settings()?;
+    settings.server_url = normalised.as_str().trim_end_matches('/').to_owned();
+    state.client.save_settings(&settings)?;
+    Ok(settings.server_url)
+}
+
+#[tauri::command]
+pub fn open_logs_folder(state: State<'_, AppState>) -> ClientResult<()> {
+    let dir = state.client.paths().logs_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    tauri_plugin_opener::open_path(&dir, None::<&str>).map_err(|e| ClientError {
+        code: "open_failed".into(),
+        message: format!("Could not open {}: {e}", dir.display()),
+    })
+}
+
+#[tauri::command]
+pub fn take_pending_link(state: State<'_, AppState>) -> Option<LinkEvent> {
+    state
+        .pending_link
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+}

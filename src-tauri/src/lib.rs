@@ -1,0 +1,68 @@
+//! The desktop app: a thin Tauri shell. Every command calls the headless
+//! crates (`mentorlive-client` and below); this crate only adapts them to the
+//! window: plugins, deep links, logs, and the permission prompts.
+
+mod commands;
+mod links;
+mod logs;
+
+use mentorlive_client::Client;
+use mentorlive_settings::AppPaths;
+use mentorlive_token_store::KeychainTokenStore;
+use std::sync::{Arc, Mutex};
+use tauri::Manager;
+
+/// What every command shares.
+pub struct AppState {
+    pub client: Arc<Client>,
+    /// A link that arrived before the UI was listening (a cold start).
+    pub pending_link: Mutex<Option<links::LinkEvent>>,
+}
+
+pub fn run() {
+    let paths = AppPaths::platform()
+        .unwrap_or_else(|_| AppPaths::under(&std::env::temp_dir().join("mentorlive")));
+    // Kept alive for the app's life: dropping it would stop the log writer.
+    let _log_guard = logs::init(&paths.logs_dir());
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "mentorlive starting");
+    let client = Arc::new(Client::new(paths, Arc::new(KeychainTokenStore)));
+
+    let result = tauri::Builder::default()
+        // First, so a second launch hands its link over and exits at once.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+            for arg in argv.iter().skip(1) {
+                links::handle(app, arg);
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(AppState {
+            client,
+            pending_link: Mutex::new(None),
+        })
+        .setup(|app| {
+            links::setup(app)?;
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::restore_session,
+            commands::sign_in,
+            commands::sign_out,
+            commands::list_sessions,
+            commands::generate_live_code,
+            commands::validate_live_code,
+            commands::set_server_url,
+            commands::open_logs_folder,
+            commands::take_pending_link,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(err) = result {
+        tracing::error!(%err, "the app stopped with an error");
+    }
+}

@@ -1,0 +1,91 @@
+import { useCallback, useEffect, useState } from "react";
+import { listen } from "@tauri-apps/api/event";
+import { api, AppError, type AppInfo, type LinkEvent, type User } from "./api";
+import { SignIn } from "./screens/SignIn";
+import { Sessions } from "./screens/Sessions";
+import { JoinWithCode } from "./screens/JoinWithCode";
+import { PreJoin } from "./screens/PreJoin";
+import { Settings } from "./screens/Settings";
+
+export type Screen = { name: "sessions" } | { name: "join"; code?: string } | { name: "prejoin"; code: string } | { name: "settings" };
+
+export function App() {
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [screen, setScreen] = useState<Screen>({ name: "sessions" });
+  const [notice, setNotice] = useState<string | null>(null);
+  const [startError, setStartError] = useState<string | null>(null);
+
+  const onLink = useCallback((event: LinkEvent) => {
+    if (event.kind === "join") {
+      setNotice(null);
+      // A link never joins by itself: it opens the code for checking.
+      setScreen({ name: "join", code: event.code });
+    } else {
+      setNotice(event.message);
+    }
+  }, []);
+
+  useEffect(() => {
+    api.appInfo().then(setInfo).catch((e: AppError) => setStartError(e.message));
+    api
+      .restoreSession()
+      .then(setUser)
+      .catch((e: AppError) => {
+        setUser(null);
+        if (e.code !== "unauthorized") setStartError(e.message);
+      });
+    const unlisten = listen<LinkEvent>("deep-link", (e) => onLink(e.payload));
+    api.takePendingLink().then((e) => e && onLink(e));
+    return () => {
+      unlisten.then((f) => f());
+    };
+  }, [onLink]);
+
+  const signedOut = async () => {
+    await api.signOut().catch(() => {});
+    setUser(null);
+    setScreen({ name: "sessions" });
+  };
+
+  if (user === undefined) return <main className="center" aria-busy="true"><p>Loading…</p></main>;
+
+  return (
+    <div className="app">
+      <header className="bar">
+        <strong className="brand">mentorlive</strong>
+        {user && (
+          <nav aria-label="Main">
+            <button className={screen.name === "sessions" ? "tab active" : "tab"} onClick={() => setScreen({ name: "sessions" })}>Sessions</button>
+            <button className={screen.name === "join" ? "tab active" : "tab"} onClick={() => setScreen({ name: "join" })}>Join with a code</button>
+            <button className={screen.name === "settings" ? "tab active" : "tab"} onClick={() => setScreen({ name: "settings" })}>Settings</button>
+          </nav>
+        )}
+        {user && (
+          <span className="who">
+            {user.name} ({user.role}) <button className="link" onClick={signedOut}>Sign out</button>
+          </span>
+        )}
+      </header>
+      {notice && (
+        <div className="notice error" role="alert" data-testid="link-notice">
+          {notice} <button className="link" onClick={() => setNotice(null)}>Dismiss</button>
+        </div>
+      )}
+      {startError && <div className="notice error" role="alert">{startError}</div>}
+      <main>
+        {!user ? (
+          <SignIn defaultServer={info?.serverUrl ?? "http://127.0.0.1:8787"} defaultEmail={info?.account ?? ""} onSignedIn={(u) => { setUser(u); api.appInfo().then(setInfo); }} />
+        ) : screen.name === "sessions" ? (
+          <Sessions user={user} onJoin={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
+        ) : screen.name === "join" ? (
+          <JoinWithCode initial={screen.code} onValid={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
+        ) : screen.name === "prejoin" ? (
+          <PreJoin code={screen.code} onBack={() => setScreen({ name: "sessions" })} />
+        ) : (
+          <Settings info={info} onChanged={() => api.appInfo().then(setInfo)} />
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,37 @@
+import { useState, type FormEvent } from "react";
+import { api, AppError, type AppInfo } from "../api";
+
+export function Settings(props: { info: AppInfo | null; onChanged: () => void }) {
+  const [server, setServer] = useState(props.info?.serverUrl ?? "");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      const saved = await api.setServerUrl(server);
+      setServer(saved);
+      setMessage({ ok: true, text: "Saved. Sign out and in again to use the new server." });
+      props.onChanged();
+    } catch (err) {
+      setMessage({ ok: false, text: (err as AppError).message });
+    }
+  };
+
+  return (
+    <section className="card narrow" aria-labelledby="settings-title">
+      <h1 id="settings-title">Settings</h1>
+      <form onSubmit={save}>
+        <label>
+          Server
+          <input name="server" type="url" value={server} onChange={(e) => setServer(e.target.value)} required />
+        </label>
+        <button type="submit">Save</button>
+      </form>
+      {message && <p className={message.ok ? "ok" : "error"} role="status">{message.text}</p>}
+      <h2>Logs</h2>
+      <p className="muted" data-testid="logs-dir">{props.info?.logsDir}</p>
+      <button onClick={() => api.openLogsFolder().catch((e: AppError) => setMessage({ ok: false, text: e.message }))}>Open logs folder</button>
+      <p className="muted">mentorlive {props.info?.version}</p>
+    </section>
+  );
+}
