@@ -8,8 +8,10 @@ mod join;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mentorlive_api::{ApiClient, Generated};
+use mentorlive_client::Client;
 use mentorlive_settings::AppPaths;
-use mentorlive_token_store::{KeychainTokenStore, Token, TokenKey, TokenStore};
+use mentorlive_token_store::KeychainTokenStore;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -75,33 +77,31 @@ fn print(json: bool, value: serde_json::Value, text: String) {
     }
 }
 
-struct Ctx {
-    paths: AppPaths,
-    server: String,
-}
-
-fn context(cli: &Cli) -> anyhow::Result<Ctx> {
-    let paths = AppPaths::platform()?;
-    let settings = paths.load_settings()?;
-    let server = cli.server.clone().unwrap_or(settings.server_url);
-    Ok(Ctx { paths, server })
-}
-
-/// A signed-in client: `--email/--password`, else the keychain's token.
-async fn signed_in(cli: &Cli, ctx: &Ctx) -> anyhow::Result<ApiClient> {
-    let client = ApiClient::new(&ctx.server)?;
-    if let (Some(email), Some(password)) = (&cli.email, &cli.password) {
-        let auth = client.login(email, password).await?;
-        return Ok(client.with_token(auth.token));
+fn client(cli: &Cli) -> anyhow::Result<Client> {
+    let client = Client::new(AppPaths::platform()?, Arc::new(KeychainTokenStore));
+    if let Some(server) = &cli.server {
+        let mut settings = client.settings()?;
+        if settings.server_url != *server {
+            settings.server_url = server.clone();
+            settings.account = None;
+            client.save_settings(&settings)?;
+        }
     }
-    let settings = ctx.paths.load_settings()?;
-    let account = settings.account.context(
+    Ok(client)
+}
+
+/// A signed-in API: `--email/--password`, else the keychain's token.
+async fn signed_in(cli: &Cli, client: &Client) -> anyhow::Result<ApiClient> {
+    let server = client.settings()?.server_url;
+    if let (Some(email), Some(password)) = (&cli.email, &cli.password) {
+        let api = ApiClient::new(&server)?;
+        let auth = api.login(email, password).await?;
+        return Ok(api.with_token(auth.token));
+    }
+    client.restore().await?.context(
         "not signed in: run `mentorlive-cli login --email …` or pass --email/--password",
     )?;
-    let token = KeychainTokenStore
-        .load(&TokenKey::new(&ctx.server, &account))?
-        .context("no token in the keychain for this server: run `mentorlive-cli login`")?;
-    Ok(client.with_token(token.expose()))
+    Ok(client.api()?)
 }
 
 #[tokio::main]
@@ -132,7 +132,7 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let ctx = context(&cli)?;
+    let client = client(&cli)?;
     match &cli.command {
         Command::Login { email, password } => {
             let password = match password {
@@ -143,35 +143,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let auth = ApiClient::new(&ctx.server)?.login(email, &password).await?;
-            KeychainTokenStore.save(&TokenKey::new(&ctx.server, email), &Token::new(auth.token))?;
-            let mut settings = ctx.paths.load_settings()?;
-            settings.server_url = ctx.server.clone();
-            settings.account = Some(email.trim().to_lowercase());
-            ctx.paths.save_settings(&settings)?;
+            let server = client.settings()?.server_url;
+            let user = client.sign_in(&server, email, &password).await?;
             print(
                 cli.json,
-                serde_json::to_value(&auth.user)?,
-                format!(
-                    "signed in as {} ({})",
-                    auth.user.name,
-                    auth.user.role.as_str()
-                ),
+                serde_json::to_value(&user)?,
+                format!("signed in as {} ({})", user.name, user.role.as_str()),
             );
         }
         Command::Logout => {
-            let mut settings = ctx.paths.load_settings()?;
-            if let Some(account) = settings.account.take() {
-                let key = TokenKey::new(&ctx.server, &account);
-                if let Ok(Some(token)) = KeychainTokenStore.load(&key) {
-                    let _ = ApiClient::new(&ctx.server)?
-                        .with_token(token.expose())
-                        .logout()
-                        .await;
-                }
-                KeychainTokenStore.delete(&key)?;
-                ctx.paths.save_settings(&settings)?;
-            }
+            client.restore().await?;
+            client.sign_out().await?;
             print(
                 cli.json,
                 serde_json::json!({"signedOut": true}),
@@ -179,7 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Sessions => {
-            let sessions = signed_in(&cli, &ctx).await?.list_sessions().await?;
+            let sessions = signed_in(&cli, &client).await?.list_sessions().await?;
             if cli.json {
                 for s in &sessions {
                     println!("{}", serde_json::to_string(s)?);
@@ -203,7 +185,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Code {
             action: CodeAction::Generate { session_id },
         } => {
-            let (code, generated) = signed_in(&cli, &ctx)
+            let (code, generated) = signed_in(&cli, &client)
                 .await?
                 .generate_live_code(session_id)
                 .await?;
@@ -224,7 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Code {
             action: CodeAction::Validate { code },
         } => {
-            let valid = signed_in(&cli, &ctx)
+            let valid = signed_in(&cli, &client)
                 .await?
                 .validate_live_code(code)
                 .await?;
@@ -238,12 +220,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Join(args) => {
-            let client = signed_in(&cli, &ctx).await?;
-            let token = client
+            let api = signed_in(&cli, &client).await?;
+            let token = api
                 .token()
                 .map(str::to_owned)
                 .context("signed in without a token")?;
-            join::run(&ctx.server, &token, args, cli.json).await?;
+            join::run(&api.server_url(), &token, args, cli.json).await?;
         }
     }
     Ok(())
