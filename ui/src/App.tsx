@@ -19,8 +19,8 @@ export function App() {
   const onLink = useCallback((event: LinkEvent) => {
     if (event.kind === "join") {
       setNotice(null);
-      // A link never joins by itself: it opens the code for checking.
-      setScreen({ name: "join", code: event.code });
+      // A link never joins by itself: it opens the pre-join screen.
+      setScreen({ name: "prejoin", code: event.code });
     } else {
       setNotice(event.message);
     }
@@ -42,11 +42,11 @@ export function App() {
     };
   }, [onLink]);
 
-  const signedOut = async () => {
+  const signedOut = useCallback(async () => {
     await api.signOut().catch(() => {});
     setUser(null);
     setScreen({ name: "sessions" });
-  };
+  }, []);
 
   if (user === undefined) return <main className="center" aria-busy="true"><p>Loading…</p></main>;
 
@@ -81,7 +81,7 @@ export function App() {
         ) : screen.name === "join" ? (
           <JoinWithCode initial={screen.code} onValid={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
         ) : screen.name === "prejoin" ? (
-          <PreJoin code={screen.code} onBack={() => setScreen({ name: "sessions" })} />
+          <PreJoin code={screen.code} onBack={() => setScreen({ name: "sessions" })} onSignedOut={signedOut} />
         ) : (
           <Settings info={info} onChanged={() => api.appInfo().then(setInfo)} />
         )}

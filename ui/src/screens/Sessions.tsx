@@ -11,13 +11,14 @@ export function Sessions(props: { user: User; onJoin: (code: string) => void; on
   const [confirming, setConfirming] = useState<Session | null>(null);
   const [codes, setCodes] = useState<Record<string, LiveCodeView>>({});
 
+  const { onSignedOut } = props;
   const load = useCallback(() => {
     setError(null);
     api
       .listSessions()
       .then((list) => setSessions([...list].sort((a, b) => statusOrder[a.status] - statusOrder[b.status] || a.scheduledAt.localeCompare(b.scheduledAt))))
-      .catch((e: AppError) => (e.code === "unauthorized" ? props.onSignedOut() : setError(e.message)));
-  }, [props]);
+      .catch((e: AppError) => (e.code === "unauthorized" ? onSignedOut() : setError(e.message)));
+  }, [onSignedOut]);
   useEffect(load, [load]);
 
   if (error) {

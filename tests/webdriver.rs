@@ -1,0 +1,107 @@
+//! A small W3C WebDriver client (enough to drive the app through
+//! tauri-driver and WebKitWebDriver): sessions, elements, keys, screenshots.
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub struct WebDriver {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecc";
+
+impl WebDriver {
+    pub async fn start(driver_url: &str, application: &Path) -> WebDriver {
+        let http = reqwest::Client::new();
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": application}}}});
+        let mut last = String::new();
+        for _ in 0..50 {
+            match http.post(format!("{driver_url}/session")).json(&caps).send().await {
+                Ok(r) => {
+                    let v: Value = r.json().await.unwrap_or(Value::Null);
+                    if let Some(id) = v["value"]["sessionId"].as_str() {
+                        return WebDriver { http, base: driver_url.to_owned(), session: id.to_owned() };
+                    }
+                    last = v.to_string();
+                }
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("no WebDriver session: {last}");
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, url);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let v: Value = req.send().await.expect("webdriver").json().await.expect("json");
+        v["value"].clone()
+    }
+
+    /// The first element matching `css`, if any now.
+    pub async fn find(&self, css: &str) -> Option<String> {
+        let v = self.cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        v[ELEMENT].as_str().map(str::to_owned)
+    }
+
+    /// Waits up to `secs` for `css` to appear.
+    pub async fn wait(&self, css: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(el) = self.find(css).await {
+                return el;
+            }
+            if Instant::now() > deadline {
+                let text = self.execute("return document.body.innerText", json!([])).await;
+                panic!("{css} did not appear within {secs} s; the window says: {text}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, el: &str) {
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
+    }
+
+    pub async fn clear(&self, el: &str) {
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({}))).await;
+    }
+
+    pub async fn type_text(&self, el: &str, text: &str) {
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({"text": text}))).await;
+    }
+
+    pub async fn text(&self, el: &str) -> String {
+        self.cmd(reqwest::Method::GET, &format!("/element/{el}/text"), None).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    pub async fn attr(&self, el: &str, name: &str) -> Option<String> {
+        self.cmd(reqwest::Method::GET, &format!("/element/{el}/attribute/{name}"), None).await.as_str().map(str::to_owned)
+    }
+
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": args}))).await
+    }
+
+    /// Saves a PNG of the window.
+    pub async fn screenshot(&self, path: &Path) {
+        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
+        if let Some(b64) = v.as_str() {
+            if let Ok(png) = base64::engine::general_purpose::STANDARD.decode(b64) {
+                let _ = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")));
+                let _ = std::fs::write(path, png);
+            }
+        }
+    }
+
+    pub async fn quit(&self) {
+        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+    }
+}
