@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 bash scripts/setup-system.sh
+bash scripts/setup-tools.sh
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 bash scripts/build-ui.sh
 

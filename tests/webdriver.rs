@@ -12,7 +12,7 @@ pub struct WebDriver {
     session: String,
 }
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl WebDriver {
     pub async fn start(driver_url: &str, application: &Path) -> WebDriver {
@@ -20,11 +20,20 @@ impl WebDriver {
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": application}}}});
         let mut last = String::new();
         for _ in 0..50 {
-            match http.post(format!("{driver_url}/session")).json(&caps).send().await {
+            match http
+                .post(format!("{driver_url}/session"))
+                .json(&caps)
+                .send()
+                .await
+            {
                 Ok(r) => {
                     let v: Value = r.json().await.unwrap_or(Value::Null);
                     if let Some(id) = v["value"]["sessionId"].as_str() {
-                        return WebDriver { http, base: driver_url.to_owned(), session: id.to_owned() };
+                        return WebDriver {
+                            http,
+                            base: driver_url.to_owned(),
+                            session: id.to_owned(),
+                        };
                     }
                     last = v.to_string();
                 }
@@ -41,13 +50,25 @@ impl WebDriver {
         if let Some(body) = body {
             req = req.json(&body);
         }
-        let v: Value = req.send().await.expect("webdriver").json().await.expect("json");
+        let v: Value = req
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("json");
         v["value"].clone()
     }
 
     /// The first element matching `css`, if any now.
     pub async fn find(&self, css: &str) -> Option<String> {
-        let v = self.cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
         v[ELEMENT].as_str().map(str::to_owned)
     }
 
@@ -59,7 +80,9 @@ impl WebDriver {
                 return el;
             }
             if Instant::now() > deadline {
-                let text = self.execute("return document.body.innerText", json!([])).await;
+                let text = self
+                    .execute("return document.body.innerText", json!([]))
+                    .await;
                 panic!("{css} did not appear within {secs} s; the window says: {text}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -67,27 +90,58 @@ impl WebDriver {
     }
 
     pub async fn click(&self, el: &str) {
-        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{el}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     pub async fn clear(&self, el: &str) {
-        self.cmd(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{el}/clear"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     pub async fn type_text(&self, el: &str, text: &str) {
-        self.cmd(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({"text": text}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
     }
 
     pub async fn text(&self, el: &str) -> String {
-        self.cmd(reqwest::Method::GET, &format!("/element/{el}/text"), None).await.as_str().unwrap_or_default().to_owned()
+        self.cmd(reqwest::Method::GET, &format!("/element/{el}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub async fn attr(&self, el: &str, name: &str) -> Option<String> {
-        self.cmd(reqwest::Method::GET, &format!("/element/{el}/attribute/{name}"), None).await.as_str().map(str::to_owned)
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{el}/attribute/{name}"),
+            None,
+        )
+        .await
+        .as_str()
+        .map(str::to_owned)
     }
 
     pub async fn execute(&self, script: &str, args: Value) -> Value {
-        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": args}))).await
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
     }
 
     /// Saves a PNG of the window.
@@ -102,6 +156,10 @@ impl WebDriver {
     }
 
     pub async fn quit(&self) {
-        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
     }
 }

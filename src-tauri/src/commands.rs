@@ -8,9 +8,10 @@ use mentorlive_protocol::{invite_link, LiveCode, Session, User, ValidateLiveCode
 use serde::Serialize;
 use tauri::State;
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
+    #[ts(type = "string")]
     pub version: &'static str,
     pub server_url: String,
     pub account: Option<String>,
@@ -54,7 +55,7 @@ pub async fn list_sessions(state: State<'_, AppState>) -> ClientResult<Vec<Sessi
 }
 
 /// A live code as the UI shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveCodeView {
     pub code: String,

@@ -2,6 +2,7 @@
 //! crates (`mentorlive-client` and below); this crate only adapts them to the
 //! window: plugins, deep links, logs, and the permission prompts.
 
+mod bindings;
 mod commands;
 mod links;
 mod logs;

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 /// A participant's role on the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Mentor,
@@ -32,6 +33,7 @@ impl Role {
 /// `user`: `{id, email, name, role}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -42,6 +44,7 @@ pub struct User {
 /// `{token, user}`, the answer to register and login.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuthResponse {
     pub token: String,
     pub user: User,
@@ -59,6 +62,7 @@ impl std::fmt::Debug for AuthResponse {
 
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegisterRequest {
     pub email: String,
     pub password: String,
@@ -68,6 +72,7 @@ pub struct RegisterRequest {
 
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -76,6 +81,7 @@ pub struct LoginRequest {
 /// A participant as a session shows them: `{id, name}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Participant {
     pub id: String,
     pub name: String,
@@ -83,6 +89,7 @@ pub struct Participant {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SessionStatus {
     Upcoming,
@@ -115,6 +122,7 @@ impl SessionStatus {
 /// `session`. The three `liveSession*` fields are null unless a code is valid now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: String,
@@ -123,21 +131,25 @@ pub struct Session {
     pub learner: Participant,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "utoipa", schema(value_type = String, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub scheduled_at: OffsetDateTime,
     pub duration_minutes: u32,
     pub status: SessionStatus,
     pub live_session_code: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub live_session_created_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<String>, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub live_session_expires_at: Option<OffsetDateTime>,
 }
 
 /// `{sessions: [session]}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionList {
     pub sessions: Vec<Session>,
 }
@@ -145,6 +157,7 @@ pub struct SessionList {
 /// The body of `POST /api/sessions`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateSessionRequest {
     pub title: String,
@@ -152,6 +165,7 @@ pub struct CreateSessionRequest {
     pub learner_id: String,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "utoipa", schema(value_type = String, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub scheduled_at: OffsetDateTime,
     pub duration_minutes: u32,
 }
@@ -159,6 +173,7 @@ pub struct CreateSessionRequest {
 /// The body of `POST /api/sessions/generate-live-code`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GenerateLiveCodeRequest {
     pub session_id: String,
@@ -167,27 +182,32 @@ pub struct GenerateLiveCodeRequest {
 /// `liveCode`: `{code, sessionId, createdAt, expiresAt}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct LiveCodeInfo {
     pub code: String,
     pub session_id: String,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "utoipa", schema(value_type = String, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "utoipa", schema(value_type = String, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub expires_at: OffsetDateTime,
 }
 
 /// `{valid: true, sessionId, expiresAt, session}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ValidateLiveCodeResponse {
     pub valid: bool,
     pub session_id: String,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "utoipa", schema(value_type = String, format = DateTime))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub expires_at: OffsetDateTime,
     pub session: Session,
 }

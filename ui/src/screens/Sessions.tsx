@@ -68,6 +68,7 @@ export function Sessions(props: { user: User; onJoin: (code: string) => void; on
           onGenerated={(code) => {
             setCodes((c) => ({ ...c, [code.sessionId]: code }));
             setConfirming(null);
+            load(); // the session is live now
           }}
         />
       )}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Cargo-installed tools the tests use: tauri-driver (WebDriver for the app).
+# Safe to run twice: installs only what is missing.
+set -euo pipefail
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+  cargo install tauri-driver --locked --quiet
+fi

@@ -1,0 +1,55 @@
+//! The TypeScript types the UI uses, generated from these Rust types (never
+//! written by hand). A test fails when `ui/src/generated/types.ts` is stale;
+//! `MENTORLIVE_UPDATE_BINDINGS=1 cargo test -p mentorlive-app bindings`
+//! rewrites it.
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::{AppInfo, LiveCodeView};
+    use crate::links::LinkEvent;
+    use mentorlive_protocol::{
+        ErrorCode, Participant, Role, Session, SessionStatus, User, ValidateLiveCodeResponse,
+    };
+    use ts_rs::{Config, TS};
+
+    fn render() -> String {
+        let cfg = Config::new();
+        let decls = [
+            User::decl(&cfg),
+            Role::decl(&cfg),
+            Participant::decl(&cfg),
+            SessionStatus::decl(&cfg),
+            Session::decl(&cfg),
+            ValidateLiveCodeResponse::decl(&cfg),
+            ErrorCode::decl(&cfg),
+            LiveCodeView::decl(&cfg),
+            AppInfo::decl(&cfg),
+            LinkEvent::decl(&cfg),
+        ];
+        let mut out = String::from(
+            "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.\n\n",
+        );
+        for decl in decls {
+            out.push_str("export ");
+            out.push_str(&decl);
+            out.push_str("\n\n");
+        }
+        out
+    }
+
+    #[test]
+    fn typescript_bindings_are_fresh() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/generated/types.ts");
+        let fresh = render();
+        if std::env::var_os("MENTORLIVE_UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+            std::fs::write(&path, &fresh).expect("write");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/generated/types.ts is stale: run `MENTORLIVE_UPDATE_BINDINGS=1 cargo test -p mentorlive-app bindings`"
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! The real desktop app, end to end: the debug binary under Xvfb, driven by
+//! tauri-driver and WebKitWebDriver, against the reference server, with the
+//! OS keychain (scripts/test.sh runs the suite inside a session bus with an
+//! unlocked Secret Service). Screenshots of each screen go to
+//! `$CARGO_TARGET_DIR/test-output/app-e2e/`.
+
+#[path = "webdriver.rs"]
+mod webdriver;
+
+use mentorlive_e2e::{Http, Server};
+use mentorlive_testkit::workspace_binary;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use webdriver::WebDriver;
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn output_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("exe");
+    let target = exe
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .expect("target dir");
+    let dir = target.join("test-output").join("app-e2e");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+        });
+    let path = home.join("bin").join("tauri-driver");
+    assert!(
+        path.exists(),
+        "tauri-driver is missing: `cargo install tauri-driver --locked` (scripts/test.sh does)"
+    );
+    path
+}
+
+fn clipboard(display: &str) -> String {
+    let out = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .env("DISPLAY", display)
+        .output()
+        .expect("xclip");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn sign_in(wd: &WebDriver, server: &str, email: &str) {
+    let field = wd.wait("input[name=server]", 30).await;
+    wd.clear(&field).await;
+    wd.type_text(&field, server).await;
+    let email_field = wd.wait("input[name=email]", 5).await;
+    wd.clear(&email_field).await;
+    wd.type_text(&email_field, email).await;
+    let password = wd.wait("input[name=password]", 5).await;
+    wd.type_text(&password, "mentorlive").await;
+    let submit = wd.wait("button[type=submit]", 5).await;
+    wd.click(&submit).await;
+}
+
+async fn click_text(wd: &WebDriver, css: &str, text: &str) {
+    let found = wd
+        .execute(
+            "const [css, text] = arguments; const el = [...document.querySelectorAll(css)].find(e => e.textContent.trim() === text); if (el) { el.click(); return true; } return false;",
+            json!([css, text]),
+        )
+        .await;
+    assert_eq!(found, json!(true), "no {css} saying {text:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_and_by_link() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let out = output_dir();
+    let home = tempfile::tempdir().expect("home");
+    let display = format!(":{}", 90 + std::process::id() % 500);
+    let _xvfb = Kill(
+        Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x900x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb"),
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    let port = free_port();
+    let app = workspace_binary("mentorlive");
+    let env = [
+        ("DISPLAY", display.clone()),
+        (
+            "XDG_CONFIG_HOME",
+            home.path().join("config").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME",
+            home.path().join("data").display().to_string(),
+        ),
+    ];
+    let _driver = Kill(
+        Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-driver",
+                "/usr/bin/WebKitWebDriver",
+            ])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver"),
+    );
+    let wd = WebDriver::start(&format!("http://127.0.0.1:{port}"), &app).await;
+
+    // Sign in as the demo mentor.
+    sign_in(&wd, &server.url, "mentor@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    wd.screenshot(&out.join("1-sessions.png")).await;
+
+    // Start Live Session → confirm → the code appears, and it is the server's.
+    click_text(&wd, "button", "Start Live Session").await;
+    let confirm = wd.wait("[data-testid=confirm-start]", 10).await;
+    wd.screenshot(&out.join("2-confirm.png")).await;
+    wd.click(&confirm).await;
+    let code_el = wd.wait("[data-testid=live-code]", 15).await;
+    let code = wd.attr(&code_el, "data-code").await.expect("data-code");
+    assert_eq!(
+        wd.text(&code_el).await,
+        format!("{} {}", &code[..4], &code[4..]),
+        "grouped for reading"
+    );
+    let demo = http.demo().await;
+    let session = http
+        .get(
+            &format!("/api/sessions/{}", demo.session_id),
+            Some(&demo.mentor),
+        )
+        .await;
+    assert_eq!(
+        session.body["liveSessionCode"],
+        code.as_str(),
+        "the code on screen is the server's"
+    );
+    wd.screenshot(&out.join("3-code.png")).await;
+
+    // Copy puts it on the X clipboard, and the button says so.
+    let copy = wd.wait("[data-testid=copy-code]", 5).await;
+    wd.click(&copy).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(wd.text(&copy).await, "Copied");
+    assert_eq!(clipboard(&display).trim(), code);
+
+    // Sign out; sign in as the learner; join with the code, typed forgivingly.
+    click_text(&wd, "button", "Sign out").await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    click_text(&wd, "button", "Join with a code").await;
+    let input = wd.wait("[data-testid=code-input]", 10).await;
+    wd.type_text(
+        &input,
+        &format!("{}-{}", code[..4].to_lowercase(), &code[4..]),
+    )
+    .await;
+    let go = wd.wait("[data-testid=continue]", 15).await;
+    wd.screenshot(&out.join("4-join-with-code.png")).await;
+    wd.click(&go).await;
+    wd.wait("[data-testid=prejoin-session]", 15).await;
+    wd.screenshot(&out.join("5-prejoin.png")).await;
+
+    // An expired code shows its message.
+    let second = http
+        .create_session(
+            &demo.mentor,
+            session.body["mentor"]["id"].as_str().expect("id"),
+            session.body["learner"]["id"].as_str().expect("id"),
+            "2031-01-01T10:00:00Z",
+        )
+        .await;
+    let expired = http
+        .generate(&demo.mentor, second["id"].as_str().expect("id"))
+        .await
+        .body["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", server.db_path.display()))
+        .await
+        .expect("db");
+    sqlx::query("UPDATE sessions SET live_session_expires_at = 1 WHERE live_session_code = $1")
+        .bind(&expired)
+        .execute(&db)
+        .await
+        .expect("expire");
+    click_text(&wd, "button", "Join with a code").await;
+    let input = wd.wait("[data-testid=code-input]", 10).await;
+    wd.clear(&input).await;
+    wd.type_text(&input, &expired).await;
+    let error = wd.wait("[data-testid=code-error]", 15).await;
+    assert!(
+        wd.text(&error).await.contains("expired"),
+        "{}",
+        wd.text(&error).await
+    );
+    wd.screenshot(&out.join("6-expired.png")).await;
+
+    // A link handed to a second launch reaches this instance's pre-join screen.
+    let second_launch = Command::new(&app)
+        .arg(format!("mentorlive://join/{code}"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("second launch");
+    assert!(
+        second_launch.success(),
+        "the second launch hands over and exits"
+    );
+    let shown = wd.wait("[data-testid=prejoin-code]", 15).await;
+    assert_eq!(
+        wd.text(&shown).await,
+        format!("{} {}", &code[..4], &code[4..])
+    );
+    wd.wait("[data-testid=prejoin-session]", 15).await;
+    wd.screenshot(&out.join("7-link-prejoin.png")).await;
+
+    // A malformed link is refused with a message, and nothing else happens.
+    let _ = Command::new(&app)
+        .arg("mentorlive://leave/everything")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let notice = wd.wait("[data-testid=link-notice]", 15).await;
+    assert!(wd
+        .text(&notice)
+        .await
+        .contains("not a mentorlive invitation"));
+    assert!(
+        wd.find("[data-testid=prejoin-code]").await.is_some(),
+        "still on the same screen"
+    );
+    wd.screenshot(&out.join("8-refused-link.png")).await;
+    wd.quit().await;
+}
