@@ -315,9 +315,17 @@ fn five_percent_loss_media_keeps_flowing_and_recovers_keyframes() {
     let sent = last_stats(&a_seen)["videoFramesOut"].as_u64().unwrap_or(0);
     let b_stats = last_stats(&b_seen);
     let decoded = media::decoded_frames(&out.path().join("b.ivf"), "v");
+    // Congestion control's view of the lossy link, for the notes (a figure,
+    // not an assertion): the mentor's target bitrate over the call.
+    let targets: Vec<u64> = a_seen
+        .iter()
+        .filter(|e| e.1["event"] == "target_bitrate")
+        .filter_map(|e| e.1["bps"].as_u64())
+        .collect();
     println!(
-        "5% loss: {decoded} of ~{sent} frames decoded at the learner; lost packets seen {}, keyframes asked {}",
-        b_stats["packetsInLost"], b_stats["keyframesRequestedByUs"]
+        "5% loss: {decoded} of ~{sent} frames decoded at the learner; lost packets seen {}, keyframes asked {}, rtt {} ms, loss {}; \
+         sender's target bitrate {:?} bps",
+        b_stats["packetsInLost"], b_stats["keyframesRequestedByUs"], b_stats["rttMs"], b_stats["loss"], targets
     );
     assert!(sent >= 200);
     assert!(

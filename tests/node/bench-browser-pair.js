@@ -2,38 +2,18 @@
 // times: the second joiner's live:join to its first presented remote frame.
 // Then one call held for SECONDS while the browser's CPU time is read.
 // Prints JSON lines. Usage: node bench-browser-pair.js SERVER TOKEN_A TOKEN_B CODE TRIALS SECONDS
-import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { execSync } from "node:child_process";
-import { chromium } from "playwright-core";
+import { launchChromium, servePeerPage } from "./browser-page.js";
 
 const [serverUrl, tokenA, tokenB, code, trialsText, secondsText] = process.argv.slice(2);
 const trials = Number(trialsText ?? 10);
 const seconds = Number(secondsText ?? 20);
-const here = dirname(fileURLToPath(import.meta.url));
-const files = {
-  "/": ["browser-peer/index.html", "text/html"],
-  "/peer.js": ["browser-peer/peer.js", "text/javascript"],
-  "/socket.io.min.js": ["node_modules/socket.io-client/dist/socket.io.min.js", "text/javascript"],
-};
-const http = createServer((req, res) => {
-  const file = files[new URL(req.url, "http://x").pathname];
-  if (!file) return res.writeHead(404).end();
-  res.writeHead(200, { "content-type": file[1] }).end(readFileSync(join(here, file[0])));
-});
-await new Promise((r) => http.listen(0, "127.0.0.1", r));
-const base = `http://127.0.0.1:${http.address().port}/?`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
-});
+const pages = await servePeerPage();
+const browser = await launchChromium();
 const open = async (token) => {
   const page = await browser.newPage();
-  await page.goto(base + new URLSearchParams({ server: serverUrl, token, code }));
+  await page.goto(pages.urlFor(serverUrl, token, code));
   await page.waitForFunction(() => window.peer?.ready || window.peer?.error, null, { timeout: 20_000 });
   const error = await page.evaluate(() => window.peer.error);
   if (error) throw new Error(error);
@@ -77,5 +57,5 @@ try {
   console.log(JSON.stringify({ figure: "cpu_per_minute", peer: "chromium pair (one browser, two pages; includes VP8/Opus encode and decode)", seconds, cpu_seconds_per_minute: (used * 60) / seconds }));
 } finally {
   await browser.close();
-  http.close();
+  pages.close();
 }

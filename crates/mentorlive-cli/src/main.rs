@@ -77,26 +77,35 @@ fn print(json: bool, value: serde_json::Value, text: String) {
     }
 }
 
-fn client(cli: &Cli) -> anyhow::Result<Client> {
-    let client = Client::new(AppPaths::platform()?, Arc::new(KeychainTokenStore));
-    if let Some(server) = &cli.server {
-        let mut settings = client.settings()?;
-        if settings.server_url != *server {
-            settings.server_url = server.clone();
-            settings.account = None;
-            client.save_settings(&settings)?;
-        }
-    }
-    Ok(client)
+fn client() -> anyhow::Result<Client> {
+    Ok(Client::new(
+        AppPaths::platform()?,
+        Arc::new(KeychainTokenStore),
+    ))
 }
 
-/// A signed-in API: `--email/--password`, else the keychain's token.
+/// The server to talk to: `--server`, else the one in the settings.
+fn server(cli: &Cli, client: &Client) -> anyhow::Result<String> {
+    Ok(match &cli.server {
+        Some(server) => server.clone(),
+        None => client.settings()?.server_url,
+    })
+}
+
+/// A signed-in API: `--email/--password` (nothing stored), else the
+/// keychain's token for the server in the settings.
 async fn signed_in(cli: &Cli, client: &Client) -> anyhow::Result<ApiClient> {
-    let server = client.settings()?.server_url;
+    let server = server(cli, client)?;
     if let (Some(email), Some(password)) = (&cli.email, &cli.password) {
         let api = ApiClient::new(&server)?;
         let auth = api.login(email, password).await?;
         return Ok(api.with_token(auth.token));
+    }
+    let remembered = client.settings()?.server_url;
+    if ApiClient::new(&server)?.server_url() != ApiClient::new(&remembered)?.server_url() {
+        anyhow::bail!(
+            "not signed in to {server}: run `mentorlive-cli --server {server} login --email …`"
+        );
     }
     client.restore().await?.context(
         "not signed in: run `mentorlive-cli login --email …` or pass --email/--password",
@@ -132,7 +141,7 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let client = client(&cli)?;
+    let client = client()?;
     match &cli.command {
         Command::Login { email, password } => {
             let password = match password {
@@ -143,7 +152,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let server = client.settings()?.server_url;
+            let server = server(&cli, &client)?;
             let user = client.sign_in(&server, email, &password).await?;
             print(
                 cli.json,

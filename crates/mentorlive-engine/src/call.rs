@@ -2,11 +2,12 @@
 //! the media pumps. A single task owns the negotiation state and reacts to
 //! signaling, connection events, commands and a one-second tick.
 
-use crate::media::{EncodedVideoFrame, OpusPacket, ReceivedFrame};
+use crate::media::{EncodedVideoFrame, MediaKind, OpusPacket, ReceivedFrame};
 use crate::negotiation::{Decision, DescriptionKind, Negotiator};
 use crate::peer::{self, PcEvent, Peer};
 use crate::stats::{CallStats, Counters, Snapshot};
 use crate::{receive, EngineError};
+use bytes::Bytes;
 use mentorlive_protocol::signaling::{IceServer, Joined, LeaveReason, PeerInfo, PeerUser};
 use mentorlive_signaling::{ClientOptions, ConnectionState, LiveClient, LiveEvent};
 use rtc::media::Sample;
@@ -129,8 +130,8 @@ type SharedSink = Arc<Mutex<Option<Sink>>>;
 #[derive(Clone)]
 pub struct Call {
     commands: mpsc::UnboundedSender<Command>,
-    video_in: mpsc::Sender<EncodedVideoFrame>,
-    audio_in: mpsc::Sender<OpusPacket>,
+    video_in: mpsc::Sender<(Bytes, Duration)>,
+    audio_in: mpsc::Sender<(Bytes, Duration)>,
     counters: Arc<Counters>,
 }
 
@@ -157,8 +158,18 @@ impl Call {
         let (audio_in, audio_rx) = mpsc::channel(16);
         let counters = Arc::new(Counters::default());
         let sink: SharedSink = Arc::new(Mutex::new(None));
-        tokio::spawn(pump_video(video_rx, sink.clone(), counters.clone()));
-        tokio::spawn(pump_audio(audio_rx, sink.clone(), counters.clone()));
+        tokio::spawn(pump(
+            MediaKind::Video,
+            video_rx,
+            sink.clone(),
+            counters.clone(),
+        ));
+        tokio::spawn(pump(
+            MediaKind::Audio,
+            audio_rx,
+            sink.clone(),
+            counters.clone(),
+        ));
         let (pc_tx, pc_rx) = mpsc::unbounded_channel();
         let task = CallTask {
             live,
@@ -201,7 +212,7 @@ impl Call {
     /// Hands an encoded video frame to the engine. `false`: the send queue
     /// is full and the frame was dropped (ask the encoder for a keyframe).
     pub fn send_video(&self, frame: EncodedVideoFrame) -> bool {
-        let sent = self.video_in.try_send(frame).is_ok();
+        let sent = self.video_in.try_send((frame.data, frame.duration)).is_ok();
         if !sent {
             Counters::add(&self.counters.frames_out_dropped, 1);
         }
@@ -209,7 +220,10 @@ impl Call {
     }
 
     pub fn send_audio(&self, packet: OpusPacket) -> bool {
-        let sent = self.audio_in.try_send(packet).is_ok();
+        let sent = self
+            .audio_in
+            .try_send((packet.data, packet.duration))
+            .is_ok();
         if !sent {
             Counters::add(&self.counters.frames_out_dropped, 1);
         }
@@ -262,59 +276,37 @@ fn ice_servers(joined: &Joined) -> Vec<RTCIceServer> {
         .collect()
 }
 
-async fn pump_video(
-    mut rx: mpsc::Receiver<EncodedVideoFrame>,
+/// Writes one kind of encoded media to the current connection's track, or
+/// drops and counts it while there is none.
+async fn pump(
+    kind: MediaKind,
+    mut rx: mpsc::Receiver<(Bytes, Duration)>,
     sink: SharedSink,
     counters: Arc<Counters>,
 ) {
-    while let Some(frame) = rx.recv().await {
+    let frames_out = match kind {
+        MediaKind::Video => &counters.video_frames_out,
+        MediaKind::Audio => &counters.audio_frames_out,
+    };
+    while let Some((data, duration)) = rx.recv().await {
         let current = sink.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let Some(s) = current else {
             Counters::add(&counters.frames_out_dropped, 1);
             continue;
         };
-        let len = frame.data.len() as u64;
+        let len = data.len() as u64;
         let sample = Sample {
-            data: frame.data,
-            duration: frame.duration,
+            data,
+            duration,
             ..Sample::new(Instant::now())
         };
-        match s
-            .video
-            .sample_writer(s.video_ssrc, s.video_pt)
-            .write_sample(&sample)
-            .await
-        {
-            Ok(()) => {
-                Counters::add(&counters.video_frames_out, 1);
-                Counters::add(&counters.bytes_out, len);
-            }
-            Err(_) => Counters::add(&counters.frames_out_dropped, 1),
-        }
-    }
-}
-
-async fn pump_audio(mut rx: mpsc::Receiver<OpusPacket>, sink: SharedSink, counters: Arc<Counters>) {
-    while let Some(packet) = rx.recv().await {
-        let current = sink.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let Some(s) = current else {
-            Counters::add(&counters.frames_out_dropped, 1);
-            continue;
+        let (track, ssrc, pt) = match kind {
+            MediaKind::Video => (&s.video, s.video_ssrc, s.video_pt),
+            MediaKind::Audio => (&s.audio, s.audio_ssrc, s.audio_pt),
         };
-        let len = packet.data.len() as u64;
-        let sample = Sample {
-            data: packet.data,
-            duration: packet.duration,
-            ..Sample::new(Instant::now())
-        };
-        match s
-            .audio
-            .sample_writer(s.audio_ssrc, s.audio_pt)
-            .write_sample(&sample)
-            .await
-        {
+        match track.sample_writer(ssrc, pt).write_sample(&sample).await {
             Ok(()) => {
-                Counters::add(&counters.audio_frames_out, 1);
+                Counters::add(frames_out, 1);
                 Counters::add(&counters.bytes_out, len);
             }
             Err(_) => Counters::add(&counters.frames_out_dropped, 1),

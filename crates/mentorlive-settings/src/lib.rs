@@ -117,7 +117,9 @@ impl AppPaths {
             path: self.config_dir.clone(),
             source,
         })?;
-        let tmp = path.with_extension("json.tmp");
+        // A name of its own per writer, so two processes saving at once
+        // never rename each other's half-written file.
+        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         let text = serde_json::to_string_pretty(settings).unwrap_or_default();
         std::fs::write(&tmp, text).map_err(|source| SettingsError::Io {
             action: "write",

@@ -1,0 +1,41 @@
+// Serves the contract peer page on a loopback port and launches Debian's
+// Chromium (through playwright-core) with fake camera and microphone.
+import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const files = {
+  "/": ["browser-peer/index.html", "text/html"],
+  "/peer.js": ["browser-peer/peer.js", "text/javascript"],
+  "/socket.io.min.js": ["node_modules/socket.io-client/dist/socket.io.min.js", "text/javascript"],
+};
+
+/** Starts the page server; returns `{ urlFor(server, token, code), close() }`. */
+export async function servePeerPage() {
+  const http = createServer((req, res) => {
+    const file = files[new URL(req.url, "http://x").pathname];
+    if (!file) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": file[1] }).end(readFileSync(join(here, file[0])));
+  });
+  await new Promise((r) => http.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${http.address().port}/?`;
+  return {
+    urlFor: (server, token, code) => base + new URLSearchParams({ server, token, code }),
+    close: () => http.close(),
+  };
+}
+
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    ],
+  });
+}
