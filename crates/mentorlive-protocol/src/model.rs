@@ -64,8 +64,14 @@ impl std::fmt::Debug for AuthResponse {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegisterRequest {
+    #[cfg_attr(feature = "utoipa", schema(format = Email, max_length = 254))]
     pub email: String,
+    #[cfg_attr(feature = "utoipa", schema(min_length = 8, max_length = 256))]
     pub password: String,
+    #[cfg_attr(
+        feature = "utoipa",
+        schema(min_length = 1, max_length = 100, pattern = r".*\S.*")
+    )]
     pub name: String,
     pub role: Role,
 }
@@ -160,13 +166,20 @@ pub struct SessionList {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateSessionRequest {
+    #[cfg_attr(
+        feature = "utoipa",
+        schema(min_length = 1, max_length = 200, pattern = r".*\S.*")
+    )]
     pub title: String,
+    #[cfg_attr(feature = "utoipa", schema(min_length = 1))]
     pub mentor_id: String,
+    #[cfg_attr(feature = "utoipa", schema(min_length = 1))]
     pub learner_id: String,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "utoipa", schema(value_type = String, format = DateTime))]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub scheduled_at: OffsetDateTime,
+    #[cfg_attr(feature = "utoipa", schema(minimum = 1, maximum = 1440))]
     pub duration_minutes: u32,
 }
 
