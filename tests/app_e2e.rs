@@ -270,4 +270,30 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
     );
     wd.screenshot(&out.join("8-refused-link.png")).await;
     wd.quit().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // A cold start from a link: the learner's sign-in comes back silently
+    // from the keychain, and the link opens the pre-join screen.
+    let link = format!("mentorlive://join/{code}");
+    let wd =
+        WebDriver::start_with_args(&format!("http://127.0.0.1:{port}"), &app, &[link.as_str()])
+            .await;
+    let shown = wd.wait("[data-testid=prejoin-code]", 30).await;
+    assert_eq!(
+        wd.text(&shown).await,
+        format!("{} {}", &code[..4], &code[4..])
+    );
+    wd.wait("[data-testid=prejoin-session]", 15).await;
+    let who = wd
+        .execute(
+            "return document.querySelector('.who')?.textContent ?? ''",
+            json!([]),
+        )
+        .await;
+    assert!(
+        who.as_str().unwrap_or_default().contains("Leo Learner"),
+        "signed in silently: {who}"
+    );
+    wd.screenshot(&out.join("9-cold-start-link.png")).await;
+    wd.quit().await;
 }

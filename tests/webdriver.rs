@@ -16,8 +16,13 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl WebDriver {
     pub async fn start(driver_url: &str, application: &Path) -> WebDriver {
+        Self::start_with_args(driver_url, application, &[]).await
+    }
+
+    /// Launches the application with `args` (as the OS would pass a link).
+    pub async fn start_with_args(driver_url: &str, application: &Path, args: &[&str]) -> WebDriver {
         let http = reqwest::Client::new();
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": application}}}});
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": application, "args": args}}}});
         let mut last = String::new();
         for _ in 0..50 {
             match http
