@@ -6,6 +6,7 @@ mod bindings;
 mod commands;
 mod links;
 mod logs;
+mod permissions;
 
 use mentorlive_client::Client;
 use mentorlive_settings::AppPaths;
@@ -42,6 +43,7 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        .on_permission_request(permissions::decide)
         .manage(AppState {
             client,
             pending_link: Mutex::new(None),
