@@ -369,6 +369,19 @@ mod tests {
         }
     }
 
+    /// A room with the mentor (connection 1, peer `pa`) and the learner
+    /// (connection 2, peer `pb`) in it.
+    fn pair() -> Rooms<u32> {
+        let mut rooms = Rooms::default();
+        rooms
+            .join(1, params("mentor", Role::Mentor, None), "pa".into())
+            .expect("join");
+        rooms
+            .join(2, params("learner", Role::Learner, None), "pb".into())
+            .expect("join");
+        rooms
+    }
+
     fn events(out: &[Emit<u32>]) -> Vec<(u32, &'static str, Value)> {
         out.iter()
             .map(|e| (e.to, e.event, e.payload.clone()))
@@ -401,13 +414,7 @@ mod tests {
 
     #[test]
     fn signals_go_only_to_a_peer_of_the_same_room() {
-        let mut rooms = Rooms::default();
-        rooms
-            .join(1, params("mentor", Role::Mentor, None), "pa".into())
-            .expect("join");
-        rooms
-            .join(2, params("learner", Role::Learner, None), "pb".into())
-            .expect("join");
+        let mut rooms = pair();
         let out = rooms
             .signal(&2, "pa", json!({"type": "offer", "sdp": "v=0"}))
             .expect("relay");
@@ -453,13 +460,7 @@ mod tests {
 
     #[test]
     fn the_same_user_again_replaces_the_earlier_peer() {
-        let mut rooms = Rooms::default();
-        rooms
-            .join(1, params("mentor", Role::Mentor, None), "pa".into())
-            .expect("join");
-        rooms
-            .join(2, params("learner", Role::Learner, None), "pb".into())
-            .expect("join");
+        let mut rooms = pair();
         let (again, out) = rooms
             .join(3, params("learner", Role::Learner, None), "pb2".into())
             .expect("rejoin");
@@ -482,13 +483,7 @@ mod tests {
 
     #[test]
     fn a_third_person_is_refused_when_two_are_in() {
-        let mut rooms = Rooms::default();
-        rooms
-            .join(1, params("mentor", Role::Mentor, None), "pa".into())
-            .expect("join");
-        rooms
-            .join(2, params("learner", Role::Learner, None), "pb".into())
-            .expect("join");
+        let mut rooms = pair();
         let err = rooms
             .join(3, params("third", Role::Learner, None), "pc".into())
             .expect_err("full");
@@ -498,13 +493,7 @@ mod tests {
 
     #[test]
     fn a_dropped_peer_resumes_within_grace_without_the_other_side_noticing() {
-        let mut rooms = Rooms::default();
-        rooms
-            .join(1, params("mentor", Role::Mentor, None), "pa".into())
-            .expect("join");
-        rooms
-            .join(2, params("learner", Role::Learner, None), "pb".into())
-            .expect("join");
+        let mut rooms = pair();
         let ticket = rooms.disconnect(&2).expect("ticket");
         // A signal for the absent peer waits for it.
         assert!(rooms
@@ -535,13 +524,7 @@ mod tests {
 
     #[test]
     fn after_the_grace_period_the_other_side_hears_disconnected() {
-        let mut rooms = Rooms::default();
-        rooms
-            .join(1, params("mentor", Role::Mentor, None), "pa".into())
-            .expect("join");
-        rooms
-            .join(2, params("learner", Role::Learner, None), "pb".into())
-            .expect("join");
+        let mut rooms = pair();
         let ticket = rooms.disconnect(&2).expect("ticket");
         let out = rooms.grace_expired(&ticket);
         assert_eq!(
@@ -566,13 +549,7 @@ mod tests {
 
     #[test]
     fn leaving_tells_the_other_side_and_empty_rooms_go() {
-        let mut rooms = Rooms::default();
-        rooms
-            .join(1, params("mentor", Role::Mentor, None), "pa".into())
-            .expect("join");
-        rooms
-            .join(2, params("learner", Role::Learner, None), "pb".into())
-            .expect("join");
+        let mut rooms = pair();
         let out = rooms.leave(&2);
         assert_eq!(
             events(&out),
