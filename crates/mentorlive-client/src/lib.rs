@@ -110,10 +110,15 @@ impl Client {
         let api = ApiClient::new(server)?;
         let auth = api.login(email, password).await?;
         let server = api.server_url();
-        self.store.save(
-            &TokenKey::new(&server, &auth.user.email),
-            &Token::new(auth.token.clone()),
-        )?;
+        // Without a keychain (no Secret Service running, a locked one) the
+        // sign-in still works; it is only not remembered for the next start.
+        let key = TokenKey::new(&server, &auth.user.email);
+        if let Err(err) = self.store.save(&key, &Token::new(auth.token.clone())) {
+            tracing::warn!(
+                code = err.code(),
+                "the keychain is unavailable: this sign-in will not be remembered"
+            );
+        }
         let mut settings = self.settings()?;
         settings.server_url = server;
         settings.account = Some(auth.user.email.clone());
@@ -135,8 +140,16 @@ impl Client {
             return Ok(None);
         };
         let key = TokenKey::new(&settings.server_url, &account);
-        let Some(token) = self.store.load(&key)? else {
-            return Ok(None);
+        let token = match self.store.load(&key) {
+            Ok(Some(token)) => token,
+            Ok(None) => return Ok(None),
+            Err(err) => {
+                tracing::warn!(
+                    code = err.code(),
+                    "the keychain is unavailable: asking to sign in"
+                );
+                return Ok(None);
+            }
         };
         let api = ApiClient::new(&settings.server_url)?.with_token(token.expose());
         match api.me().await {
@@ -169,8 +182,16 @@ impl Client {
             }
         }
         if let Some(account) = &settings.account {
-            self.store
-                .delete(&TokenKey::new(&settings.server_url, account))?;
+            if let Err(err) = self
+                .store
+                .delete(&TokenKey::new(&settings.server_url, account))
+            {
+                // Nothing could have been stored without a keychain either.
+                tracing::warn!(
+                    code = err.code(),
+                    "could not remove the token from the keychain"
+                );
+            }
         }
         Ok(())
     }
