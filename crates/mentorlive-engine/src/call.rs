@@ -815,11 +815,13 @@ impl CallTask {
     }
 
     async fn on_tick(&mut self) {
-        // ICE restart: the impolite side after 2 s down, the polite side
-        // after 5 s (if the other did not), at most every 4 s.
+        // ICE restart: the impolite side after 2 s down; the polite side only
+        // after 12 s, as a fallback for a partner that never restarts (two
+        // restarts racing each other cost more than they save), and at most
+        // every 4 s.
         if let Some(since) = self.ice_down_since {
             let wait = if self.negotiator.polite() {
-                Duration::from_secs(5)
+                Duration::from_secs(12)
             } else {
                 Duration::from_secs(2)
             };
