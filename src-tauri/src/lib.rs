@@ -7,6 +7,7 @@ mod commands;
 mod links;
 mod logs;
 mod permissions;
+mod security;
 
 use mentorlive_client::Client;
 use mentorlive_settings::AppPaths;

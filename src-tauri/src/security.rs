@@ -1,0 +1,68 @@
+//! Tests of the app's security configuration, read from the files it is
+//! built from: the CSP and the capabilities must stay the minimal set.
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+    use std::path::Path;
+
+    fn json(path: &str) -> Value {
+        let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        serde_json::from_str(&std::fs::read_to_string(&full).expect("config file")).expect("JSON")
+    }
+
+    #[test]
+    fn the_csp_allows_only_the_apps_own_content() {
+        let config = json("../tauri.conf.json");
+        let csp = &config["app"]["security"]["csp"];
+        assert_eq!(csp["default-src"], "'self'");
+        assert_eq!(
+            csp["script-src"], "'self'",
+            "no inline or remote scripts, no eval"
+        );
+        assert_eq!(csp["object-src"], "'none'");
+        assert_eq!(csp["frame-ancestors"], "'none'");
+        // The webview talks to nothing but the app's own IPC: every network
+        // call goes through Rust.
+        assert_eq!(csp["connect-src"], "ipc: http://ipc.localhost");
+        for (name, value) in csp.as_object().expect("csp object") {
+            let value = value.as_str().unwrap_or_default();
+            assert!(!value.contains("unsafe-eval"), "{name}: {value}");
+            assert!(
+                !value.contains("http://*")
+                    && !value.contains("https://*")
+                    && !value.contains(" *"),
+                "{name}: {value}"
+            );
+        }
+        assert_eq!(config["app"]["withGlobalTauri"], false);
+    }
+
+    #[test]
+    fn the_main_window_gets_only_the_permissions_it_uses() {
+        let capability = json("capabilities/main.json");
+        assert_eq!(capability["windows"], serde_json::json!(["main"]));
+        let mut permissions: Vec<&str> = capability["permissions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        permissions.sort_unstable();
+        assert_eq!(
+            permissions,
+            [
+                "clipboard-manager:allow-write-text",
+                "core:default",
+                "deep-link:default",
+                "opener:allow-open-path"
+            ],
+            "a new permission is a decision: add it here with the reason"
+        );
+        // No other capability files grant more.
+        let files = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities"))
+            .expect("dir")
+            .count();
+        assert_eq!(files, 1);
+    }
+}
