@@ -14,7 +14,7 @@ use rtc::media::Sample;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use serde_json::{json, Value};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -158,16 +158,19 @@ impl Call {
         let (audio_in, audio_rx) = mpsc::channel(16);
         let counters = Arc::new(Counters::default());
         let sink: SharedSink = Arc::new(Mutex::new(None));
+        let path_up = Arc::new(AtomicBool::new(true));
         tokio::spawn(pump(
             MediaKind::Video,
             video_rx,
             sink.clone(),
+            path_up.clone(),
             counters.clone(),
         ));
         tokio::spawn(pump(
             MediaKind::Audio,
             audio_rx,
             sink.clone(),
+            path_up.clone(),
             counters.clone(),
         ));
         let (pc_tx, pc_rx) = mpsc::unbounded_channel();
@@ -193,6 +196,7 @@ impl Call {
             counters: counters.clone(),
             sink,
             want_keyframe: Arc::new(Notify::new()),
+            path_up,
             last_snapshot: (Instant::now(), Snapshot::default()),
             last_target: 0,
         };
@@ -282,6 +286,7 @@ async fn pump(
     kind: MediaKind,
     mut rx: mpsc::Receiver<(Bytes, Duration)>,
     sink: SharedSink,
+    path_up: Arc<AtomicBool>,
     counters: Arc<Counters>,
 ) {
     let frames_out = match kind {
@@ -289,6 +294,13 @@ async fn pump(
         MediaKind::Audio => &counters.audio_frames_out,
     };
     while let Some((data, duration)) = rx.recv().await {
+        // While the media path is down, frames would only queue in the pacer
+        // (and arrive seconds late once it is back): drop them instead; the
+        // receiver asks for a keyframe when the path returns.
+        if !path_up.load(Ordering::Relaxed) {
+            Counters::add(&counters.frames_out_dropped, 1);
+            continue;
+        }
         let current = sink.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let Some(s) = current else {
             Counters::add(&counters.frames_out_dropped, 1);
@@ -336,6 +348,8 @@ struct CallTask {
     counters: Arc<Counters>,
     sink: SharedSink,
     want_keyframe: Arc<Notify>,
+    /// False while ICE says the media path is down (the pumps drop frames).
+    path_up: Arc<AtomicBool>,
     last_snapshot: (Instant, Snapshot),
     last_target: u64,
 }
@@ -725,12 +739,14 @@ impl CallTask {
             PcEvent::Signaling(state) => self.stable = state == RTCSignalingState::Stable,
             PcEvent::IceConnection(state) => match state {
                 RTCIceConnectionState::Disconnected | RTCIceConnectionState::Failed => {
+                    self.path_up.store(false, Ordering::Relaxed);
                     self.ice_down_since.get_or_insert_with(Instant::now);
                     if self.state == CallState::Connected {
                         self.set_state(CallState::Reconnecting).await;
                     }
                 }
                 RTCIceConnectionState::Connected | RTCIceConnectionState::Completed => {
+                    self.path_up.store(true, Ordering::Relaxed);
                     self.ice_down_since = None;
                     if self.connection == RTCPeerConnectionState::Connected {
                         self.set_state(CallState::Connected).await;
