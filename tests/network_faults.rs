@@ -290,7 +290,6 @@ fn five_percent_loss_media_keeps_flowing_and_recovers_keyframes() {
     let server = server_in(&link);
     let code = demo_code(&link, &server.url);
     let out = tempfile::tempdir().expect("tmp");
-    link.loss(5);
     let (mut a, a_rx) = join(
         &link.a,
         &link.addr_a,
@@ -313,6 +312,9 @@ fn five_percent_loss_media_keeps_flowing_and_recovers_keyframes() {
     );
     let mut b_seen = Vec::new();
     wait_connected(&b_rx, &mut b_seen);
+    // The loss starts once the call is up: media under loss is the case here
+    // (a handshake under loss only waits out DTLS retransmission timers).
+    link.loss(5);
     assert!(b.wait().expect("b").success());
     b_seen.extend(b_rx.try_iter());
     assert!(a.wait().expect("a").success());
