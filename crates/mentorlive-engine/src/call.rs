@@ -53,6 +53,7 @@ impl CallOptions {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CallState {
     WaitingForPeer,
@@ -65,6 +66,7 @@ pub enum CallState {
 
 /// What the call tells the application.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum CallEvent {
     Joined {

@@ -31,6 +31,7 @@ impl Counters {
 
 /// The figures for one second of the call.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CallStats {
     pub state: String,

@@ -20,6 +20,7 @@ pub struct JoinRequest {
 
 /// A user as the other side of a room sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PeerUser {
     pub id: String,
     pub name: String,
@@ -69,6 +70,7 @@ pub struct SignalEvent {
     pub data: serde_json::Value,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LeaveReason {

@@ -1,0 +1,155 @@
+//! The bridge over a real socket: a tungstenite client plays the webview.
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use mentorlive_bridge::{BridgeCounters, Chunk, ChunkKind, EchoSink, MediaBridge};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+fn video(n: u32, keyframe: bool, size: usize) -> Chunk {
+    let mut data = n.to_le_bytes().to_vec();
+    data.resize(size, 0xab);
+    Chunk {
+        kind: ChunkKind::Video,
+        keyframe,
+        timestamp_us: u64::from(n) * 33_333,
+        duration_us: 33_333,
+        data: Bytes::from(data),
+    }
+}
+
+#[tokio::test]
+async fn chunks_cross_both_ways_byte_for_byte() {
+    let (sink, frames) = EchoSink::new(64);
+    let bridge = MediaBridge::start(Arc::new(sink), frames)
+        .await
+        .expect("bridge");
+    let (mut ws, _) = tokio_tungstenite::connect_async(bridge.url())
+        .await
+        .expect("connect");
+    for n in 0..30 {
+        let sent = video(n, n == 0, 1_000 + n as usize * 100);
+        ws.send(Message::Binary(sent.encode())).await.expect("send");
+        let back = loop {
+            match ws.next().await.expect("open").expect("message") {
+                Message::Binary(b) => break Chunk::decode(b).expect("chunk"),
+                _ => continue,
+            }
+        };
+        assert_eq!(back.kind, ChunkKind::Video);
+        assert_eq!(back.keyframe, n == 0);
+        assert_eq!(back.data, sent.data, "chunk {n}");
+        // The engine's RTP clock comes back as growing microseconds.
+        assert!(
+            back.timestamp_us.abs_diff(u64::from(n) * 33_333) <= u64::from(n) * 20,
+            "{}",
+            back.timestamp_us
+        );
+    }
+    let audio = Chunk {
+        kind: ChunkKind::Audio,
+        keyframe: false,
+        timestamp_us: 0,
+        duration_us: 20_000,
+        data: Bytes::from_static(b"opus"),
+    };
+    ws.send(Message::Binary(audio.encode()))
+        .await
+        .expect("send");
+    let back = ws.next().await.expect("open").expect("message");
+    assert_eq!(
+        Chunk::decode(back.into_data()).expect("chunk").data,
+        Bytes::from_static(b"opus")
+    );
+    // Garbage is counted and skipped; the connection stays.
+    ws.send(Message::Binary(Bytes::from_static(b"junk")))
+        .await
+        .expect("send");
+    ws.send(Message::Binary(video(99, true, 50).encode()))
+        .await
+        .expect("send");
+    let back = ws.next().await.expect("open").expect("message");
+    assert_eq!(
+        &Chunk::decode(back.into_data()).expect("chunk").data[..4],
+        &99u32.to_le_bytes()
+    );
+    assert_eq!(BridgeCounters::get(&bridge.counters().bad_chunks), 1);
+}
+
+#[tokio::test]
+async fn a_wrong_secret_or_a_foreign_page_is_refused() {
+    let (sink, frames) = EchoSink::new(8);
+    let bridge = MediaBridge::start(Arc::new(sink), frames)
+        .await
+        .expect("bridge");
+    let wrong = format!("ws://127.0.0.1:{}/media?secret=00", bridge.port());
+    assert!(tokio_tungstenite::connect_async(wrong).await.is_err());
+    let mut foreign = bridge.url().into_client_request().expect("request");
+    foreign
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().expect("header"));
+    assert!(tokio_tungstenite::connect_async(foreign).await.is_err());
+    let mut own = bridge.url().into_client_request().expect("request");
+    own.headers_mut()
+        .insert("origin", "tauri://localhost".parse().expect("header"));
+    assert!(tokio_tungstenite::connect_async(own).await.is_ok());
+    assert_eq!(BridgeCounters::get(&bridge.counters().refused), 2);
+}
+
+/// A webview that stops reading: the bridge drops whole frames up to a
+/// keyframe, asks the partner for one, and its queue stays bounded.
+#[tokio::test]
+async fn a_webview_that_falls_behind_gets_whole_frames_from_a_keyframe_on() {
+    let (sink, frames) = EchoSink::new(4096);
+    let sink = Arc::new(sink);
+    let bridge = MediaBridge::start(sink.clone(), frames)
+        .await
+        .expect("bridge");
+    let (ws, _) = tokio_tungstenite::connect_async(bridge.url())
+        .await
+        .expect("connect");
+    let (mut write, mut read) = ws.split();
+    // 600 frames of 60 KB (36 MB) sent while nothing is read: far beyond
+    // the socket buffers, so the bridge must drop.
+    for n in 0..600u32 {
+        write
+            .send(Message::Binary(video(n, n % 100 == 0, 60_000).encode()))
+            .await
+            .expect("send");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let dropped = BridgeCounters::get(&bridge.counters().frames_out_dropped);
+    assert!(dropped > 0, "nothing was dropped");
+    assert!(
+        sink.keyframe_requests
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0,
+        "no keyframe asked for"
+    );
+    // Now read everything: after the first gap, the frames resume at a keyframe.
+    let mut last: Option<u32> = None;
+    let mut received = 0;
+    while let Ok(Some(Ok(message))) =
+        tokio::time::timeout(Duration::from_millis(500), read.next()).await
+    {
+        let Message::Binary(bytes) = message else {
+            continue;
+        };
+        let chunk = Chunk::decode(bytes).expect("chunk");
+        let n = u32::from_le_bytes(chunk.data[..4].try_into().expect("4 bytes"));
+        if let Some(prev) = last {
+            if n != prev + 1 {
+                assert!(
+                    chunk.keyframe,
+                    "after a gap ({prev} → {n}) comes a keyframe"
+                );
+            }
+        }
+        last = Some(n);
+        received += 1;
+    }
+    assert!(received > 0 && received < 600, "received {received}");
+    println!("received {received} of 600, dropped {dropped}");
+}
