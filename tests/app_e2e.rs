@@ -4,58 +4,17 @@
 //! unlocked Secret Service). Screenshots of each screen go to
 //! `$CARGO_TARGET_DIR/test-output/app-e2e/`.
 
+#[path = "app_harness.rs"]
+mod app_harness;
 #[path = "webdriver.rs"]
 mod webdriver;
 
+use app_harness::{click_text, output_dir, sign_in, DesktopApp};
 use mentorlive_e2e::{Http, Server};
-use mentorlive_testkit::workspace_binary;
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use webdriver::WebDriver;
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn output_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let target = exe
-        .parent()
-        .and_then(Path::parent)
-        .and_then(Path::parent)
-        .expect("target dir");
-    let dir = target.join("test-output").join("app-e2e");
-    let _ = std::fs::create_dir_all(&dir);
-    dir
-}
-
-fn tauri_driver() -> PathBuf {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
-        });
-    let path = home.join("bin").join("tauri-driver");
-    assert!(
-        path.exists(),
-        "tauri-driver is missing: `cargo install tauri-driver --locked` (scripts/test.sh does)"
-    );
-    path
-}
 
 fn clipboard(display: &str) -> String {
     let out = Command::new("xclip")
@@ -66,80 +25,16 @@ fn clipboard(display: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-async fn sign_in(wd: &WebDriver, server: &str, email: &str) {
-    let field = wd.wait("input[name=server]", 30).await;
-    wd.clear(&field).await;
-    wd.type_text(&field, server).await;
-    let email_field = wd.wait("input[name=email]", 5).await;
-    wd.clear(&email_field).await;
-    wd.type_text(&email_field, email).await;
-    let password = wd.wait("input[name=password]", 5).await;
-    wd.type_text(&password, "mentorlive").await;
-    let submit = wd.wait("button[type=submit]", 5).await;
-    wd.click(&submit).await;
-}
-
-async fn click_text(wd: &WebDriver, css: &str, text: &str) {
-    let found = wd
-        .execute(
-            "const [css, text] = arguments; const el = [...document.querySelectorAll(css)].find(e => e.textContent.trim() === text); if (el) { el.click(); return true; } return false;",
-            json!([css, text]),
-        )
-        .await;
-    assert_eq!(found, json!(true), "no {css} saying {text:?}");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_and_by_link() {
     let server = Server::start_default();
     let http = Http::new(&server);
     let out = output_dir();
-    let home = tempfile::tempdir().expect("home");
-    let display = format!(":{}", 90 + std::process::id() % 500);
-    let _xvfb = Kill(
-        Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1280x900x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb"),
-    );
-    std::thread::sleep(Duration::from_millis(800));
-    let port = free_port();
-    let app = workspace_binary("mentorlive");
-    let env = [
-        ("DISPLAY", display.clone()),
-        (
-            "XDG_CONFIG_HOME",
-            home.path().join("config").display().to_string(),
-        ),
-        (
-            "XDG_DATA_HOME",
-            home.path().join("data").display().to_string(),
-        ),
-    ];
-    let _driver = Kill(
-        Command::new(tauri_driver())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-driver",
-                "/usr/bin/WebKitWebDriver",
-            ])
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tauri-driver"),
-    );
-    let wd = WebDriver::start(&format!("http://127.0.0.1:{port}"), &app).await;
+    let desktop = DesktopApp::start(90, &[]);
+    let display = desktop.display.clone();
+    let app = desktop.binary.clone();
+    let env = desktop.env.clone();
+    let wd = desktop.session().await;
 
     // Sign in as the demo mentor.
     sign_in(&wd, &server.url, "mentor@example.com").await;
@@ -275,9 +170,7 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
     // A cold start from a link: the learner's sign-in comes back silently
     // from the keychain, and the link opens the pre-join screen.
     let link = format!("mentorlive://join/{code}");
-    let wd =
-        WebDriver::start_with_args(&format!("http://127.0.0.1:{port}"), &app, &[link.as_str()])
-            .await;
+    let wd = WebDriver::start_with_args(&desktop.driver_url, &app, &[link.as_str()]).await;
     let shown = wd.wait("[data-testid=prejoin-code]", 30).await;
     assert_eq!(
         wd.text(&shown).await,

@@ -2,139 +2,20 @@
 //! reference server, media from files made by ffmpeg, recordings checked by
 //! ffprobe.
 
+#[path = "cli_joiner.rs"]
+mod cli_joiner;
 #[path = "media.rs"]
 mod media;
 
+use cli_joiner::Joiner;
 use mentorlive_e2e::{Http, Server, ServerOptions};
 use mentorlive_testkit::workspace_binary;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// A running `mentorlive-cli join`, its JSON event lines collected.
-struct Joiner {
-    child: Child,
-    lines: mpsc::Receiver<Value>,
-    seen: Vec<Value>,
-}
-
-impl Joiner {
-    fn start(
-        server: &Server,
-        email: &str,
-        code: &str,
-        duration: f64,
-        out: &Path,
-        name: &str,
-    ) -> Joiner {
-        let fx = media::fixtures();
-        let mut child = Command::new(workspace_binary("mentorlive-cli"))
-            .args([
-                "--server",
-                &server.url,
-                "--email",
-                email,
-                "--password",
-                "mentorlive",
-                "--json",
-                "join",
-                code,
-            ])
-            .arg("--video")
-            .arg(&fx.video)
-            .arg("--audio")
-            .arg(&fx.audio)
-            .arg("--record-video")
-            .arg(out.join(format!("{name}.ivf")))
-            .arg("--record-audio")
-            .arg(out.join(format!("{name}.ogg")))
-            .args(["--duration", &duration.to_string(), "--bind", "127.0.0.1:0"])
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("mentorlive-cli");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                    let _ = tx.send(value);
-                }
-            }
-        });
-        Joiner {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits for an event matching `pred`, keeping everything seen.
-    fn wait_for(&mut self, what: &str, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
-        if let Some(found) = self.seen.iter().find(|v| pred(v)) {
-            return found.clone();
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(value) => {
-                    self.seen.push(value.clone());
-                    if pred(&value) {
-                        return value;
-                    }
-                }
-                Err(_) => panic!(
-                    "no {what} within {timeout:?}; saw {:?}",
-                    self.seen
-                        .iter()
-                        .map(|v| v["event"].clone())
-                        .collect::<Vec<_>>()
-                ),
-            }
-        }
-    }
-
-    /// Waits for the process to end; returns every event line.
-    fn finish(mut self) -> Vec<Value> {
-        let status = self.child.wait().expect("wait");
-        self.seen.extend(self.lines.try_iter());
-        assert!(
-            status.success(),
-            "mentorlive-cli exited with {status}: {:?}",
-            self.seen
-        );
-        std::mem::take(&mut self.seen)
-    }
-
-    /// Asks the CLI to hang up now, as Ctrl-C would; `finish` then collects it.
-    fn interrupt(&self) {
-        let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success(), "SIGINT to mentorlive-cli");
-    }
-
-    fn last_stats(events: &[Value]) -> Value {
-        events
-            .iter()
-            .rev()
-            .find(|v| v["event"] == "stats")
-            .map(|v| v["stats"].clone())
-            .expect("stats lines")
-    }
-}
-
-impl Drop for Joiner {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
 
 async fn code_for_demo(http: &Http) -> (mentorlive_e2e::Demo, String) {
     let demo = http.demo().await;

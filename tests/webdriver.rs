@@ -1,6 +1,9 @@
 //! A small W3C WebDriver client (enough to drive the app through
 //! tauri-driver and WebKitWebDriver): sessions, elements, keys, screenshots.
 
+// Each suite that includes this uses a part of it.
+#![allow(dead_code)]
+
 use base64::Engine;
 use serde_json::{json, Value};
 use std::path::Path;

@@ -5,15 +5,19 @@
 
 #[cfg(test)]
 mod tests {
+    use crate::call::CallJoined;
     use crate::commands::{AppInfo, LiveCodeView};
     use crate::links::LinkEvent;
+    use mentorlive_engine::{CallEvent, CallState, CallStats};
+    use mentorlive_protocol::signaling::{LeaveReason, PeerUser};
     use mentorlive_protocol::{
         ErrorCode, Participant, Role, Session, SessionStatus, User, ValidateLiveCodeResponse,
     };
     use ts_rs::{Config, TS};
 
     fn render() -> String {
-        let cfg = Config::new();
+        // Counters travel as JSON numbers and stay far below 2^53.
+        let cfg = Config::new().with_large_int("number");
         let decls = [
             User::decl(&cfg),
             Role::decl(&cfg),
@@ -25,6 +29,13 @@ mod tests {
             LiveCodeView::decl(&cfg),
             AppInfo::decl(&cfg),
             LinkEvent::decl(&cfg),
+            PeerUser::decl(&cfg),
+            LeaveReason::decl(&cfg),
+            CallState::decl(&cfg),
+            CallStats::decl(&cfg),
+            serde_json::Value::decl(&cfg),
+            CallEvent::decl(&cfg),
+            CallJoined::decl(&cfg),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.\n\n",

@@ -16,6 +16,9 @@ pub struct AppInfo {
     pub server_url: String,
     pub account: Option<String>,
     pub logs_dir: String,
+    pub camera_id: Option<String>,
+    pub microphone_id: Option<String>,
+    pub speaker_id: Option<String>,
 }
 
 #[tauri::command]
@@ -26,6 +29,9 @@ pub fn app_info(state: State<'_, AppState>) -> ClientResult<AppInfo> {
         server_url: settings.server_url,
         account: settings.account,
         logs_dir: state.client.paths().logs_dir().display().to_string(),
+        camera_id: settings.camera_id,
+        microphone_id: settings.microphone_id,
+        speaker_id: settings.speaker_id,
     })
 }
 
@@ -124,4 +130,19 @@ pub fn take_pending_link(state: State<'_, AppState>) -> Option<LinkEvent> {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take()
+}
+
+/// Remembers the devices chosen on the pre-join screen.
+#[tauri::command]
+pub fn save_devices(
+    state: State<'_, AppState>,
+    camera_id: Option<String>,
+    microphone_id: Option<String>,
+    speaker_id: Option<String>,
+) -> ClientResult<()> {
+    let mut settings = state.client.settings()?;
+    settings.camera_id = camera_id;
+    settings.microphone_id = microphone_id;
+    settings.speaker_id = speaker_id;
+    state.client.save_settings(&settings)
 }

@@ -2,10 +2,13 @@
 //! crates (`mentorlive-client` and below); this crate only adapts them to the
 //! window: plugins, deep links, logs, and the permission prompts.
 
+mod bench;
 mod bindings;
+mod call;
 mod commands;
 mod links;
 mod logs;
+mod media_settings;
 mod permissions;
 mod security;
 
@@ -20,6 +23,8 @@ pub struct AppState {
     pub client: Arc<Client>,
     /// A link that arrived before the UI was listening (a cold start).
     pub pending_link: Mutex<Option<links::LinkEvent>>,
+    pub call: call::CallSlot,
+    pub echo: bench::EchoSlot,
 }
 
 pub fn run() {
@@ -48,9 +53,12 @@ pub fn run() {
         .manage(AppState {
             client,
             pending_link: Mutex::new(None),
+            call: Default::default(),
+            echo: Default::default(),
         })
         .setup(|app| {
             links::setup(app)?;
+            media_settings::apply(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -64,6 +72,14 @@ pub fn run() {
             commands::set_server_url,
             commands::open_logs_folder,
             commands::take_pending_link,
+            commands::save_devices,
+            call::join_call,
+            call::call_send_chat,
+            call::call_set_media_state,
+            call::call_hang_up,
+            bench::bench_echo_bridge,
+            bench::bench_echo_ipc,
+            bench::bench_cpu_seconds,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(err) = result {

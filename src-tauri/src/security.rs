@@ -22,9 +22,12 @@ mod tests {
         );
         assert_eq!(csp["object-src"], "'none'");
         assert_eq!(csp["frame-ancestors"], "'none'");
-        // The webview talks to nothing but the app's own IPC: every network
-        // call goes through Rust.
-        assert_eq!(csp["connect-src"], "ipc: http://ipc.localhost");
+        // The webview talks to nothing but the app's own IPC and the media
+        // bridge on loopback: every network call goes through Rust.
+        assert_eq!(
+            csp["connect-src"],
+            "ipc: http://ipc.localhost ws://127.0.0.1:*"
+        );
         for (name, value) in csp.as_object().expect("csp object") {
             let value = value.as_str().unwrap_or_default();
             assert!(!value.contains("unsafe-eval"), "{name}: {value}");

@@ -1,13 +1,14 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { listen } from "@tauri-apps/api/event";
 import { api, AppError, type AppInfo, type LinkEvent, type User } from "./api";
 import { SignIn } from "./screens/SignIn";
 import { Sessions } from "./screens/Sessions";
 import { JoinWithCode } from "./screens/JoinWithCode";
-import { PreJoin } from "./screens/PreJoin";
+import { PreJoin, type JoinRequest } from "./screens/PreJoin";
+import { InCall } from "./screens/InCall";
 import { Settings } from "./screens/Settings";
 
-export type Screen = { name: "sessions" } | { name: "join"; code?: string } | { name: "prejoin"; code: string } | { name: "settings" };
+export type Screen = { name: "sessions" } | { name: "join"; code?: string } | { name: "prejoin"; code: string } | { name: "settings" } | { name: "call"; request: JoinRequest };
 
 export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
@@ -16,8 +17,14 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const [startError, setStartError] = useState<string | null>(null);
 
+  const inCall = useRef(false);
+  inCall.current = screen.name === "call";
+
   const onLink = useCallback((event: LinkEvent) => {
-    if (event.kind === "join") {
+    if (event.kind === "join" && inCall.current) {
+      // A link never interrupts a call.
+      setNotice(`Finish this call first to join ${event.code}.`);
+    } else if (event.kind === "join") {
       setNotice(null);
       // A link never joins by itself: it opens the pre-join screen.
       setScreen({ name: "prejoin", code: event.code });
@@ -54,7 +61,7 @@ export function App() {
     <div className="app">
       <header className="bar">
         <strong className="brand">mentorlive</strong>
-        {user && (
+        {user && screen.name !== "call" && (
           <nav aria-label="Main">
             <button className={screen.name === "sessions" ? "tab active" : "tab"} onClick={() => setScreen({ name: "sessions" })}>Sessions</button>
             <button className={screen.name === "join" ? "tab active" : "tab"} onClick={() => setScreen({ name: "join" })}>Join with a code</button>
@@ -81,7 +88,9 @@ export function App() {
         ) : screen.name === "join" ? (
           <JoinWithCode initial={screen.code} onValid={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
         ) : screen.name === "prejoin" ? (
-          <PreJoin code={screen.code} onBack={() => setScreen({ name: "sessions" })} onSignedOut={signedOut} />
+          <PreJoin code={screen.code} info={info} userId={user.id} onBack={() => setScreen({ name: "sessions" })} onSignedOut={signedOut} onJoin={(request) => setScreen({ name: "call", request })} />
+        ) : screen.name === "call" ? (
+          <InCall request={screen.request} onLeft={() => { api.appInfo().then(setInfo); setScreen({ name: "sessions" }); }} />
         ) : (
           <Settings info={info} onChanged={() => api.appInfo().then(setInfo)} />
         )}

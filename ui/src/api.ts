@@ -1,10 +1,10 @@
 // Typed calls to the app's Rust commands. Errors arrive as {code, message}.
-import { invoke } from "@tauri-apps/api/core";
+import { invoke, type Channel } from "@tauri-apps/api/core";
 
-import type { AppInfo, LinkEvent, LiveCodeView, Session, User, ValidateLiveCodeResponse } from "./generated/types";
+import type { AppInfo, CallEvent, CallJoined, LinkEvent, LiveCodeView, Session, User, ValidateLiveCodeResponse } from "./generated/types";
 
 // The types come from Rust (src-tauri/src/bindings.rs), never written here.
-export type { AppInfo, LinkEvent, LiveCodeView, Participant, Role, Session, User } from "./generated/types";
+export type { AppInfo, CallEvent, CallJoined, CallState, CallStats, LinkEvent, LiveCodeView, Participant, Role, Session, User } from "./generated/types";
 export type Validated = ValidateLiveCodeResponse;
 
 export class AppError extends Error {
@@ -33,4 +33,9 @@ export const api = {
   setServerUrl: (url: string) => call<string>("set_server_url", { url }),
   openLogsFolder: () => call<void>("open_logs_folder"),
   takePendingLink: () => call<LinkEvent | null>("take_pending_link"),
+  saveDevices: (cameraId: string | null, microphoneId: string | null, speakerId: string | null) => call<void>("save_devices", { cameraId, microphoneId, speakerId }),
+  joinCall: (code: string, onEvent: Channel<CallEvent>) => call<CallJoined>("join_call", { code, onEvent }),
+  callSendChat: (text: string) => call<void>("call_send_chat", { text }),
+  callSetMediaState: (audioMuted: boolean, videoOff: boolean) => call<void>("call_set_media_state", { audioMuted, videoOff }),
+  callHangUp: () => call<void>("call_hang_up"),
 };

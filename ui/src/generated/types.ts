@@ -20,7 +20,29 @@ export type LiveCodeView = { code: string,
  */
 grouped: string, inviteLink: string, sessionId: string, expiresAt: string, isNew: boolean, };
 
-export type AppInfo = { version: string, serverUrl: string, account: string | null, logsDir: string, };
+export type AppInfo = { version: string, serverUrl: string, account: string | null, logsDir: string, cameraId: string | null, microphoneId: string | null, speakerId: string | null, };
 
 export type LinkEvent = { "kind": "join", code: string, } | { "kind": "refused", message: string, };
+
+export type PeerUser = { id: string, name: string, role: Role, };
+
+export type LeaveReason = "left" | "disconnected" | "replaced";
+
+export type CallState = "waiting_for_peer" | "connecting" | "connected" | "reconnecting" | "ended";
+
+export type CallStats = { state: string, rttMs: number | null, jitterMs: number | null, 
+/**
+ * Fraction of the partner's packets lost in this second.
+ */
+loss: number, bitrateInKbps: number, bitrateOutKbps: number, targetBitrateKbps: number | null, videoFramesIn: number, audioFramesIn: number, videoFramesOut: number, audioFramesOut: number, framesInDropped: number, framesOutDropped: number, packetsInLost: number, keyframesRequestedByUs: number, keyframesRequestedOfUs: number, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", text: string, } | { "event": "control", message: JsonValue, } | { "event": "replaced" };
+
+export type CallJoined = { 
+/**
+ * The media bridge's address, secret included: the UI's only copy.
+ */
+bridgeUrl: string, };
 

@@ -1,13 +1,33 @@
-import { useEffect, useState } from "react";
-import { api, AppError, type Validated } from "../api";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api, AppError, type AppInfo, type Validated } from "../api";
 import { codeErrorMessage, grouped } from "../code";
+import { captureErrorMessage, listDevices, openCapture, type DeviceChoice } from "../media/devices";
 
-/** The pre-join screen for a code (typed, or from a link). The code is
- *  checked with the server here; camera preview, devices and "Join" arrive
- *  with the in-call work. */
-export function PreJoin(props: { code: string; onBack: () => void; onSignedOut: () => void }) {
+export interface JoinRequest {
+  code: string;
+  stream: MediaStream;
+  startMuted: boolean;
+  startCameraOff: boolean;
+  speakerId: string | null;
+  partnerName: string;
+}
+
+/** The pre-join screen: the code checked with the server, a camera
+ *  preview, device choice (remembered), a microphone level meter, and
+ *  "Join" muted or with the camera off if wanted. */
+export function PreJoin(props: { code: string; info: AppInfo | null; userId: string; onBack: () => void; onSignedOut: () => void; onJoin: (r: JoinRequest) => void }) {
   const [valid, setValid] = useState<Validated | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [captureError, setCaptureError] = useState<string | null>(null);
+  const [stream, setStream] = useState<MediaStream | null>(null);
+  const [devices, setDevices] = useState<{ cameras: MediaDeviceInfo[]; microphones: MediaDeviceInfo[]; speakers: MediaDeviceInfo[] }>({ cameras: [], microphones: [], speakers: [] });
+  const [choice, setChoice] = useState<DeviceChoice>({ cameraId: props.info?.cameraId ?? null, microphoneId: props.info?.microphoneId ?? null, speakerId: props.info?.speakerId ?? null });
+  const [startMuted, setStartMuted] = useState(false);
+  const [startCameraOff, setStartCameraOff] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  const [level, setLevel] = useState(0);
+  const preview = useRef<HTMLVideoElement>(null);
+  const handedOver = useRef(false);
   const { code, onSignedOut } = props;
 
   useEffect(() => {
@@ -19,8 +39,72 @@ export function PreJoin(props: { code: string; onBack: () => void; onSignedOut: 
       .catch((e: AppError) => (e.code === "unauthorized" ? onSignedOut() : setError(codeErrorMessage(e.code, e.message))));
   }, [code, onSignedOut]);
 
+  // Open the devices chosen; reopen when the choice changes.
+  useEffect(() => {
+    let cancelled = false;
+    let opened: MediaStream | null = null;
+    setCaptureError(null);
+    openCapture(choice)
+      .then(async (s) => {
+        if (cancelled) return s.getTracks().forEach((t) => t.stop());
+        opened = s;
+        setStream(s);
+        setDevices(await listDevices());
+      })
+      .catch((err) => !cancelled && setCaptureError(captureErrorMessage(err)));
+    return () => {
+      cancelled = true;
+      // Handed to the call: the call stops the tracks when it ends.
+      if (opened && !handedOver.current) opened.getTracks().forEach((t) => t.stop());
+    };
+  }, [choice.cameraId, choice.microphoneId, attempt]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    if (preview.current && stream) preview.current.srcObject = stream;
+  }, [stream]);
+
+  // The level meter: loudness of the microphone, ten times a second.
+  useEffect(() => {
+    const track = stream?.getAudioTracks()[0];
+    if (!track) return;
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 1024;
+    context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const timer = window.setInterval(() => {
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const s of samples) sum += s * s;
+      setLevel(Math.min(1, Math.sqrt(sum / samples.length) * 4));
+    }, 100);
+    return () => {
+      window.clearInterval(timer);
+      context.close();
+    };
+  }, [stream]);
+
+  const choose = useCallback((patch: Partial<DeviceChoice>) => {
+    setChoice((old) => {
+      const next = { ...old, ...patch };
+      api.saveDevices(next.cameraId, next.microphoneId, next.speakerId).catch(() => {});
+      return next;
+    });
+  }, []);
+
+  const join = () => {
+    if (!stream || !valid) return;
+    handedOver.current = true;
+    const mentor = valid.session.mentor;
+    const partner = mentor.id === props.userId ? valid.session.learner : mentor;
+    props.onJoin({ code, stream, startMuted, startCameraOff, speakerId: choice.speakerId, partnerName: partner.name });
+  };
+
+  const currentCamera = stream?.getVideoTracks()[0]?.getSettings().deviceId ?? "";
+  const currentMic = stream?.getAudioTracks()[0]?.getSettings().deviceId ?? "";
+
   return (
-    <section className="card narrow" aria-labelledby="prejoin-title" data-testid="prejoin">
+    <section className="card prejoin" aria-labelledby="prejoin-title" data-testid="prejoin">
       <h1 id="prejoin-title">Ready to join?</h1>
       <p>
         Live session <strong data-testid="prejoin-code">{grouped(code)}</strong>
@@ -28,15 +112,58 @@ export function PreJoin(props: { code: string; onBack: () => void; onSignedOut: 
       {!valid && !error && <p aria-busy="true">Checking the code…</p>}
       {error && <p className="error" role="alert" data-testid="prejoin-error">{error}</p>}
       {valid && (
-        <>
-          <p data-testid="prejoin-session">
-            “{valid.session.title}” with {valid.session.mentor.name} and {valid.session.learner.name}
-          </p>
-          <p className="muted">Camera and microphone preview will appear here.</p>
-        </>
+        <p data-testid="prejoin-session">
+          “{valid.session.title}” with {valid.session.mentor.name} and {valid.session.learner.name}
+        </p>
+      )}
+      {!error && (
+        <div className="prejoin-media">
+          <div className="preview-box">
+            <video ref={preview} className={startCameraOff ? "preview off" : "preview"} autoPlay muted playsInline data-testid="prejoin-preview" />
+            {startCameraOff && <span className="preview-note">Camera off</span>}
+            {!stream && !captureError && <span className="preview-note" aria-busy="true">Starting camera…</span>}
+          </div>
+          <div className="devices">
+            {captureError && (
+              <div role="alert" className="error" data-testid="capture-error">
+                <p>{captureError}</p>
+                <button onClick={() => setAttempt((n) => n + 1)}>Try again</button>
+              </div>
+            )}
+            <label>
+              Camera
+              <select value={currentCamera} onChange={(e) => choose({ cameraId: e.target.value })} data-testid="camera-select">
+                {devices.cameras.map((d, i) => <option key={d.deviceId} value={d.deviceId}>{d.label || `Camera ${i + 1}`}</option>)}
+              </select>
+            </label>
+            <label>
+              Microphone
+              <select value={currentMic} onChange={(e) => choose({ microphoneId: e.target.value })} data-testid="microphone-select">
+                {devices.microphones.map((d, i) => <option key={d.deviceId} value={d.deviceId}>{d.label || `Microphone ${i + 1}`}</option>)}
+              </select>
+            </label>
+            <div className="meter" role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(level * 100)} data-testid="mic-level">
+              <span style={{ width: `${Math.round(level * 100)}%` }} />
+            </div>
+            <label>
+              Speaker
+              <select value={choice.speakerId ?? ""} onChange={(e) => choose({ speakerId: e.target.value || null })} data-testid="speaker-select">
+                <option value="">System default</option>
+                {devices.speakers.map((d, i) => <option key={d.deviceId} value={d.deviceId}>{d.label || `Speaker ${i + 1}`}</option>)}
+              </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={startMuted} onChange={(e) => setStartMuted(e.target.checked)} /> Join muted
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={startCameraOff} onChange={(e) => setStartCameraOff(e.target.checked)} /> Join with camera off
+            </label>
+          </div>
+        </div>
       )}
       <div className="actions">
         <button onClick={props.onBack}>Back</button>
+        <button className="primary" disabled={!valid || !stream} onClick={join} data-testid="join-call">Join</button>
       </div>
     </section>
   );

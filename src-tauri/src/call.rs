@@ -1,0 +1,139 @@
+//! The call as the window sees it: joining starts the engine and the media
+//! bridge; events go to the UI on a Tauri channel (control only, JSON is
+//! fine there); media never crosses IPC, it goes over the bridge's socket.
+
+use crate::AppState;
+use mentorlive_bridge::MediaBridge;
+use mentorlive_client::{ClientError, ClientResult};
+use mentorlive_engine::{Call, CallEvent, CallOptions, CallState};
+use serde::Serialize;
+use std::sync::Arc;
+use tauri::ipc::Channel;
+use tauri::State;
+
+/// The call in progress, if any. One at a time: joining again ends the last.
+pub struct ActiveCall {
+    call: Call,
+    _bridge: MediaBridge,
+    forward: tokio::task::JoinHandle<()>,
+}
+
+pub type CallSlot = tokio::sync::Mutex<Option<ActiveCall>>;
+
+#[derive(Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallJoined {
+    /// The media bridge's address, secret included: the UI's only copy.
+    pub bridge_url: String,
+}
+
+fn engine_error(err: impl std::fmt::Display) -> ClientError {
+    ClientError {
+        code: "call_failed".into(),
+        message: format!("Could not start the call: {err}"),
+    }
+}
+
+#[tauri::command]
+pub async fn join_call(
+    state: State<'_, AppState>,
+    code: String,
+    on_event: Channel<CallEvent>,
+) -> ClientResult<CallJoined> {
+    let api = state.client.api()?;
+    let token = api
+        .token()
+        .ok_or_else(ClientError::not_signed_in)?
+        .to_owned();
+    end_current(&state.call).await;
+    let options = CallOptions::new(&api.server_url(), &token, &code);
+    // The engine's join errors keep the contract's codes (expired, not a
+    // participant, …), which the UI turns into words.
+    let (call, mut events, frames) = Call::join(options).await.map_err(|e| {
+        tracing::warn!(code = e.code(), "join failed");
+        ClientError {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    })?;
+    let bridge = MediaBridge::start(Arc::new(call.clone()), frames)
+        .await
+        .map_err(engine_error)?;
+    let bridge_url = bridge.url();
+    let forward = tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            let ended = matches!(
+                event,
+                CallEvent::State {
+                    state: CallState::Ended
+                } | CallEvent::Replaced
+            );
+            if on_event.send(event).is_err() || ended {
+                break;
+            }
+        }
+    });
+    tracing::info!("call joined");
+    *state.call.lock().await = Some(ActiveCall {
+        call,
+        _bridge: bridge,
+        forward,
+    });
+    Ok(CallJoined { bridge_url })
+}
+
+async fn end_current(slot: &CallSlot) {
+    if let Some(active) = slot.lock().await.take() {
+        active.call.hang_up().await;
+        active.forward.abort();
+    }
+}
+
+async fn with_call(state: &State<'_, AppState>, f: impl FnOnce(&Call)) -> ClientResult<()> {
+    match state.call.lock().await.as_ref() {
+        Some(active) => {
+            f(&active.call);
+            Ok(())
+        }
+        None => Err(ClientError {
+            code: "no_call".into(),
+            message: "There is no call in progress.".into(),
+        }),
+    }
+}
+
+#[tauri::command]
+pub async fn call_send_chat(state: State<'_, AppState>, text: String) -> ClientResult<()> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 2_000 {
+        return Err(ClientError {
+            code: "invalid_chat".into(),
+            message: "A chat message has 1 to 2,000 characters.".into(),
+        });
+    }
+    with_call(&state, |call| call.send_chat(text)).await
+}
+
+/// Tells the partner whether our microphone is muted and our camera off.
+#[tauri::command]
+pub async fn call_set_media_state(
+    state: State<'_, AppState>,
+    audio_muted: bool,
+    video_off: bool,
+) -> ClientResult<()> {
+    with_call(&state, |call| {
+        call.send_control(serde_json::json!({
+            "type": "media",
+            "audioMuted": audio_muted,
+            "videoOff": video_off,
+        }))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn call_hang_up(state: State<'_, AppState>) -> ClientResult<()> {
+    end_current(&state.call).await;
+    tracing::info!("call ended by the user");
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! A real call from the desktop app: the debug binary under Xvfb with
+//! WebKitGTK's mock camera and microphone (switched on by the test-only
+//! `MENTORLIVE_MOCK_CAPTURE=1`), WebCodecs in the webview, the media bridge,
+//! the Rust engine; on the other side `mentorlive-cli join` with media
+//! files, recording what the app sends. Screenshots of pre-join and the
+//! call go to `$CARGO_TARGET_DIR/test-output/app-call/`.
+
+#[path = "app_harness.rs"]
+mod app_harness;
+#[path = "cli_joiner.rs"]
+mod cli_joiner;
+#[path = "media.rs"]
+mod media;
+#[path = "webdriver.rs"]
+mod webdriver;
+
+use app_harness::{click_text, sign_in, DesktopApp};
+use cli_joiner::Joiner;
+use mentorlive_e2e::{Http, Server};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use webdriver::WebDriver;
+
+/// Mean brightness and a hash of a sparse sample of the remote canvas.
+const PROBE_CANVAS: &str = r#"
+const c = document.querySelector('[data-testid=remote-video]');
+if (!c || !c.width) return null;
+const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let sum = 0, n = 0, hash = 0;
+for (let i = 0; i < d.length; i += 4 * 97) { sum += d[i] + d[i + 1] + d[i + 2]; n += 3; hash = (hash * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0; }
+return { width: c.width, height: c.height, mean: sum / n, hash };
+"#;
+
+async fn wait_js(wd: &WebDriver, what: &str, script: &str, secs: u64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let v = wd.execute(script, json!([])).await;
+        if !v.is_null() && v != json!(false) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "no {what} within {secs} s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Audio packets the CLI has received, from its next stats line (once a second).
+fn audio_in(joiner: &mut Joiner) -> u64 {
+    let stats = joiner.next("stats", Duration::from_secs(5), |v| v["event"] == "stats");
+    stats["stats"]["audioFramesIn"].as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_holds_a_call_with_the_cli_both_ways() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+    let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let out = app_harness::output_dir().join("../app-call");
+    let _ = std::fs::create_dir_all(&out);
+    let recordings = tempfile::tempdir().expect("tmp");
+
+    // The mentor is the CLI, already waiting in the room.
+    let mut cli = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        120.0,
+        recordings.path(),
+        "from-app",
+    );
+    cli.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+
+    // The learner is the app.
+    let desktop = DesktopApp::start(500, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    click_text(&wd, "button", "Join with a code").await;
+    let input = wd.wait("[data-testid=code-input]", 10).await;
+    wd.type_text(&input, &code).await;
+    let go = wd.wait("[data-testid=continue]", 15).await;
+    wd.click(&go).await;
+    wd.wait("[data-testid=prejoin-session]", 15).await;
+
+    // Pre-join: the mock camera plays in the preview, the devices are listed.
+    wait_js(
+        &wd,
+        "camera preview",
+        "const v = document.querySelector('[data-testid=prejoin-preview]'); return v && v.videoWidth > 0 && v.readyState >= 2;",
+        20,
+    )
+    .await;
+    let cameras = wd
+        .execute(
+            "return document.querySelectorAll('[data-testid=camera-select] option').length",
+            json!([]),
+        )
+        .await;
+    assert!(
+        cameras.as_u64().unwrap_or(0) >= 1,
+        "cameras listed: {cameras}"
+    );
+    wd.screenshot(&out.join("1-prejoin.png")).await;
+
+    let joined_at = Instant::now();
+    let join = wd.wait("[data-testid=join-call]", 10).await;
+    wd.click(&join).await;
+    wait_js(
+        &wd,
+        "connected call",
+        "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
+        30,
+    )
+    .await;
+    cli.wait_for("connected", Duration::from_secs(20), |v| {
+        v["event"] == "state" && v["state"] == "connected"
+    });
+
+    // The CLI's video is painted: real pixels, not black, changing over time.
+    let first = wait_js(&wd, "remote video", PROBE_CANVAS, 20).await;
+    println!(
+        "first remote frame {} ms after Join",
+        joined_at.elapsed().as_millis()
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let later = wd.execute(PROBE_CANVAS, json!([])).await;
+    println!("remote canvas: {first} then {later}");
+    assert!(
+        later["mean"].as_f64().unwrap_or(0.0) > 10.0,
+        "not black: {later}"
+    );
+    assert_ne!(first["hash"], later["hash"], "the picture moves");
+    let partner = wd
+        .text(&wd.wait("[data-testid=partner-name]", 5).await)
+        .await;
+    assert!(partner.contains("Maya Mentor"), "partner named: {partner}");
+    wd.screenshot(&out.join("2-call.png")).await;
+
+    // The app's audio reaches the CLI; muting stops it.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let audio_before_mute = audio_in(&mut cli);
+    println!("cli stats: {}", Joiner::last_stats(&cli.seen));
+    println!("app media stats: {}", wd.execute("return [window.mentorliveCall, window.mentorliveCall.audioState(), window.mentorliveEngineStats]", json!([])).await);
+    assert!(
+        audio_before_mute > 50,
+        "the app's audio arrived: {audio_before_mute} packets"
+    );
+    let mute = wd.wait("[data-testid=toggle-mute]", 5).await;
+    wd.click(&mute).await;
+    cli.wait_for("mute notice", Duration::from_secs(5), |v| {
+        v["event"] == "control" && v["message"]["audioMuted"] == true
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let muted_from = audio_in(&mut cli);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let muted_to = audio_in(&mut cli);
+    println!("audio packets at the CLI: {audio_before_mute} before mute; {muted_from} → {muted_to} over 3 s muted");
+    assert!(
+        muted_to - muted_from <= 3,
+        "muted, the app sends no audio ({muted_from} → {muted_to})"
+    );
+    wd.screenshot(&out.join("3-muted.png")).await;
+
+    // Hang up ends both sides.
+    let stats = wd.execute("return window.mentorliveCall", json!([])).await;
+    println!("app media stats: {stats}");
+    let hang_up = wd.wait("[data-testid=hang-up]", 5).await;
+    wd.click(&hang_up).await;
+    wd.wait("[data-testid=session]", 15).await;
+    cli.wait_for("partner left", Duration::from_secs(10), |v| {
+        v["event"] == "peer_left" && v["reason"] == "left"
+    });
+    cli.interrupt();
+    let events = cli.finish();
+    let recorded = events
+        .iter()
+        .find(|v| v["event"] == "recorded")
+        .cloned()
+        .unwrap_or_default();
+    let video = media::decoded_frames(&recordings.path().join("from-app.ivf"), "v");
+    let audio = media::decoded_frames(&recordings.path().join("from-app.ogg"), "a");
+    println!("the CLI recorded from the app: {recorded}; ffprobe decodes {video} video frames, {audio} audio packets");
+    assert!(video >= 60, "the app's video decodes: {video} frames");
+    assert!(audio >= 100, "the app's audio decodes: {audio} packets");
+    wd.quit().await;
+}

@@ -1,0 +1,172 @@
+// Camera and microphone → WebCodecs encoders → the bridge.
+// Video: a VideoFrame from the preview element on each
+// requestVideoFrameCallback (WebKitGTK has no MediaStreamTrackProcessor),
+// VP8 in realtime mode. Audio: an AudioWorklet cuts 20 ms frames, Opus.
+import { encodeChunk } from "./wire";
+import type { MediaBridge } from "./bridge";
+
+export interface SenderStats {
+  videoFramesEncoded: number;
+  videoFramesSkipped: number;
+  audioPacketsSent: number;
+  keyframes: number;
+  lastAudioBytes: number;
+  lastAudioDurationUs: number;
+}
+
+type FrameCallbackVideo = HTMLVideoElement & {
+  requestVideoFrameCallback(cb: (now: number, meta: { mediaTime: number }) => void): number;
+  cancelVideoFrameCallback(handle: number): void;
+};
+
+const START_BITRATE = 800_000;
+const MAX_BITRATE = 2_500_000;
+
+export class MediaSender {
+  stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0 };
+  private videoEncoder: VideoEncoder | null = null;
+  private audioEncoder: AudioEncoder | null = null;
+  private audioNode: AudioWorkletNode | null = null;
+  private audioSource: MediaStreamAudioSourceNode | null = null;
+  private frameHandle = 0;
+  private wantKeyframe = true;
+  private lastVideoTs = 0;
+  private audioTs = 0;
+  private bitrate = START_BITRATE;
+  private configured = { width: 0, height: 0 };
+  audioMuted = false;
+  videoOff = false;
+
+  constructor(
+    private bridge: MediaBridge,
+    private preview: HTMLVideoElement,
+    private stream: MediaStream,
+    private audioContext: AudioContext,
+    private onError: (message: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.startVideo();
+    await this.startAudio();
+  }
+
+  requestKeyframe(): void {
+    this.wantKeyframe = true;
+  }
+
+  setTargetBitrate(bps: number): void {
+    const next = Math.max(100_000, Math.min(MAX_BITRATE, bps));
+    // Reconfiguring costs a keyframe in some encoders: only for real changes.
+    if (Math.abs(next - this.bitrate) / this.bitrate < 0.15) return;
+    this.bitrate = next;
+    if (this.videoEncoder && this.configured.width) this.configureVideo(this.configured.width, this.configured.height);
+  }
+
+  setVideoOff(off: boolean): void {
+    this.videoOff = off;
+    if (!off) this.wantKeyframe = true;
+  }
+
+  setAudioMuted(muted: boolean): void {
+    this.audioMuted = muted;
+  }
+
+  private configureVideo(width: number, height: number): void {
+    this.configured = { width, height };
+    this.videoEncoder!.configure({
+      codec: "vp8",
+      width,
+      height,
+      bitrate: this.bitrate,
+      framerate: 30,
+      latencyMode: "realtime",
+    });
+  }
+
+  private startVideo(): void {
+    this.videoEncoder = new VideoEncoder({
+      output: (chunk) => {
+        const key = chunk.type === "key";
+        const duration = this.lastVideoTs ? chunk.timestamp - this.lastVideoTs : 33_333;
+        this.lastVideoTs = chunk.timestamp;
+        const buffer = encodeChunk("video", key, chunk.timestamp, duration, chunk.byteLength, (into) => chunk.copyTo(into));
+        if (!this.bridge.send(buffer, !key)) {
+          // The bridge is backed up: what follows would not decode anyway.
+          this.wantKeyframe = true;
+        } else if (key) {
+          this.stats.keyframes += 1;
+        }
+      },
+      error: (e) => this.onError(`The video encoder stopped: ${e.message}`),
+    });
+    const video = this.preview as FrameCallbackVideo;
+    const onFrame = () => {
+      this.frameHandle = video.requestVideoFrameCallback(onFrame);
+      const encoder = this.videoEncoder;
+      if (!encoder || encoder.state === "closed" || this.videoOff || !this.bridge.open_) return;
+      // An encoder with frames still queued is behind: skip this one.
+      if (encoder.encodeQueueSize > 2) {
+        this.stats.videoFramesSkipped += 1;
+        return;
+      }
+      const width = video.videoWidth;
+      const height = video.videoHeight;
+      if (!width || !height) return;
+      if (width !== this.configured.width || height !== this.configured.height) {
+        this.configureVideo(width, height);
+        this.wantKeyframe = true;
+      }
+      const frame = new VideoFrame(video, { timestamp: Math.round(performance.now() * 1000) });
+      const keyFrame = this.wantKeyframe;
+      this.wantKeyframe = false;
+      encoder.encode(frame, { keyFrame });
+      frame.close();
+      this.stats.videoFramesEncoded += 1;
+    };
+    this.frameHandle = video.requestVideoFrameCallback(onFrame);
+  }
+
+  private async startAudio(): Promise<void> {
+    const track = this.stream.getAudioTracks()[0];
+    if (!track) return;
+    const rate = this.audioContext.sampleRate;
+    this.audioEncoder = new AudioEncoder({
+      output: (chunk) => {
+        this.stats.lastAudioBytes = chunk.byteLength;
+        this.stats.lastAudioDurationUs = chunk.duration ?? -1;
+        const buffer = encodeChunk("audio", true, chunk.timestamp, chunk.duration ?? 20_000, chunk.byteLength, (into) => chunk.copyTo(into));
+        if (this.bridge.send(buffer, true)) this.stats.audioPacketsSent += 1;
+      },
+      error: (e) => this.onError(`The audio encoder stopped: ${e.message}`),
+    });
+    this.audioEncoder.configure({ codec: "opus", sampleRate: rate, numberOfChannels: 1, bitrate: 32_000 });
+    await this.audioContext.audioWorklet.addModule("worklets/capture.js");
+    this.audioSource = this.audioContext.createMediaStreamSource(new MediaStream([track]));
+    this.audioNode = new AudioWorkletNode(this.audioContext, "mentorlive-capture");
+    this.audioNode.port.onmessage = (e: MessageEvent<Float32Array<ArrayBuffer>>) => {
+      const encoder = this.audioEncoder;
+      const samples = e.data;
+      const timestamp = this.audioTs;
+      this.audioTs += (samples.length / rate) * 1_000_000;
+      // Muted: nothing leaves, so the partner's stats show the silence too.
+      if (!encoder || encoder.state === "closed" || this.audioMuted || !this.bridge.open_) return;
+      const data = new AudioData({ format: "f32-planar", sampleRate: rate, numberOfFrames: samples.length, numberOfChannels: 1, timestamp, data: samples });
+      encoder.encode(data);
+      data.close();
+    };
+    this.audioSource.connect(this.audioNode);
+    // A worklet only runs when connected towards the destination; it writes silence.
+    this.audioNode.connect(this.audioContext.destination);
+  }
+
+  stop(): void {
+    (this.preview as FrameCallbackVideo).cancelVideoFrameCallback?.(this.frameHandle);
+    for (const codec of [this.videoEncoder, this.audioEncoder]) {
+      if (codec && codec.state !== "closed") codec.close();
+    }
+    this.videoEncoder = null;
+    this.audioEncoder = null;
+    this.audioSource?.disconnect();
+    this.audioNode?.disconnect();
+  }
+}

@@ -1,0 +1,51 @@
+// One chunk on the media bridge: a 16-byte header, then the encoded bytes.
+// The layout is crates/mentorlive-bridge/src/wire.rs; both ends test it.
+//   0 kind (1 video, 2 audio) · 1 flags (bit 0 key) · 2..4 zero
+//   4..12 timestamp µs (u64 LE) · 12..16 duration µs (u32 LE) · payload
+
+export const HEADER_LEN = 16;
+export type ChunkKind = "video" | "audio";
+
+export interface Chunk {
+  kind: ChunkKind;
+  key: boolean;
+  timestampUs: number;
+  durationUs: number;
+  data: Uint8Array;
+}
+
+/** Writes header and payload into one buffer, ready for `WebSocket.send`.
+ *  `copyPayload` fills the payload in place (an encoded chunk's `copyTo`),
+ *  so the bytes are copied once. */
+export function encodeChunk(
+  kind: ChunkKind,
+  key: boolean,
+  timestampUs: number,
+  durationUs: number,
+  byteLength: number,
+  copyPayload: (into: Uint8Array) => void,
+): ArrayBuffer {
+  const buffer = new ArrayBuffer(HEADER_LEN + byteLength);
+  const view = new DataView(buffer);
+  view.setUint8(0, kind === "video" ? 1 : 2);
+  view.setUint8(1, key ? 1 : 0);
+  view.setBigUint64(4, BigInt(Math.max(0, Math.round(timestampUs))), true);
+  view.setUint32(12, Math.max(0, Math.min(0xffffffff, Math.round(durationUs))), true);
+  copyPayload(new Uint8Array(buffer, HEADER_LEN, byteLength));
+  return buffer;
+}
+
+/** Reads a chunk; `null` for anything malformed (it is skipped, not fatal). */
+export function decodeChunk(buffer: ArrayBuffer): Chunk | null {
+  if (buffer.byteLength <= HEADER_LEN) return null;
+  const view = new DataView(buffer);
+  const kindByte = view.getUint8(0);
+  if (kindByte !== 1 && kindByte !== 2) return null;
+  return {
+    kind: kindByte === 1 ? "video" : "audio",
+    key: (view.getUint8(1) & 1) === 1,
+    timestampUs: Number(view.getBigUint64(4, true)),
+    durationUs: view.getUint32(12, true),
+    data: new Uint8Array(buffer, HEADER_LEN),
+  };
+}
