@@ -885,7 +885,12 @@ impl CallTask {
                 let received = &inbound.received_rtp_stream_stats;
                 packets_in += received.packets_received;
                 packets_lost += received.packets_lost.max(0) as u64;
-                let jitter = received.jitter * 1000.0;
+                // The receiver report's jitter is in RTP clock ticks, not seconds.
+                let clock = match received.rtp_stream_stats.kind {
+                    rtc::rtp_transceiver::rtp_sender::RtpCodecKind::Audio => 48_000.0,
+                    _ => 90_000.0,
+                };
+                let jitter = received.jitter / clock * 1000.0;
                 jitter_ms = Some(jitter_ms.map_or(jitter, |j: f64| j.max(jitter)));
             }
         }

@@ -99,7 +99,8 @@ export class MediaReceiver {
     }
     const decoder = this.videoDecoder;
     if (!decoder || decoder.state !== "configured") return;
-    if (decoder.decodeQueueSize > 3 && !chunk.key) {
+    // Eight frames queued is a quarter second behind: catch up at a keyframe.
+    if (decoder.decodeQueueSize > 8 && !chunk.key) {
       this.stats.videoFramesDropped += 1;
       this.waitForKeyframe();
       return;

@@ -12,6 +12,8 @@ export interface SenderStats {
   keyframes: number;
   lastAudioBytes: number;
   lastAudioDurationUs: number;
+  cameraFrameRate: number;
+  frameCallbacks: number;
 }
 
 type FrameCallbackVideo = HTMLVideoElement & {
@@ -23,7 +25,7 @@ const START_BITRATE = 800_000;
 const MAX_BITRATE = 2_500_000;
 
 export class MediaSender {
-  stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0 };
+  stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0, cameraFrameRate: 0, frameCallbacks: 0 };
   private videoEncoder: VideoEncoder | null = null;
   private audioEncoder: AudioEncoder | null = null;
   private audioNode: AudioWorkletNode | null = null;
@@ -46,6 +48,7 @@ export class MediaSender {
   ) {}
 
   async start(): Promise<void> {
+    this.stats.cameraFrameRate = this.stream.getVideoTracks()[0]?.getSettings().frameRate ?? 0;
     this.startVideo();
     await this.startAudio();
   }
@@ -102,6 +105,7 @@ export class MediaSender {
     const video = this.preview as FrameCallbackVideo;
     const onFrame = () => {
       this.frameHandle = video.requestVideoFrameCallback(onFrame);
+      this.stats.frameCallbacks += 1;
       const encoder = this.videoEncoder;
       if (!encoder || encoder.state === "closed" || this.videoOff || !this.bridge.open_) return;
       // An encoder with frames still queued is behind: skip this one.
