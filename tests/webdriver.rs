@@ -153,6 +153,16 @@ impl WebDriver {
     }
 
     /// Saves a PNG of the window.
+    /// How long a script may run (its promise may take that long).
+    pub async fn script_timeout(&self, secs: u64) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/timeouts",
+            Some(json!({"script": secs * 1000})),
+        )
+        .await;
+    }
+
     pub async fn screenshot(&self, path: &Path) {
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
         if let Some(b64) = v.as_str() {
