@@ -14,34 +14,11 @@ mod media;
 #[path = "webdriver.rs"]
 mod webdriver;
 
-use app_harness::{click_text, sign_in, DesktopApp};
+use app_harness::{reach_prejoin, sign_in, wait_js, DesktopApp, PROBE_CANVAS};
 use cli_joiner::Joiner;
 use mentorlive_e2e::{Http, Server};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
-use webdriver::WebDriver;
-
-/// Mean brightness and a hash of a sparse sample of the remote canvas.
-const PROBE_CANVAS: &str = r#"
-const c = document.querySelector('[data-testid=remote-video]');
-if (!c || !c.width) return null;
-const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-let sum = 0, n = 0, hash = 0;
-for (let i = 0; i < d.length; i += 4 * 97) { sum += d[i] + d[i + 1] + d[i + 2]; n += 3; hash = (hash * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0; }
-return { width: c.width, height: c.height, mean: sum / n, hash };
-"#;
-
-async fn wait_js(wd: &WebDriver, what: &str, script: &str, secs: u64) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let v = wd.execute(script, json!([])).await;
-        if !v.is_null() && v != json!(false) {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "no {what} within {secs} s");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 /// Audio packets the CLI has received, from its next stats line (once a second).
 fn audio_in(joiner: &mut Joiner) -> u64 {
@@ -78,21 +55,9 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     let wd = desktop.session().await;
     sign_in(&wd, &server.url, "learner@example.com").await;
     wd.wait("[data-testid=session]", 30).await;
-    click_text(&wd, "button", "Join with a code").await;
-    let input = wd.wait("[data-testid=code-input]", 10).await;
-    wd.type_text(&input, &code).await;
-    let go = wd.wait("[data-testid=continue]", 15).await;
-    wd.click(&go).await;
-    wd.wait("[data-testid=prejoin-session]", 15).await;
+    reach_prejoin(&wd, &code).await;
 
     // Pre-join: the mock camera plays in the preview, the devices are listed.
-    wait_js(
-        &wd,
-        "camera preview",
-        "const v = document.querySelector('[data-testid=prejoin-preview]'); return v && v.videoWidth > 0 && v.readyState >= 2;",
-        20,
-    )
-    .await;
     let cameras = wd
         .execute(
             "return document.querySelectorAll('[data-testid=camera-select] option').length",
@@ -104,6 +69,20 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         "cameras listed: {cameras}"
     );
     wd.screenshot(&out.join("1-prejoin.png")).await;
+    let cpu_at = |v: serde_json::Value| v["cpuSeconds"].as_f64().unwrap_or(0.0);
+    let before = cpu_at(
+        wd.execute("return window.mentorliveProcessFigures()", json!([]))
+            .await,
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let prejoin_cpu = cpu_at(
+        wd.execute("return window.mentorliveProcessFigures()", json!([]))
+            .await,
+    ) - before;
+    println!(
+        "pre-join (camera preview and level meter): CPU {:.1} s/min",
+        prejoin_cpu * 15.0
+    );
 
     let joined_at = Instant::now();
     let join = wd.wait("[data-testid=join-call]", 10).await;
@@ -138,6 +117,17 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         .await;
     assert!(partner.contains("Maya Mentor"), "partner named: {partner}");
     wd.screenshot(&out.join("2-call.png")).await;
+
+    let before = cpu_at(
+        wd.execute("return window.mentorliveProcessFigures()", json!([]))
+            .await,
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let call_cpu = cpu_at(
+        wd.execute("return window.mentorliveProcessFigures()", json!([]))
+            .await,
+    ) - before;
+    println!("in the call: CPU {:.1} s/min", call_cpu * 15.0);
 
     // Chat crosses the data channel; the clock runs.
     let chat = wd.wait("input[name=chat]", 5).await;

@@ -20,6 +20,13 @@ impl Drop for Kill {
     }
 }
 
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<std::net::TcpListener> = (0..N)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"))
+        .collect();
+    std::array::from_fn(|i| held[i].local_addr().expect("addr").port())
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
@@ -67,6 +74,50 @@ pub async fn sign_in(wd: &WebDriver, server: &str, email: &str) {
     wd.click(&submit).await;
 }
 
+/// From the sessions list to a validated pre-join screen for `code`, with
+/// the camera preview playing.
+pub async fn reach_prejoin(wd: &WebDriver, code: &str) {
+    click_text(wd, "button", "Join with a code").await;
+    let input = wd.wait("[data-testid=code-input]", 10).await;
+    wd.type_text(&input, code).await;
+    let go = wd.wait("[data-testid=continue]", 15).await;
+    wd.click(&go).await;
+    wd.wait("[data-testid=prejoin-session]", 15).await;
+    wait_js(
+        wd,
+        "camera preview",
+        "const v = document.querySelector('[data-testid=prejoin-preview]'); return v && v.videoWidth > 0 && v.readyState >= 2;",
+        20,
+    )
+    .await;
+}
+
+/// Polls `script` until it returns something other than null or false.
+pub async fn wait_js(wd: &WebDriver, what: &str, script: &str, secs: u64) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let v = wd.execute(script, json!([])).await;
+        if !v.is_null() && v != json!(false) {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {what} within {secs} s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Mean brightness and a hash of a sparse sample of the remote canvas.
+pub const PROBE_CANVAS: &str = r#"
+const c = document.querySelector('[data-testid=remote-video]');
+if (!c || !c.width) return null;
+const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let sum = 0, n = 0, hash = 0;
+for (let i = 0; i < d.length; i += 4 * 97) { sum += d[i] + d[i + 1] + d[i + 2]; n += 3; hash = (hash * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0; }
+return { width: c.width, height: c.height, mean: sum / n, hash };
+"#;
+
 pub async fn click_text(wd: &WebDriver, css: &str, text: &str) {
     let found = wd
         .execute(
@@ -85,12 +136,24 @@ pub struct DesktopApp {
     pub env: Vec<(&'static str, String)>,
     _home: tempfile::TempDir,
     _driver: Kill,
+    _bus: Option<Kill>,
     _xvfb: Kill,
 }
 
 impl DesktopApp {
     /// `extra_env`: switches for this run (e.g. mock capture devices).
     pub fn start(display_base: u32, extra_env: &[(&'static str, &str)]) -> DesktopApp {
+        Self::start_on_bus(display_base, extra_env, false)
+    }
+
+    /// `own_bus`: a D-Bus session of its own, so a second app on this
+    /// machine is not handed over to the first (single instance) and keeps
+    /// its sign-in apart (no keychain there: it signs in for the run only).
+    pub fn start_on_bus(
+        display_base: u32,
+        extra_env: &[(&'static str, &str)],
+        own_bus: bool,
+    ) -> DesktopApp {
         let home = tempfile::tempdir().expect("home");
         let display = format!(":{}", display_base + std::process::id() % 400);
         let xvfb = Kill(
@@ -109,7 +172,8 @@ impl DesktopApp {
                 .expect("Xvfb"),
         );
         std::thread::sleep(Duration::from_millis(800));
-        let port = free_port();
+        // Chosen together: a port freed and asked for again may come back.
+        let [port, native_port] = free_ports();
         let mut env = vec![
             ("DISPLAY", display.clone()),
             (
@@ -122,11 +186,29 @@ impl DesktopApp {
             ),
         ];
         env.extend(extra_env.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let bus = own_bus.then(|| {
+            use std::io::BufRead;
+            let mut daemon = Command::new("dbus-daemon")
+                .args(["--session", "--nofork", "--print-address=1"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("dbus-daemon");
+            let mut address = String::new();
+            std::io::BufReader::new(daemon.stdout.take().expect("stdout"))
+                .read_line(&mut address)
+                .expect("bus address");
+            env.push(("DBUS_SESSION_BUS_ADDRESS", address.trim().to_owned()));
+            Kill(daemon)
+        });
         let driver = Kill(
             Command::new(tauri_driver())
                 .args([
                     "--port",
                     &port.to_string(),
+                    // Each app its own WebKitWebDriver (the default port is shared).
+                    "--native-port",
+                    &native_port.to_string(),
                     "--native-driver",
                     "/usr/bin/WebKitWebDriver",
                 ])
@@ -136,6 +218,17 @@ impl DesktopApp {
                 .spawn()
                 .expect("tauri-driver"),
         );
+        // Until both listen, their ports look free to the next app's choice.
+        for p in [port, native_port] {
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "tauri-driver did not listen on {p}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
         DesktopApp {
             display,
             binary: workspace_binary("mentorlive"),
@@ -143,6 +236,7 @@ impl DesktopApp {
             env,
             _home: home,
             _driver: driver,
+            _bus: bus,
             _xvfb: xvfb,
         }
     }

@@ -44,8 +44,12 @@ impl WebDriver {
                         };
                     }
                     last = v.to_string();
+                    eprintln!("webdriver session attempt at {driver_url}: {last}");
                 }
-                Err(e) => last = e.to_string(),
+                Err(e) => {
+                    last = e.to_string();
+                    eprintln!("webdriver session attempt at {driver_url}: {last}");
+                }
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

@@ -33,19 +33,29 @@ pub fn bench_echo_ipc(request: Request<'_>) -> Response {
     }
 }
 
-/// CPU seconds used so far by this process and its children (the WebKit
-/// web and network processes), from /proc.
+/// This process and its children (the WebKit web and network processes):
+/// CPU seconds used so far and memory now.
+#[derive(serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcessFigures {
+    pub cpu_seconds: f64,
+    /// Proportional set size: shared pages split between their users, so
+    /// the processes of one app add up honestly.
+    pub pss_bytes: u64,
+    pub processes: u32,
+}
+
 #[tauri::command]
-pub fn bench_cpu_seconds() -> f64 {
-    process_tree_cpu(std::process::id())
+pub fn bench_process_figures() -> ProcessFigures {
+    process_tree(std::process::id())
 }
 
 #[cfg(target_os = "linux")]
-fn process_tree_cpu(root: u32) -> f64 {
+fn process_tree(root: u32) -> ProcessFigures {
     let ticks = 100.0; // USER_HZ on every Linux we ship for
-    let mut total = 0.0;
+    let mut figures = ProcessFigures::default();
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0.0;
+        return figures;
     };
     for entry in dir.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -60,16 +70,27 @@ fn process_tree_cpu(root: u32) -> f64 {
         };
         let fields: Vec<&str> = rest.split(' ').collect();
         let ppid: u32 = fields.get(1).and_then(|f| f.parse().ok()).unwrap_or(0);
-        if pid == root || ppid == root {
-            let utime: f64 = fields.get(11).and_then(|f| f.parse().ok()).unwrap_or(0.0);
-            let stime: f64 = fields.get(12).and_then(|f| f.parse().ok()).unwrap_or(0.0);
-            total += (utime + stime) / ticks;
+        if pid != root && ppid != root {
+            continue;
+        }
+        let utime: f64 = fields.get(11).and_then(|f| f.parse().ok()).unwrap_or(0.0);
+        let stime: f64 = fields.get(12).and_then(|f| f.parse().ok()).unwrap_or(0.0);
+        figures.cpu_seconds += (utime + stime) / ticks;
+        figures.processes += 1;
+        let rollup =
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        if let Some(kb) = rollup
+            .lines()
+            .find_map(|l| l.strip_prefix("Pss:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            figures.pss_bytes += kb * 1024;
         }
     }
-    total
+    figures
 }
 
 #[cfg(not(target_os = "linux"))]
-fn process_tree_cpu(_root: u32) -> f64 {
-    0.0
+fn process_tree(_root: u32) -> ProcessFigures {
+    ProcessFigures::default()
 }

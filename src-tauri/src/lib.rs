@@ -79,7 +79,7 @@ pub fn run() {
             call::call_hang_up,
             bench::bench_echo_bridge,
             bench::bench_echo_ipc,
-            bench::bench_cpu_seconds,
+            bench::bench_process_figures,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(err) = result {

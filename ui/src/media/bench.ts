@@ -16,6 +16,15 @@ export interface BenchResult {
   megabytesPerSecond: number;
 }
 
+export interface ProcessFigures {
+  cpuSeconds: number;
+  pssBytes: number;
+  processes: number;
+}
+
+/** The app's process and its WebKit processes: CPU so far, memory now. */
+export const processFigures = () => invoke<ProcessFigures>("bench_process_figures");
+
 const VIDEO_BYTES = 10_000;
 const KEY_BYTES = 40_000;
 const AUDIO_BYTES = 100;
@@ -52,7 +61,7 @@ async function run(transport: string, seconds: number, send: (id: number, buffer
       sentAt.delete(id);
     }
   };
-  const cpuBefore = await invoke<number>("bench_cpu_seconds");
+  const cpuBefore = (await processFigures()).cpuSeconds;
   const start = performance.now();
   for (let id = 0; id < plan.length; id++) {
     const wait = start + plan[id].at - performance.now();
@@ -65,7 +74,7 @@ async function run(transport: string, seconds: number, send: (id: number, buffer
   const deadline = performance.now() + 3000;
   while (sentAt.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const elapsed = (performance.now() - start) / 1000;
-  const cpu = (await invoke<number>("bench_cpu_seconds")) - cpuBefore;
+  const cpu = (await processFigures()).cpuSeconds - cpuBefore;
   rtts.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
   return {

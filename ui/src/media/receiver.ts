@@ -3,6 +3,7 @@
 // decoder that falls behind drops to the next keyframe and asks for one.
 import type { Chunk } from "./wire";
 import type { MediaBridge } from "./bridge";
+import { CELL, delaySince, readStamp, stampingOn } from "./stamp";
 
 export interface ReceiverStats {
   videoFramesDecoded: number;
@@ -21,8 +22,8 @@ export class MediaReceiver {
   private needKeyframe = true;
   private lastAsk = 0;
   private context2d: CanvasRenderingContext2D | null;
-  /** Called with the frame's arrival time when it is painted (for glass-to-glass). */
-  onPaint: ((timestampUs: number) => void) | null = null;
+  /** Benchmarks only: sender's stamp to our paint, per frame (see stamp.ts). */
+  glassToGlassMs: number[] = [];
 
   constructor(
     private bridge: () => MediaBridge | null,
@@ -64,7 +65,10 @@ export class MediaReceiver {
           this.stats.height = h;
         }
         this.context2d?.drawImage(frame, 0, 0, w, h);
-        this.onPaint?.(frame.timestamp);
+        if (stampingOn() && this.context2d) {
+          const stamp = readStamp(this.context2d.getImageData(0, 0, w, CELL).data, w);
+          if (stamp !== null) this.glassToGlassMs.push(delaySince(stamp, Date.now()));
+        }
         frame.close();
         this.stats.videoFramesDecoded += 1;
       },

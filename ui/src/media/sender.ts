@@ -3,6 +3,7 @@
 // requestVideoFrameCallback (WebKitGTK has no MediaStreamTrackProcessor),
 // VP8 in realtime mode. Audio: an AudioWorklet cuts 20 ms frames, Opus.
 import { encodeChunk } from "./wire";
+import { paintStamp, stampingOn } from "./stamp";
 import type { MediaBridge } from "./bridge";
 
 export interface SenderStats {
@@ -14,6 +15,7 @@ export interface SenderStats {
   lastAudioDurationUs: number;
   cameraFrameRate: number;
   frameCallbacks: number;
+  captureByTimer: boolean;
 }
 
 type FrameCallbackVideo = HTMLVideoElement & {
@@ -25,12 +27,14 @@ const START_BITRATE = 800_000;
 const MAX_BITRATE = 2_500_000;
 
 export class MediaSender {
-  stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0, cameraFrameRate: 0, frameCallbacks: 0 };
+  stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0, cameraFrameRate: 0, frameCallbacks: 0, captureByTimer: false };
   private videoEncoder: VideoEncoder | null = null;
   private audioEncoder: AudioEncoder | null = null;
   private audioNode: AudioWorkletNode | null = null;
   private audioSource: MediaStreamAudioSourceNode | null = null;
   private frameHandle = 0;
+  private fallbackTimer = 0;
+  private captureTimer = 0;
   private wantKeyframe = true;
   private lastVideoTs = 0;
   private audioTs = 0;
@@ -103,9 +107,7 @@ export class MediaSender {
       error: (e) => this.onError(`The video encoder stopped: ${e.message}`),
     });
     const video = this.preview as FrameCallbackVideo;
-    const onFrame = () => {
-      this.frameHandle = video.requestVideoFrameCallback(onFrame);
-      this.stats.frameCallbacks += 1;
+    const capture = () => {
       const encoder = this.videoEncoder;
       if (!encoder || encoder.state === "closed" || this.videoOff || !this.bridge.open_) return;
       // An encoder with frames still queued is behind: skip this one.
@@ -120,14 +122,41 @@ export class MediaSender {
         this.configureVideo(width, height);
         this.wantKeyframe = true;
       }
-      const frame = new VideoFrame(video, { timestamp: Math.round(performance.now() * 1000) });
+      const timestamp = Math.round(performance.now() * 1000);
+      const frame = stampingOn() ? this.stamped(video, width, height, timestamp) : new VideoFrame(video, { timestamp });
       const keyFrame = this.wantKeyframe;
       this.wantKeyframe = false;
       encoder.encode(frame, { keyFrame });
       frame.close();
       this.stats.videoFramesEncoded += 1;
     };
+    // Each new camera frame, as the page presents it...
+    const onFrame = () => {
+      this.frameHandle = video.requestVideoFrameCallback(onFrame);
+      this.stats.frameCallbacks += 1;
+      capture();
+    };
     this.frameHandle = video.requestVideoFrameCallback(onFrame);
+    // ...except where nothing is presented through the compositor (the app
+    // turns compositing off on machines without a GPU, and then the
+    // callback never fires): a timer at the camera's rate instead.
+    this.fallbackTimer = window.setTimeout(() => {
+      if (this.stats.frameCallbacks > 0) return;
+      const fps = this.stream.getVideoTracks()[0]?.getSettings().frameRate || 30;
+      this.stats.captureByTimer = true;
+      this.captureTimer = window.setInterval(capture, 1000 / Math.min(30, fps));
+    }, 500);
+  }
+
+  private stampCanvas: OffscreenCanvas | null = null;
+
+  /** Benchmarks only: the frame with the wall clock painted in (see stamp.ts). */
+  private stamped(video: HTMLVideoElement, width: number, height: number, timestamp: number): VideoFrame {
+    if (!this.stampCanvas || this.stampCanvas.width !== width || this.stampCanvas.height !== height) this.stampCanvas = new OffscreenCanvas(width, height);
+    const ctx = this.stampCanvas.getContext("2d")!;
+    ctx.drawImage(video, 0, 0, width, height);
+    paintStamp(ctx, Date.now());
+    return new VideoFrame(this.stampCanvas, { timestamp });
   }
 
   private async startAudio(): Promise<void> {
@@ -165,6 +194,8 @@ export class MediaSender {
 
   stop(): void {
     (this.preview as FrameCallbackVideo).cancelVideoFrameCallback?.(this.frameHandle);
+    window.clearTimeout(this.fallbackTimer);
+    window.clearInterval(this.captureTimer);
     for (const codec of [this.videoEncoder, this.audioEncoder]) {
       if (codec && codec.state !== "closed") codec.close();
     }

@@ -130,7 +130,7 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
       await send.start();
       await audioContext.resume();
       // What the end-to-end test and the benchmark read. Figures only.
-      (window as unknown as { mentorliveCall: unknown }).mentorliveCall = { sender: send.stats, receiver: receive.stats, audioState: () => audioContext.state };
+      (window as unknown as { mentorliveCall: unknown }).mentorliveCall = { sender: send.stats, receiver: receive.stats, audioState: () => audioContext.state, glassToGlassMs: receive.glassToGlassMs };
     })().catch((e: AppError | Error) => fail("code" in e ? codeErrorMessage(e.code, e.message) : e.message));
 
     return () => {
