@@ -68,7 +68,7 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         cameras.as_u64().unwrap_or(0) >= 1,
         "cameras listed: {cameras}"
     );
-    wd.screenshot(&out.join("1-prejoin.png")).await;
+    desktop.screenshot(&out.join("1-prejoin.png"));
     let cpu_at = |v: serde_json::Value| v["cpuSeconds"].as_f64().unwrap_or(0.0);
     let before = cpu_at(
         wd.execute("return window.mentorliveProcessFigures()", json!([]))
@@ -116,7 +116,7 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         .text(&wd.wait("[data-testid=partner-name]", 5).await)
         .await;
     assert!(partner.contains("Maya Mentor"), "partner named: {partner}");
-    wd.screenshot(&out.join("2-call.png")).await;
+    desktop.screenshot(&out.join("2-call.png"));
 
     let before = cpu_at(
         wd.execute("return window.mentorliveProcessFigures()", json!([]))
@@ -161,7 +161,7 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         muted_to - muted_from <= 3,
         "muted, the app sends no audio ({muted_from} → {muted_to})"
     );
-    wd.screenshot(&out.join("3-muted.png")).await;
+    desktop.screenshot(&out.join("3-muted.png"));
 
     // Hang up ends both sides.
     let stats = wd.execute("return window.mentorliveCall", json!([])).await;

@@ -39,12 +39,12 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
     // Sign in as the demo mentor.
     sign_in(&wd, &server.url, "mentor@example.com").await;
     wd.wait("[data-testid=session]", 30).await;
-    wd.screenshot(&out.join("1-sessions.png")).await;
+    desktop.screenshot(&out.join("1-sessions.png"));
 
     // Start Live Session → confirm → the code appears, and it is the server's.
     click_text(&wd, "button", "Start Live Session").await;
     let confirm = wd.wait("[data-testid=confirm-start]", 10).await;
-    wd.screenshot(&out.join("2-confirm.png")).await;
+    desktop.screenshot(&out.join("2-confirm.png"));
     wd.click(&confirm).await;
     let code_el = wd.wait("[data-testid=live-code]", 15).await;
     let code = wd.attr(&code_el, "data-code").await.expect("data-code");
@@ -65,7 +65,7 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
         code.as_str(),
         "the code on screen is the server's"
     );
-    wd.screenshot(&out.join("3-code.png")).await;
+    desktop.screenshot(&out.join("3-code.png"));
 
     // Copy puts it on the X clipboard, and the button says so.
     let copy = wd.wait("[data-testid=copy-code]", 5).await;
@@ -86,10 +86,10 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
     )
     .await;
     let go = wd.wait("[data-testid=continue]", 15).await;
-    wd.screenshot(&out.join("4-join-with-code.png")).await;
+    desktop.screenshot(&out.join("4-join-with-code.png"));
     wd.click(&go).await;
     wd.wait("[data-testid=prejoin-session]", 15).await;
-    wd.screenshot(&out.join("5-prejoin.png")).await;
+    desktop.screenshot(&out.join("5-prejoin.png"));
 
     // An expired code shows its message.
     let second = http
@@ -125,7 +125,7 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
         "{}",
         wd.text(&error).await
     );
-    wd.screenshot(&out.join("6-expired.png")).await;
+    desktop.screenshot(&out.join("6-expired.png"));
 
     // A link handed to a second launch reaches this instance's pre-join screen.
     let second_launch = Command::new(&app)
@@ -145,7 +145,7 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
         format!("{} {}", &code[..4], &code[4..])
     );
     wd.wait("[data-testid=prejoin-session]", 15).await;
-    wd.screenshot(&out.join("7-link-prejoin.png")).await;
+    desktop.screenshot(&out.join("7-link-prejoin.png"));
 
     // A malformed link is refused with a message, and nothing else happens.
     let _ = Command::new(&app)
@@ -163,7 +163,7 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
         wd.find("[data-testid=prejoin-code]").await.is_some(),
         "still on the same screen"
     );
-    wd.screenshot(&out.join("8-refused-link.png")).await;
+    desktop.screenshot(&out.join("8-refused-link.png"));
     wd.quit().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -187,6 +187,6 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
         who.as_str().unwrap_or_default().contains("Leo Learner"),
         "signed in silently: {who}"
     );
-    wd.screenshot(&out.join("9-cold-start-link.png")).await;
+    desktop.screenshot(&out.join("9-cold-start-link.png"));
     wd.quit().await;
 }

@@ -8,6 +8,7 @@
 use crate::webdriver::WebDriver;
 use mentorlive_testkit::workspace_binary;
 use serde_json::json;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -15,6 +16,12 @@ use std::time::Duration;
 pub struct Kill(pub Child);
 impl Drop for Kill {
     fn drop(&mut self) {
+        // The whole process group where there is one (tauri-driver's
+        // WebKitWebDriver and the app outlive a kill of tauri-driver alone).
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -213,6 +220,7 @@ impl DesktopApp {
                     "/usr/bin/WebKitWebDriver",
                 ])
                 .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .process_group(0)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -239,6 +247,29 @@ impl DesktopApp {
             _bus: bus,
             _xvfb: xvfb,
         }
+    }
+
+    /// What the screen shows, grabbed from the X server (WebKitWebDriver's
+    /// own screenshot waits for a compositor frame that never comes when the
+    /// app composites in software, on a still page).
+    pub fn screenshot(&self, path: &Path) {
+        let status = Command::new("ffmpeg")
+            .args([
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "x11grab",
+                "-video_size",
+                "1280x900",
+                "-i",
+            ])
+            .arg(&self.display)
+            .args(["-frames:v", "1"])
+            .arg(path)
+            .status()
+            .expect("ffmpeg");
+        assert!(status.success(), "screenshot {}", path.display());
     }
 
     pub async fn session(&self) -> WebDriver {

@@ -78,8 +78,8 @@ async fn two_apps_see_and_hear_each_other() {
     let before = [figures(&mentor).await, figures(&learner).await];
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     let after = [figures(&mentor).await, figures(&learner).await];
-    mentor.screenshot(&out.join("mentor.png")).await;
-    learner.screenshot(&out.join("learner.png")).await;
+    mentor_app.screenshot(&out.join("mentor.png"));
+    learner_app.screenshot(&out.join("learner.png"));
 
     println!(
         "two apps, one 640x480 call held {seconds} s (debug builds, mock devices, one machine):"
@@ -134,9 +134,7 @@ async fn two_apps_see_and_hear_each_other() {
     let hang_up = mentor.wait("[data-testid=hang-up]", 5).await;
     mentor.click(&hang_up).await;
     learner.wait("[data-testid=partner-left]", 15).await;
-    learner
-        .screenshot(&out.join("learner-partner-left.png"))
-        .await;
+    learner_app.screenshot(&out.join("learner-partner-left.png"));
     mentor.quit().await;
     learner.quit().await;
 }

@@ -4,7 +4,6 @@
 // Each suite that includes this uses a part of it.
 #![allow(dead_code)]
 
-use base64::Engine;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -24,7 +23,11 @@ impl WebDriver {
 
     /// Launches the application with `args` (as the OS would pass a link).
     pub async fn start_with_args(driver_url: &str, application: &Path, args: &[&str]) -> WebDriver {
-        let http = reqwest::Client::new();
+        // A command that hangs fails the test instead of stalling CI.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(240))
+            .build()
+            .expect("http client");
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": application, "args": args}}}});
         let mut last = String::new();
         for _ in 0..50 {
@@ -165,16 +168,6 @@ impl WebDriver {
             Some(json!({"script": secs * 1000})),
         )
         .await;
-    }
-
-    pub async fn screenshot(&self, path: &Path) {
-        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
-        if let Some(b64) = v.as_str() {
-            if let Ok(png) = base64::engine::general_purpose::STANDARD.decode(b64) {
-                let _ = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")));
-                let _ = std::fs::write(path, png);
-            }
-        }
     }
 
     pub async fn quit(&self) {

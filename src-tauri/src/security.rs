@@ -68,4 +68,31 @@ mod tests {
             .count();
         assert_eq!(files, 1);
     }
+
+    #[test]
+    fn macos_asks_for_camera_and_microphone_with_reasons() {
+        let config = json("../tauri.conf.json");
+        let mac = &config["bundle"]["macOS"];
+        let plist = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(mac["infoPlist"].as_str().expect("infoPlist")),
+        )
+        .expect("Info.plist");
+        for key in ["NSCameraUsageDescription", "NSMicrophoneUsageDescription"] {
+            assert!(plist.contains(key), "{key}");
+        }
+        let entitlements = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(mac["entitlements"].as_str().expect("entitlements")),
+        )
+        .expect("entitlements");
+        for key in [
+            "com.apple.security.device.camera",
+            "com.apple.security.device.audio-input",
+        ] {
+            assert!(entitlements.contains(key), "{key}");
+        }
+    }
 }

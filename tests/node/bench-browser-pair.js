@@ -51,10 +51,25 @@ try {
     }
     return ticks / 100;
   };
+  // Memory: proportional set size of every chromium process, so shared
+  // pages count once, as for the app's figure.
+  const pss = () => {
+    const all = execSync("pgrep -f /usr/lib/chromium/chromium || true").toString().split(/\s+/).filter(Boolean);
+    let kb = 0;
+    for (const p of all) {
+      try {
+        const line = readFileSync(`/proc/${p}/smaps_rollup`, "utf8").split("\n").find((l) => l.startsWith("Pss:"));
+        kb += Number(line.split(/\s+/)[1]);
+      } catch {}
+    }
+    return { mb: kb / 1024, processes: all.length };
+  };
   const before = cpu();
   await a.waitForTimeout(seconds * 1000);
   const used = cpu() - before;
   console.log(JSON.stringify({ figure: "cpu_per_minute", peer: "chromium pair (one browser, two pages; includes VP8/Opus encode and decode)", seconds, cpu_seconds_per_minute: (used * 60) / seconds }));
+  const memory = pss();
+  console.log(JSON.stringify({ figure: "pss", peer: "chromium pair (one browser, two pages)", pss_mb: Math.round(memory.mb), processes: memory.processes }));
 } finally {
   await browser.close();
   pages.close();
