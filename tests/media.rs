@@ -1,6 +1,9 @@
 //! Media fixtures made with ffmpeg from lavfi test sources, and checks with
 //! ffprobe (Debian's packages).
 
+// Each suite that includes this uses a part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

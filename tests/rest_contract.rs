@@ -706,3 +706,43 @@ async fn the_openapi_document_describes_every_call() {
         assert!(validate[status].is_object(), "validate documents {status}");
     }
 }
+
+#[tokio::test]
+async fn an_expired_token_is_refused_by_rest_and_signaling() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+    assert_eq!(
+        http.get("/api/auth/me", Some(&demo.learner)).await.status,
+        200
+    );
+    // Age every token of the learner past its expiry, as 30 days would.
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", server.db_path.display()))
+        .await
+        .expect("db");
+    sqlx::query("UPDATE auth_tokens SET expires_at = 1 WHERE user_id = (SELECT id FROM users WHERE email = 'learner@example.com')")
+        .execute(&db)
+        .await
+        .expect("expire");
+    http.get("/api/auth/me", Some(&demo.learner))
+        .await
+        .expect(401, "unauthorized");
+    http.get("/api/sessions", Some(&demo.learner))
+        .await
+        .expect(401, "unauthorized");
+    http.generate(&demo.learner, &demo.session_id)
+        .await
+        .expect(401, "unauthorized");
+    let refused = mentorlive_signaling::LiveClient::connect(
+        &server.url,
+        &demo.learner,
+        mentorlive_signaling::ClientOptions::default(),
+    )
+    .await;
+    assert!(refused.is_err(), "signaling refuses an expired token");
+    // The mentor's token is untouched.
+    assert_eq!(
+        http.get("/api/auth/me", Some(&demo.mentor)).await.status,
+        200
+    );
+}

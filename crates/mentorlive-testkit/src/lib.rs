@@ -95,6 +95,11 @@ impl TestServer {
         Self::start(ServerOptions::default())
     }
 
+    /// The server process, while it runs (for memory figures).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }

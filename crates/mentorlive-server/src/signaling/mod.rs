@@ -63,6 +63,10 @@ pub fn layer(state: AppState) -> (socketioxide::layer::SocketIoLayer, Signaling)
         .with_state(state)
         .with_state(signaling.clone())
         .max_payload(MAX_PAYLOAD)
+        // The same bound on WebSocket messages (engineioxide's default is
+        // 64 MiB, which let one client make the server buffer that much).
+        .ws_max_message_size(MAX_PAYLOAD as usize)
+        .ws_max_frame_size(MAX_PAYLOAD as usize)
         .build_layer();
     io.ns("/", on_connect.with(authenticate));
     (layer, signaling)
