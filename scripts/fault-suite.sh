@@ -10,13 +10,13 @@ source scripts/env.sh
 bash scripts/setup-system.sh >/dev/null || exit 1
 cargo build --locked -q -p mentorlive-server -p mentorlive-cli || exit 1
 log=$(mktemp)
-cargo test --locked -q -p mentorlive-e2e --test network_faults --test call_faults \
+cargo test --locked -p mentorlive-e2e --test network_faults --test call_faults \
   -- --test-threads=1 --nocapture > "$log" 2>&1
 status=$?
 echo
 echo "| case | result | figures |"
 echo "|---|---|---|"
-grep '^FAULT |' "$log" | sed -e 's/^FAULT //' -e 's/$/ |/'
+grep -o 'FAULT |.*' "$log" | sed -e 's/^FAULT //' -e 's/$/ |/'
 grep -E '^test .* FAILED$' "$log" | sed -E 's/^test (.*) \.\.\. FAILED$/| \1 | FAIL | see the log |/'
 if [ "$status" -ne 0 ]; then
   echo

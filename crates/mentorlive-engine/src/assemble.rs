@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 /// How long a complete frame waits for an incomplete earlier one (NACK round
 /// trips on a bad network) before the earlier one is given up.
-pub const REPAIR_WAIT: Duration = Duration::from_millis(150);
+pub const REPAIR_WAIT: Duration = Duration::from_millis(250);
 /// Packets kept at most; older ones are dropped (a stalled stream).
 const MAX_PACKETS: usize = 2048;
 
