@@ -16,7 +16,7 @@ cargo build --release --locked -q -p mentorlive-server -p mentorlive-load
 bin="$CARGO_TARGET_DIR/release"
 work=$(mktemp -d)
 # Two sockets per client on this machine (client and server side).
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 "$bin/mentorlive-server" --addr 127.0.0.1:0 --db "$work/load.db" --rate-limit-factor 0 \
   > "$work/out" 2> "$work/log" &
 server_pid=$!

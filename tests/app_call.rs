@@ -185,4 +185,37 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     assert!(video >= 30, "the app's video decodes: {video} frames");
     assert!(audio >= 100, "the app's audio decodes: {audio} packets");
     wd.quit().await;
+
+    // Nothing the app wrote (settings, logs) holds a secret in the clear:
+    // no sign-in token (43 base64url characters), no bridge secret (64 hex),
+    // no bearer header. A long unbroken run of such characters is one.
+    // (WebKit's own storage under the same folders is not ours to check.)
+    let files: Vec<_> = desktop
+        .files()
+        .into_iter()
+        .filter(|(p, _)| {
+            let p = p.to_string_lossy();
+            p.contains("/logs/") || p.contains("settings")
+        })
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|(p, _)| p.to_string_lossy().contains("log")),
+        "the app wrote logs: {:?}",
+        files.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>()
+    );
+    for (path, text) in &files {
+        assert!(
+            !text.contains("Bearer") && !text.contains("secret="),
+            "{}",
+            path.display()
+        );
+        let longest = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest < 40, "a token-like string in {}", path.display());
+    }
 }

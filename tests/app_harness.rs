@@ -272,6 +272,28 @@ impl DesktopApp {
         assert!(status.success(), "screenshot {}", path.display());
     }
 
+    /// The app's private home (XDG config and data: settings, logs).
+    pub fn home(&self) -> &Path {
+        self._home.path()
+    }
+
+    /// Every file the app wrote under its home, with its text.
+    pub fn files(&self) -> Vec<(PathBuf, String)> {
+        fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    out.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.home(), &mut out);
+        out
+    }
+
     pub async fn session(&self) -> WebDriver {
         WebDriver::start(&self.driver_url, &self.binary).await
     }
