@@ -20,6 +20,10 @@ packages=(
   curl ca-certificates jq sqlite3 procps iproute2
   # Network faults between peers in namespaces (the kernel here has no sch_netem)
   nftables
+  # A TURN relay between peers behind NATs (the NAT test)
+  coturn
+  # Schemathesis (from PyPI) runs in a virtual environment
+  python3-venv
 )
 
 missing=()

@@ -28,5 +28,8 @@ bash scripts/fuzz.sh "${MENTORLIVE_FUZZ_SECONDS:-10}"
 echo "== tests (inside a private session bus with an unlocked Secret Service)"
 MENTORLIVE_KEYCHAIN_TESTS=1 scripts/with-keychain.sh cargo test --workspace --locked
 
+echo "== hostile input: Schemathesis against the server's OpenAPI document"
+bash scripts/schemathesis.sh
+
 echo "== interop: the official socket.io packages against our server and client"
 (cd tests/node && node --test)

@@ -93,21 +93,25 @@ pub async fn create(
         ));
     }
     let scheduled_at = body.scheduled_at.unix_timestamp();
-    if !(0..=253_402_300_799).contains(&scheduled_at) {
+    // Any instant RFC 3339 can write (years 0000 to 9999), as the OpenAPI
+    // document's `date-time` promises; stored as signed Unix seconds.
+    if !(-62_167_219_200..=253_402_300_799).contains(&scheduled_at) {
         return Err(ApiError::invalid_input(
-            "scheduledAt must be between 1970 and 9999.",
+            "scheduledAt must be between the years 0000 and 9999.",
         ));
     }
-    if body.mentor_id == body.learner_id {
-        return Err(ApiError::invalid_input(
-            "The mentor and the learner must be two different people.",
-        ));
-    }
+    // Whose session it is comes first: someone else's ids are refused as
+    // such, whatever else is wrong with them.
     if auth.user.id != body.mentor_id && auth.user.id != body.learner_id {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::NotParticipant,
             "You can only schedule sessions you take part in.",
+        ));
+    }
+    if body.mentor_id == body.learner_id {
+        return Err(ApiError::invalid_input(
+            "The mentor and the learner must be two different people.",
         ));
     }
     for (id, role, field) in [
@@ -241,7 +245,8 @@ pub async fn generate_live_code(
 }
 
 #[utoipa::path(get, path = "/api/sessions/validate-live-code/{code}", tag = "live codes", security(("bearer" = [])),
-    params(("code" = String, Path, description = "The code as typed: case, surrounding spaces and one middle hyphen are forgiven")),
+    params(("code" = String, Path, description = "The code as typed: case, surrounding spaces and one middle hyphen are forgiven",
+        pattern = r"^[A-HJKMNP-Za-hjkmnp-z2-9]{4}-?[A-HJKMNP-Za-hjkmnp-z2-9]{4}$")),
     responses(
         (status = 200, body = ValidateLiveCodeResponse, description = "The code is valid and the caller may join"),
         (status = 400, body = ErrorBody, description = "malformed_code"),
