@@ -13,6 +13,7 @@ export interface SenderStats {
   keyframes: number;
   lastAudioBytes: number;
   lastAudioDurationUs: number;
+  lastVideoDurationUs: number;
   cameraFrameRate: number;
   frameCallbacks: number;
   captureByTimer: boolean;
@@ -27,7 +28,7 @@ const START_BITRATE = 800_000;
 const MAX_BITRATE = 2_500_000;
 
 export class MediaSender {
-  stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0, cameraFrameRate: 0, frameCallbacks: 0, captureByTimer: false };
+  stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0, lastVideoDurationUs: 0, cameraFrameRate: 0, frameCallbacks: 0, captureByTimer: false };
   private videoEncoder: VideoEncoder | null = null;
   private audioEncoder: AudioEncoder | null = null;
   private audioNode: AudioWorkletNode | null = null;
@@ -96,6 +97,7 @@ export class MediaSender {
         const key = chunk.type === "key";
         const duration = this.lastVideoTs ? chunk.timestamp - this.lastVideoTs : 33_333;
         this.lastVideoTs = chunk.timestamp;
+        this.stats.lastVideoDurationUs = duration;
         const buffer = encodeChunk("video", key, chunk.timestamp, duration, chunk.byteLength, (into) => chunk.copyTo(into));
         if (!this.bridge.send(buffer, !key)) {
           // The bridge is backed up: what follows would not decode anyway.
