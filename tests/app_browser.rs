@@ -6,61 +6,30 @@
 
 #[path = "app_harness.rs"]
 mod app_harness;
+#[path = "browser_peer.rs"]
+mod browser_peer;
 #[path = "webdriver.rs"]
 mod webdriver;
 
-use app_harness::{output_dir, reach_prejoin, sign_in, wait_js, DesktopApp, PROBE_CANVAS};
+use app_harness::{
+    join_and_connect, output_dir, reach_prejoin, sign_in, wait_js, DesktopApp, PROBE_CANVAS,
+};
+use browser_peer::{browser_event, start_browser};
 use mentorlive_e2e::{Http, Server};
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use serde_json::json;
 use std::time::Duration;
-
-fn browser_event(rx: &mpsc::Receiver<Value>, name: &str) -> Value {
-    loop {
-        let value = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("the browser gave no {name}"));
-        assert_ne!(value["event"], "failed", "the browser peer failed: {value}");
-        if value["event"] == name {
-            return value;
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_and_a_browser_see_and_hear_each_other() {
     let server = Server::start_default();
     let http = Http::new(&server);
-    let demo = http.demo().await;
-    let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
+    let (demo, code) = http.demo_code().await;
     let out = output_dir().join("../app-browser");
     let _ = std::fs::create_dir_all(&out);
 
     // The mentor in Chromium, waiting in the room; it reports its inbound
     // stats 6 s after it first decodes the app's video.
-    let script = mentorlive_testkit::node_dir().join("browser-call.js");
-    let mut browser = Command::new("node")
-        .arg(script)
-        .args([&server.url, &demo.mentor, &code, "6"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node");
-    let stdout = browser.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            println!("[browser] {line}");
-            if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                let _ = tx.send(value);
-            }
-        }
-    });
+    let (mut browser, rx) = start_browser(&server, &demo.mentor, &code, 6);
     let ready = browser_event(&rx, "ready");
     assert_eq!(ready["peers"], 0);
 
@@ -70,15 +39,7 @@ async fn the_app_and_a_browser_see_and_hear_each_other() {
     sign_in(&wd, &server.url, "learner@example.com").await;
     wd.wait("[data-testid=session]", 30).await;
     reach_prejoin(&wd, &code).await;
-    let join = wd.wait("[data-testid=join-call]", 10).await;
-    wd.click(&join).await;
-    wait_js(
-        &wd,
-        "connected call",
-        "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
-        40,
-    )
-    .await;
+    join_and_connect(&wd, 40).await;
 
     // The app paints the browser's camera...
     let first = wait_js(&wd, "remote video", PROBE_CANVAS, 20).await;

@@ -14,7 +14,7 @@ mod media;
 #[path = "webdriver.rs"]
 mod webdriver;
 
-use app_harness::{reach_prejoin, sign_in, wait_js, DesktopApp, PROBE_CANVAS};
+use app_harness::{join_and_connect, reach_prejoin, sign_in, wait_js, DesktopApp, PROBE_CANVAS};
 use cli_joiner::Joiner;
 use mentorlive_e2e::{Http, Server};
 use serde_json::json;
@@ -30,11 +30,7 @@ fn audio_in(joiner: &mut Joiner) -> u64 {
 async fn the_app_holds_a_call_with_the_cli_both_ways() {
     let server = Server::start_default();
     let http = Http::new(&server);
-    let demo = http.demo().await;
-    let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
+    let (_demo, code) = http.demo_code().await;
     let out = app_harness::output_dir().join("../app-call");
     let _ = std::fs::create_dir_all(&out);
     let recordings = tempfile::tempdir().expect("tmp");
@@ -85,15 +81,7 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     );
 
     let joined_at = Instant::now();
-    let join = wd.wait("[data-testid=join-call]", 10).await;
-    wd.click(&join).await;
-    wait_js(
-        &wd,
-        "connected call",
-        "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
-        30,
-    )
-    .await;
+    join_and_connect(&wd, 30).await;
     cli.wait_for("connected", Duration::from_secs(20), |v| {
         v["event"] == "state" && v["state"] == "connected"
     });

@@ -99,6 +99,19 @@ pub async fn reach_prejoin(wd: &WebDriver, code: &str) {
     .await;
 }
 
+/// Presses "Join" on the pre-join screen and waits until the call is connected.
+pub async fn join_and_connect(wd: &WebDriver, secs: u64) {
+    let join = wd.wait("[data-testid=join-call]", 10).await;
+    wd.click(&join).await;
+    wait_js(
+        wd,
+        "connected call",
+        "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
+        secs,
+    )
+    .await;
+}
+
 /// Polls `script` until it returns something other than null or false.
 pub async fn wait_js(wd: &WebDriver, what: &str, script: &str, secs: u64) -> serde_json::Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);

@@ -48,11 +48,7 @@ async fn two_apps_see_and_hear_each_other() {
         .unwrap_or(8);
     let server = Server::start_default();
     let http = Http::new(&server);
-    let demo = http.demo().await;
-    let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
+    let (_demo, code) = http.demo_code().await;
     let out = output_dir().join("../app-pair");
     let _ = std::fs::create_dir_all(&out);
     let mock = [("MENTORLIVE_MOCK_CAPTURE", "1")];

@@ -2,28 +2,24 @@
 //! reference server, media from files made by ffmpeg, recordings checked by
 //! ffprobe.
 
+#[path = "browser_peer.rs"]
+mod browser_peer;
 #[path = "cli_joiner.rs"]
 mod cli_joiner;
 #[path = "media.rs"]
 mod media;
 
+use browser_peer::{browser_event, start_browser};
 use cli_joiner::Joiner;
 use mentorlive_e2e::{Http, Server, ServerOptions};
 use mentorlive_testkit::workspace_binary;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 async fn code_for_demo(http: &Http) -> (mentorlive_e2e::Demo, String) {
-    let demo = http.demo().await;
-    let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
-    (demo, code)
+    http.demo_code().await
 }
 
 fn out_dir() -> tempfile::TempDir {
@@ -31,47 +27,6 @@ fn out_dir() -> tempfile::TempDir {
         .prefix("mentorlive-call-")
         .tempdir()
         .expect("tmp")
-}
-
-/// The browser peer (`tests/node/browser-call.js`): Debian's Chromium with
-/// fake devices, the official socket.io-client, its own RTCPeerConnection.
-fn start_browser(
-    server: &Server,
-    token: &str,
-    code: &str,
-    seconds: u32,
-) -> (Child, mpsc::Receiver<Value>) {
-    let script = mentorlive_testkit::node_dir().join("browser-call.js");
-    let mut child = Command::new("node")
-        .arg(script)
-        .args([&server.url, token, code, &seconds.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            println!("[browser] {line}");
-            if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                let _ = tx.send(value);
-            }
-        }
-    });
-    (child, rx)
-}
-
-fn browser_event(rx: &mpsc::Receiver<Value>, name: &str) -> Value {
-    loop {
-        let value = rx
-            .recv_timeout(Duration::from_secs(40))
-            .unwrap_or_else(|_| panic!("the browser gave no {name}"));
-        assert_ne!(value["event"], "failed", "the browser peer failed: {value}");
-        if value["event"] == name {
-            return value;
-        }
-    }
 }
 
 /// How long the CLI side of a browser call may last at most; the test hangs

@@ -29,20 +29,11 @@ fn flowing(joiner: &mut Joiner, more: u64, within: Duration) -> Option<Duration>
     None
 }
 
-async fn demo_code(http: &Http) -> (mentorlive_e2e::Demo, String) {
-    let demo = http.demo().await;
-    let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
-    (demo, code)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
     let mut server = Server::start_default();
     let http = Http::new(&server);
-    let (demo, code) = demo_code(&http).await;
+    let (demo, code) = http.demo_code().await;
     // A second session's code, issued before the crash, must survive it too.
     let session = http
         .get(
@@ -126,7 +117,7 @@ async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
 async fn a_side_that_crashes_mid_call_rejoins_and_no_zombie_stays() {
     let server = Server::start_default();
     let http = Http::new(&server);
-    let (_demo, code) = demo_code(&http).await;
+    let (_demo, code) = http.demo_code().await;
     let out = tempfile::tempdir().expect("tmp");
     let mut mentor = Joiner::start(&server, "mentor@example.com", &code, 90.0, out.path(), "m");
     mentor.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");

@@ -79,19 +79,7 @@ impl Joiner {
         // Lines already printed are history: only what comes after counts.
         let queued: Vec<Value> = self.lines.try_iter().collect();
         self.seen.extend(queued);
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(value) => {
-                    self.seen.push(value.clone());
-                    if pred(&value) {
-                        return value;
-                    }
-                }
-                Err(_) => panic!("no new {what} within {timeout:?}"),
-            }
-        }
+        self.receive_until(what, timeout, pred)
     }
 
     /// Waits for an event matching `pred`, keeping everything seen.
@@ -104,6 +92,16 @@ impl Joiner {
         if let Some(found) = self.seen.iter().find(|v| pred(v)) {
             return found.clone();
         }
+        self.receive_until(what, timeout, pred)
+    }
+
+    /// Reads lines (keeping each) until one matches `pred`.
+    fn receive_until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());

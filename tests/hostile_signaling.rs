@@ -103,11 +103,7 @@ impl GoodRoom {
 async fn malformed_and_hostile_signaling_gets_errors_or_a_clean_close_and_harms_no_room() {
     let server = Server::start_default();
     let http = Http::new(&server);
-    let demo = http.demo().await;
-    let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
+    let (demo, code) = http.demo_code().await;
     let (a, _a_events) = LiveClient::connect(&server.url, &demo.mentor, ClientOptions::default())
         .await
         .expect("a");

@@ -155,6 +155,16 @@ impl Http {
         }
     }
 
+    /// The demo pair and a live code for their session, made by the mentor.
+    pub async fn demo_code(&self) -> (Demo, String) {
+        let demo = self.demo().await;
+        let code = self.generate(&demo.mentor, &demo.session_id).await.body["code"]
+            .as_str()
+            .expect("a live code")
+            .to_owned();
+        (demo, code)
+    }
+
     pub async fn generate(&self, token: &str, session_id: &str) -> Reply {
         self.post(
             "/api/sessions/generate-live-code",

@@ -11,31 +11,16 @@
 
 #[path = "media.rs"]
 mod media;
+#[path = "netns.rs"]
+mod netns;
 
 use mentorlive_e2e::{Server, ServerOptions};
-use mentorlive_testkit::workspace_binary;
+use netns::{cli, ns_sh, sh};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn sh(args: &[&str]) {
-    let status = Command::new(args[0])
-        .args(&args[1..])
-        .status()
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert!(
-        status.success(),
-        "{args:?} failed (this test needs root, iproute2, nftables)"
-    );
-}
-
-fn ns_sh(ns: &str, args: &[&str]) {
-    let mut all = vec!["ip", "netns", "exec", ns];
-    all.extend_from_slice(args);
-    sh(&all);
-}
 
 /// Five namespaces, removed on drop.
 struct Topology {
@@ -157,24 +142,6 @@ impl Drop for Kill {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn cli(ns: &str, server: &str, email: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new("ip");
-    cmd.args(["netns", "exec", ns])
-        .arg(workspace_binary("mentorlive-cli"))
-        .args([
-            "--server",
-            server,
-            "--email",
-            email,
-            "--password",
-            "mentorlive",
-            "--json",
-        ])
-        .args(args)
-        .env("RUST_LOG", "error");
-    cmd
 }
 
 fn lines(child: &mut Child) -> mpsc::Receiver<Value> {

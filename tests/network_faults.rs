@@ -9,26 +9,17 @@
 
 #[path = "media.rs"]
 mod media;
+#[path = "netns.rs"]
+mod netns;
 
 use mentorlive_e2e::{Server, ServerOptions};
-use mentorlive_testkit::workspace_binary;
+use netns::{cli, sh};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn sh(args: &[&str]) {
-    let status = Command::new(args[0])
-        .args(&args[1..])
-        .status()
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert!(
-        status.success(),
-        "{args:?} failed (these tests need root, iproute2 and nftables)"
-    );
-}
 
 /// Two namespaces and a veth pair between them, removed on drop.
 struct Link {
@@ -157,24 +148,6 @@ impl Drop for Link {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
     }
-}
-
-fn cli(ns: &str, server: &str, email: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new("ip");
-    cmd.args(["netns", "exec", ns])
-        .arg(workspace_binary("mentorlive-cli"))
-        .args([
-            "--server",
-            server,
-            "--email",
-            email,
-            "--password",
-            "mentorlive",
-            "--json",
-        ])
-        .args(args)
-        .env("RUST_LOG", "error");
-    cmd
 }
 
 fn demo_code(link: &Link, server: &str) -> String {
