@@ -65,6 +65,7 @@ async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
     });
     flowing(&mut mentor, 30, Duration::from_secs(10)).expect("media before the crash");
 
+    let (mentor_mark, learner_mark) = (mentor.mark(), learner.mark());
     server.kill();
     let killed = Instant::now();
     // The media path does not go through the server: it keeps flowing.
@@ -88,6 +89,14 @@ async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
     }
     let after =
         flowing(&mut learner, 30, Duration::from_secs(10)).expect("media after the restart");
+    // Both signaling clients are back (their backoff may have grown while
+    // the server was down); each rejoins the room as soon as it connects.
+    for (joiner, mark) in [(&mut mentor, mentor_mark), (&mut learner, learner_mark)] {
+        joiner.wait_since(mark, "signaling back", Duration::from_secs(30), |v| {
+            v["event"] == "signaling" && v["state"] == "connected"
+        });
+    }
+    let reconnected = killed.elapsed();
     // Both rejoined the room on the new server by themselves: a hang-up by
     // the mentor reaches the learner through it as `left`.
     std::thread::sleep(Duration::from_secs(3));
@@ -102,10 +111,11 @@ async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
     mentor.finish();
     learner.finish();
     println!(
-        "FAULT | signaling server kill -9 mid-call, restarted {:.1} s later | pass | media kept flowing while it was down ({}); flowing after the restart within {:.1} s; both rejoined (a hang-up relayed after); 2 codes issued before the crash valid after it",
+        "FAULT | signaling server kill -9 mid-call, restarted {:.1} s later | pass | media kept flowing while it was down ({}); flowing after the restart within {:.1} s; both signaling clients back {:.1} s after the kill and rejoined (a hang-up relayed after); 2 codes issued before the crash valid after it",
         restarted.as_secs_f64(),
         if during.is_some() { "30 frames in under 10 s" } else { "stalled" },
-        after.as_secs_f64()
+        after.as_secs_f64(),
+        reconnected.as_secs_f64()
     );
     assert!(
         during.is_some(),

@@ -82,6 +82,32 @@ impl Joiner {
         self.receive_until(what, timeout, pred)
     }
 
+    /// Where "from now on" starts, for `wait_since`.
+    pub fn mark(&mut self) -> usize {
+        let queued: Vec<Value> = self.lines.try_iter().collect();
+        self.seen.extend(queued);
+        self.seen.len()
+    }
+
+    /// Waits for an event matching `pred` seen at or after `mark`.
+    pub fn wait_since(
+        &mut self,
+        mark: usize,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let queued: Vec<Value> = self.lines.try_iter().collect();
+        self.seen.extend(queued);
+        if let Some(found) = self.seen[mark.min(self.seen.len())..]
+            .iter()
+            .find(|v| pred(v))
+        {
+            return found.clone();
+        }
+        self.receive_until(what, timeout, pred)
+    }
+
     /// Waits for an event matching `pred`, keeping everything seen.
     pub fn wait_for(
         &mut self,
