@@ -74,12 +74,11 @@ impl Joiner {
         }
     }
 
-    /// Waits for a new event (not one already seen) matching `pred`.
+    /// Waits for a new event (not one already seen) matching `pred`: lines
+    /// already printed are history, only what comes after counts.
     pub fn next(&mut self, what: &str, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
-        // Lines already printed are history: only what comes after counts.
-        let queued: Vec<Value> = self.lines.try_iter().collect();
-        self.seen.extend(queued);
-        self.receive_until(what, timeout, pred)
+        let mark = self.mark();
+        self.wait_since(mark, what, timeout, pred)
     }
 
     /// Where "from now on" starts, for `wait_since`.

@@ -15,11 +15,9 @@ mod media;
 mod netns;
 
 use mentorlive_e2e::{Server, ServerOptions};
-use netns::{cli, ns_sh, sh};
+use netns::{cli, join, ns_sh, sh};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Five namespaces, removed on drop.
@@ -144,19 +142,6 @@ impl Drop for Kill {
     }
 }
 
-fn lines(child: &mut Child) -> mpsc::Receiver<Value> {
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                let _ = tx.send(v);
-            }
-        }
-    });
-    rx
-}
-
 #[test]
 #[ignore = "in progress: the engine does not yet gather relay candidates here (see docs/reliability.md)"]
 fn peers_behind_two_nats_meet_through_the_turn_relay() {
@@ -236,43 +221,31 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
     let code: Value = serde_json::from_slice(&out.stdout).expect("code");
     let code = code["code"].as_str().expect("code").to_owned();
 
-    let fx = media::fixtures();
     let rec = tempfile::tempdir().expect("tmp");
-    let spawn = |ns: &str, email: &str, bind: &str, name: &str| {
-        cli(
-            ns,
-            &server.url,
-            email,
-            &[
-                "join",
-                &code,
-                "--duration",
-                "14",
-                "--bind",
-                &format!("{bind}:0"),
-            ],
-        )
-        .arg("--video")
-        .arg(&fx.video)
-        .arg("--audio")
-        .arg(&fx.audio)
-        .arg("--record-video")
-        .arg(rec.path().join(format!("{name}.ivf")))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("cli")
-    };
     let started = Instant::now();
-    let mut a = spawn(t.name("pa"), "mentor@example.com", "10.61.1.2", "a");
-    let a_rx = lines(&mut a);
+    let (mut a, a_rx) = join(
+        t.name("pa"),
+        "10.61.1.2",
+        &server.url,
+        "mentor@example.com",
+        &code,
+        14,
+        &rec.path().join("a.ivf"),
+    );
     std::thread::sleep(Duration::from_millis(500));
-    let mut b = spawn(t.name("pb"), "learner@example.com", "10.61.2.2", "b");
-    let b_rx = lines(&mut b);
+    let (mut b, b_rx) = join(
+        t.name("pb"),
+        "10.61.2.2",
+        &server.url,
+        "learner@example.com",
+        &code,
+        14,
+        &rec.path().join("b.ivf"),
+    );
     let mut connected_after = None;
     let mut a_seen = Vec::new();
     while started.elapsed() < Duration::from_secs(30) && connected_after.is_none() {
-        if let Ok(v) = a_rx.recv_timeout(Duration::from_millis(200)) {
+        if let Ok((_, v)) = a_rx.recv_timeout(Duration::from_millis(200)) {
             if v["event"] == "state" && v["state"] == "connected" {
                 connected_after = Some(started.elapsed());
             }
@@ -281,8 +254,8 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
     }
     assert!(a.wait().expect("a").success());
     assert!(b.wait().expect("b").success());
-    a_seen.extend(a_rx.try_iter());
-    let _b_seen: Vec<Value> = b_rx.try_iter().collect();
+    a_seen.extend(a_rx.try_iter().map(|(_, v)| v));
+    drop(b_rx);
     let log = std::fs::read_to_string(turn_log.path()).unwrap_or_default()
         + &std::fs::read_dir(std::env::temp_dir())
             .into_iter()

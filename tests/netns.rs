@@ -5,7 +5,11 @@
 #![allow(dead_code)]
 
 use mentorlive_testkit::workspace_binary;
-use std::process::Command;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Instant;
 
 pub fn sh(args: &[&str]) {
     let status = Command::new(args[0])
@@ -43,4 +47,50 @@ pub fn cli(ns: &str, server: &str, email: &str, args: &[&str]) -> Command {
         .args(args)
         .env("RUST_LOG", "error");
     cmd
+}
+
+/// A `join` in a namespace; its event lines, each with the instant it arrived.
+pub fn join(
+    ns: &str,
+    bind: &str,
+    server: &str,
+    email: &str,
+    code: &str,
+    seconds: u32,
+    record: &std::path::Path,
+) -> (Child, mpsc::Receiver<(Instant, Value)>) {
+    let fx = crate::media::fixtures();
+    let mut child = cli(
+        ns,
+        server,
+        email,
+        &[
+            "join",
+            code,
+            "--duration",
+            &seconds.to_string(),
+            "--bind",
+            &format!("{bind}:0"),
+        ],
+    )
+    .arg("--video")
+    .arg(&fx.video)
+    .arg("--audio")
+    .arg(&fx.audio)
+    .arg("--record-video")
+    .arg(record)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit())
+    .spawn()
+    .expect("cli");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                let _ = tx.send((Instant::now(), v));
+            }
+        }
+    });
+    (child, rx)
 }

@@ -13,10 +13,9 @@ mod media;
 mod netns;
 
 use mentorlive_e2e::{Server, ServerOptions};
-use netns::{cli, sh};
+use netns::{cli, join, sh};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -168,52 +167,6 @@ fn demo_code(link: &Link, server: &str) -> String {
     .expect("cli");
     let code: Value = serde_json::from_slice(&out.stdout).expect("code json");
     code["code"].as_str().expect("code").to_owned()
-}
-
-/// A `join` in a namespace; its event lines, each with the instant it arrived.
-fn join(
-    ns: &str,
-    bind: &str,
-    server: &str,
-    email: &str,
-    code: &str,
-    seconds: u32,
-    record: &std::path::Path,
-) -> (Child, mpsc::Receiver<(Instant, Value)>) {
-    let fx = media::fixtures();
-    let mut child = cli(
-        ns,
-        server,
-        email,
-        &[
-            "join",
-            code,
-            "--duration",
-            &seconds.to_string(),
-            "--bind",
-            &format!("{bind}:0"),
-        ],
-    )
-    .arg("--video")
-    .arg(&fx.video)
-    .arg("--audio")
-    .arg(&fx.audio)
-    .arg("--record-video")
-    .arg(record)
-    .stdout(Stdio::piped())
-    .stderr(Stdio::inherit())
-    .spawn()
-    .expect("cli");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                let _ = tx.send((Instant::now(), v));
-            }
-        }
-    });
-    (child, rx)
 }
 
 fn wait_connected(rx: &mpsc::Receiver<(Instant, Value)>, seen: &mut Vec<(Instant, Value)>) {

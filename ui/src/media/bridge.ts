@@ -32,7 +32,7 @@ export class MediaBridge {
     return ws;
   }
 
-  get open_(): boolean {
+  get isOpen(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
   }
 

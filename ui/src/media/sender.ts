@@ -111,7 +111,7 @@ export class MediaSender {
     const video = this.preview as FrameCallbackVideo;
     const capture = () => {
       const encoder = this.videoEncoder;
-      if (!encoder || encoder.state === "closed" || this.videoOff || !this.bridge.open_) return;
+      if (!encoder || encoder.state === "closed" || this.videoOff || !this.bridge.isOpen) return;
       // An encoder with frames still queued is behind: skip this one.
       if (encoder.encodeQueueSize > 2) {
         this.stats.videoFramesSkipped += 1;
@@ -184,7 +184,7 @@ export class MediaSender {
       const timestamp = this.audioTs;
       this.audioTs += (samples.length / rate) * 1_000_000;
       // Muted: nothing leaves, so the partner's stats show the silence too.
-      if (!encoder || encoder.state === "closed" || this.audioMuted || !this.bridge.open_) return;
+      if (!encoder || encoder.state === "closed" || this.audioMuted || !this.bridge.isOpen) return;
       const data = new AudioData({ format: "f32-planar", sampleRate: rate, numberOfFrames: samples.length, numberOfChannels: 1, timestamp, data: samples });
       encoder.encode(data);
       data.close();
