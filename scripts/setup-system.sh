@@ -22,6 +22,8 @@ packages=(
   nftables
   # A TURN relay between peers behind NATs (the NAT test)
   coturn
+  # The installed .deb's link registration, checked as a desktop checks it
+  xdg-utils desktop-file-utils
   # Schemathesis (from PyPI) runs in a virtual environment
   python3-venv
 )

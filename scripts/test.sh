@@ -22,6 +22,10 @@ echo "== UI unit tests (Vitest)"
 echo "== build (the binaries the end-to-end tests start)"
 cargo build --workspace --bins --locked
 
+echo "== package: the .deb and .rpm (debug profile here, for time; scripts/bench-package.sh makes the release ones)"
+bash scripts/bundle.sh --debug
+export MENTORLIVE_PACKAGE_DEB="$CARGO_TARGET_DIR/debug/bundle/deb/mentorlive_$(jq -r .version tauri.conf.json)_amd64.deb"
+
 echo "== fuzz: every cargo-fuzz target for a bounded time"
 bash scripts/fuzz.sh "${MENTORLIVE_FUZZ_SECONDS:-10}"
 

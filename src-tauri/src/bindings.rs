@@ -8,6 +8,7 @@ mod tests {
     use crate::call::CallJoined;
     use crate::commands::{AppInfo, LiveCodeView};
     use crate::links::LinkEvent;
+    use crate::updates::UpdateInfo;
     use mentorlive_engine::{CallEvent, CallState, CallStats};
     use mentorlive_protocol::signaling::{LeaveReason, PeerUser};
     use mentorlive_protocol::{
@@ -36,6 +37,7 @@ mod tests {
             serde_json::Value::decl(&cfg),
             CallEvent::decl(&cfg),
             CallJoined::decl(&cfg),
+            UpdateInfo::decl(&cfg),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.\n\n",

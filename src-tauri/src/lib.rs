@@ -11,6 +11,7 @@ mod logs;
 mod media_settings;
 mod permissions;
 mod security;
+mod updates;
 
 use mentorlive_client::Client;
 use mentorlive_settings::AppPaths;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub pending_link: Mutex<Option<links::LinkEvent>>,
     pub call: call::CallSlot,
     pub echo: bench::EchoSlot,
+    pub update: updates::SharedUpdateSlot,
 }
 
 pub fn run() {
@@ -49,12 +51,14 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .on_permission_request(permissions::decide)
         .manage(AppState {
             client,
             pending_link: Mutex::new(None),
             call: Default::default(),
             echo: Default::default(),
+            update: Default::default(),
         })
         .setup(|app| {
             links::setup(app)?;
@@ -77,6 +81,9 @@ pub fn run() {
             call::call_send_chat,
             call::call_set_media_state,
             call::call_hang_up,
+            updates::check_for_update,
+            updates::download_update,
+            updates::install_update,
             bench::bench_echo_bridge,
             bench::bench_echo_ipc,
             bench::bench_process_figures,

@@ -95,4 +95,28 @@ mod tests {
             assert!(entitlements.contains(key), "{key}");
         }
     }
+
+    #[test]
+    fn updates_must_be_signed_by_the_release_key_for_the_version_they_claim() {
+        let updater = &json("../tauri.conf.json")["plugins"]["updater"];
+        let key = updater["pubkey"].as_str().expect("a public key");
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .expect("base64");
+        assert!(
+            String::from_utf8_lossy(&decoded).starts_with("untrusted comment: minisign public key"),
+            "a minisign public key"
+        );
+        assert_eq!(updater["requireSignedVersion"], true);
+        assert!(
+            updater.get("dangerousInsecureTransportProtocol").is_none(),
+            "release builds take updates over https only"
+        );
+        let template = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("linux/mentorlive.desktop"),
+        )
+        .expect("desktop template");
+        assert!(template.contains("Exec={{exec}} %u"), "links reach the app");
+    }
 }

@@ -7,6 +7,7 @@ import { JoinWithCode } from "./screens/JoinWithCode";
 import { PreJoin, type JoinRequest } from "./screens/PreJoin";
 import { InCall } from "./screens/InCall";
 import { Settings } from "./screens/Settings";
+import { UpdateBanner } from "./components/UpdateBanner";
 
 export type Screen = { name: "sessions" } | { name: "join"; code?: string } | { name: "prejoin"; code: string } | { name: "settings" } | { name: "call"; request: JoinRequest };
 
@@ -80,6 +81,7 @@ export function App() {
         </div>
       )}
       {startError && <div className="notice error" role="alert">{startError}</div>}
+      <UpdateBanner hidden={screen.name === "call"} serverUrl={info?.serverUrl} />
       <main>
         {!user ? (
           <SignIn defaultServer={info?.serverUrl ?? "http://127.0.0.1:8787"} defaultEmail={info?.account ?? ""} onSignedIn={(u) => { setUser(u); api.appInfo().then(setInfo); }} />

@@ -1,10 +1,10 @@
 // Typed calls to the app's Rust commands. Errors arrive as {code, message}.
 import { invoke, type Channel } from "@tauri-apps/api/core";
 
-import type { AppInfo, CallEvent, CallJoined, LinkEvent, LiveCodeView, Session, User, ValidateLiveCodeResponse } from "./generated/types";
+import type { AppInfo, CallEvent, CallJoined, LinkEvent, LiveCodeView, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./generated/types";
 
 // The types come from Rust (src-tauri/src/bindings.rs), never written here.
-export type { AppInfo, CallEvent, CallJoined, CallState, CallStats, LinkEvent, LiveCodeView, Participant, Role, Session, User } from "./generated/types";
+export type { AppInfo, CallEvent, CallJoined, CallState, CallStats, LinkEvent, LiveCodeView, Participant, Role, Session, UpdateInfo, User } from "./generated/types";
 export type Validated = ValidateLiveCodeResponse;
 
 export class AppError extends Error {
@@ -38,4 +38,7 @@ export const api = {
   callSendChat: (text: string) => call<void>("call_send_chat", { text }),
   callSetMediaState: (audioMuted: boolean, videoOff: boolean) => call<void>("call_set_media_state", { audioMuted, videoOff }),
   callHangUp: () => call<void>("call_hang_up"),
+  checkForUpdate: () => call<UpdateInfo | null>("check_for_update"),
+  downloadUpdate: () => call<UpdateInfo>("download_update"),
+  installUpdate: () => call<void>("install_update"),
 };

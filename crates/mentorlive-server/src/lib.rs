@@ -40,7 +40,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The REST API and, on the same app and port, Socket.IO signaling.
 pub fn router_with_signaling(state: AppState) -> (Router, signaling::Signaling) {
-    use routes::{auth, sessions};
+    use routes::{auth, sessions, updates};
     let (socket_io, signaling) = signaling::layer(state.clone());
     let api = Router::new()
         .route("/auth/register", post(auth::register))
@@ -57,6 +57,11 @@ pub fn router_with_signaling(state: AppState) -> (Router, signaling::Signaling) 
             get(sessions::validate_live_code),
         )
         .route("/sessions/{id}", get(sessions::get))
+        .route(
+            "/updates/{target}/{arch}/{current_version}",
+            get(updates::check),
+        )
+        .route("/updates/files/{name}", get(updates::file))
         .route(
             "/openapi.json",
             get(|| async { Json(openapi::ApiDoc::openapi()) }),

@@ -47,6 +47,10 @@ struct Args {
     /// How long a peer whose connection dropped keeps its place, in seconds.
     #[arg(long, default_value_t = 15)]
     grace_period: u64,
+    /// A folder of signed app updates to serve: `manifest.json` (Tauri's
+    /// static format) and the bundles it names.
+    #[arg(long, env = "MENTORLIVE_UPDATES_DIR")]
+    updates_dir: Option<std::path::PathBuf>,
 }
 
 fn default_db() -> anyhow::Result<String> {
@@ -93,6 +97,15 @@ async fn main() -> anyhow::Result<()> {
         None => default_db()?,
     };
     let pool = mentorlive_server::db::open(&db).await?;
+    if let Some(dir) = &args.updates_dir {
+        // A broken manifest is refused at start, where the operator sees it.
+        match mentorlive_server::routes::updates::read_manifest(dir)? {
+            Some(m) => {
+                tracing::info!(version = %m.version, platforms = m.platforms.len(), "serving app updates")
+            }
+            None => tracing::info!(dir = %dir.display(), "no update manifest yet"),
+        }
+    }
     let settings = Settings {
         live_code_ttl: Duration::from_secs(args.live_code_ttl),
         rate_limit_factor: args.rate_limit_factor,
@@ -103,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
             turn_credential_ttl: Duration::from_secs(args.turn_credential_ttl),
         },
         grace_period: Duration::from_secs(args.grace_period),
+        updates_dir: args.updates_dir,
         ..Settings::default()
     };
     let state = AppState::new(Store::new(pool), settings);

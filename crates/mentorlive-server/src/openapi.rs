@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use crate::routes::{auth, sessions};
+use crate::routes::{auth, sessions, updates};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -11,6 +11,7 @@ use utoipa::{Modify, OpenApi};
         auth::register, auth::login, auth::me, auth::logout,
         sessions::list, sessions::get, sessions::create,
         sessions::generate_live_code, sessions::validate_live_code,
+        updates::check, updates::file,
     ),
     modifiers(&BearerAuth),
 )]

@@ -18,6 +18,8 @@ pub struct Settings {
     pub ice: crate::signaling::ice::IceConfig,
     /// How long a peer whose socket dropped stays in its room.
     pub grace_period: Duration,
+    /// The folder signed app updates are served from (`manifest.json` and bundles).
+    pub updates_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             rate_limit_factor: 1.0,
             ice: Default::default(),
             grace_period: crate::signaling::DEFAULT_GRACE_PERIOD,
+            updates_dir: None,
         }
     }
 }

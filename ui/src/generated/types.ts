@@ -46,3 +46,5 @@ export type CallJoined = {
  */
 bridgeUrl: string, };
 
+export type UpdateInfo = { version: string, currentVersion: string, notes: string | null, };
+
