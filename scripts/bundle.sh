@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The installable packages, made by `tauri build`: on Linux the .deb and the
-# .rpm (both made offline by Tauri's own bundler). Prints their paths.
+# .rpm (both made offline by Tauri's own bundler), on macOS the .app and
+# .dmg, on Windows the .msi and NSIS installer. Prints their paths.
 #
 #   bash scripts/bundle.sh            # release profile (what users get)
 #   bash scripts/bundle.sh --debug    # quicker, for trying the package itself
+#   MENTORLIVE_BUNDLES=deb bash scripts/bundle.sh   # only some kinds
 #
 # With TAURI_SIGNING_PRIVATE_KEY (and _PASSWORD) in the environment it also
 # signs the updater artifacts (`*.sig`) with that key. The key is never in the
@@ -18,6 +20,11 @@ if [ "${1:-}" = "--debug" ]; then
   profile=debug
   args+=(--debug)
 fi
+case "$(uname -s)" in
+  Darwin) bundles=${MENTORLIVE_BUNDLES:-app,dmg} ;;
+  MINGW* | MSYS* | CYGWIN*) bundles=${MENTORLIVE_BUNDLES:-msi,nsis} ;;
+  *) bundles=${MENTORLIVE_BUNDLES:-deb,rpm} ;;
+esac
 
 bash scripts/build-ui.sh
 
@@ -26,8 +33,9 @@ bash scripts/build-ui.sh
 # mean the same thing to the CLI (relative to src-tauri/) and to the app's
 # build script (relative to the config).
 ln -sfn ../tauri.conf.json src-tauri/tauri.conf.json
-trap 'rm -f src-tauri/tauri.conf.json' EXIT
-override=$(mktemp --suffix=.json)
+override_dir=$(mktemp -d)
+trap 'rm -rf src-tauri/tauri.conf.json "$override_dir"' EXIT
+override="$override_dir/override.json"
 jq --arg root "$root" --argjson sign "$([ -n "${TAURI_SIGNING_PRIVATE_KEY:-}" ] && echo true || echo false)" '{
   build: {frontendDist: ($root + "/ui/dist")},
   bundle: {
@@ -45,7 +53,6 @@ jq --arg root "$root" --argjson sign "$([ -n "${TAURI_SIGNING_PRIVATE_KEY:-}" ] 
 }' tauri.conf.json > "$override"
 
 (cd ui && TAURI_APP_PATH="$root/src-tauri" TAURI_FRONTEND_PATH="$root/ui" \
-  npx --no-install tauri build "${args[@]}" --bundles deb,rpm --config "$override" --ci)
-rm -f "$override"
+  npx --no-install tauri build "${args[@]}" --bundles "$bundles" --config "$override" --ci)
 
-ls -1 "$CARGO_TARGET_DIR/$profile/bundle/deb/"*.deb "$CARGO_TARGET_DIR/$profile/bundle/rpm/"*.rpm
+find "$CARGO_TARGET_DIR/$profile/bundle" -maxdepth 2 -type f \( -name '*.deb' -o -name '*.rpm' -o -name '*.dmg' -o -name '*.msi' -o -name '*.exe' -o -name '*.sig' \) -newer tauri.conf.json

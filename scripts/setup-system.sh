@@ -24,6 +24,8 @@ packages=(
   coturn
   # The installed .deb's link registration, checked as a desktop checks it
   xdg-utils desktop-file-utils
+  # The server scaled out: PostgreSQL, Redis and HAProxy (scripts/cluster.sh)
+  postgresql redis-server haproxy
   # Schemathesis (from PyPI) runs in a virtual environment
   python3-venv
 )

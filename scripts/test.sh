@@ -29,8 +29,16 @@ export MENTORLIVE_PACKAGE_DEB="$CARGO_TARGET_DIR/debug/bundle/deb/mentorlive_$(j
 echo "== fuzz: every cargo-fuzz target for a bounded time"
 bash scripts/fuzz.sh "${MENTORLIVE_FUZZ_SECONDS:-10}"
 
+echo "== cluster engines: PostgreSQL and Redis on loopback ports (scripts/cluster.sh)"
+bash scripts/cluster.sh engines
+export MENTORLIVE_TEST_ENGINES="postgres://postgres@127.0.0.1:${MENTORLIVE_PG_PORT:-55432}/postgres redis://127.0.0.1:${MENTORLIVE_REDIS_PORT:-56379}"
+
 echo "== tests (inside a private session bus with an unlocked Secret Service)"
 MENTORLIVE_KEYCHAIN_TESTS=1 scripts/with-keychain.sh cargo test --workspace --locked
+
+echo "== the contract and room suites again, every server two nodes on PostgreSQL and Redis behind HAProxy"
+MENTORLIVE_TEST_CLUSTER=1 cargo test --locked -p mentorlive-e2e --test rest_contract --test signaling_rooms
+(cd tests/node && MENTORLIVE_TEST_CLUSTER=1 node --test server-interop.test.js)
 
 echo "== hostile input: Schemathesis against the server's OpenAPI document"
 bash scripts/schemathesis.sh

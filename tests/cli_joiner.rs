@@ -31,11 +31,23 @@ impl Joiner {
         out: &Path,
         name: &str,
     ) -> Joiner {
+        Self::start_at(&server.url, email, code, duration, out, name)
+    }
+
+    /// Like [`Joiner::start`], against a server address of the test's choice.
+    pub fn start_at(
+        server_url: &str,
+        email: &str,
+        code: &str,
+        duration: f64,
+        out: &Path,
+        name: &str,
+    ) -> Joiner {
         let fx = media::fixtures();
         let mut child = Command::new(workspace_binary("mentorlive-cli"))
             .args([
                 "--server",
-                &server.url,
+                server_url,
                 "--email",
                 email,
                 "--password",

@@ -47,8 +47,13 @@ impl Reply {
 
 impl Http {
     pub fn new(server: &TestServer) -> Http {
+        Self::for_url(&server.url)
+    }
+
+    /// Against an address of the test's choice (one node of a cluster).
+    pub fn for_url(url: &str) -> Http {
         Http {
-            base: server.url.clone(),
+            base: url.to_owned(),
             client: reqwest::Client::new(),
         }
     }

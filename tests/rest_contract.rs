@@ -2,6 +2,14 @@
 //! server binary on a real port with a real SQLite file.
 
 use mentorlive_e2e::{Http, Server, ServerOptions};
+
+/// The server's own database (its SQLite file, or PostgreSQL on a cluster).
+async fn server_database(server: &Server) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(&server.database_url())
+        .await
+        .expect("open the server's database")
+}
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -360,10 +368,8 @@ async fn completed_and_cancelled_sessions_cannot_go_live() {
     let http = Http::new(&server);
     let demo = http.demo().await;
     // There is no REST call to end a session; the platform does it in its
-    // database, so the test does too, in the server's own SQLite file.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", server.db_path.display()))
-        .await
-        .expect("open the server's db");
+    // database, so the test does too, in the server's own database.
+    let db = server_database(&server).await;
     for status in ["completed", "cancelled"] {
         sqlx::query("UPDATE sessions SET status = $1 WHERE id = $2")
             .bind(status)
@@ -717,9 +723,7 @@ async fn an_expired_token_is_refused_by_rest_and_signaling() {
         200
     );
     // Age every token of the learner past its expiry, as 30 days would.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", server.db_path.display()))
-        .await
-        .expect("db");
+    let db = server_database(&server).await;
     sqlx::query("UPDATE auth_tokens SET expires_at = 1 WHERE user_id = (SELECT id FROM users WHERE email = 'learner@example.com')")
         .execute(&db)
         .await

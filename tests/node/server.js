@@ -1,6 +1,7 @@
 // Starts the real mentorlive-server binary for a Node test and talks REST to it.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -11,23 +12,80 @@ export function serverBinary() {
   return join(target, "debug", "mentorlive-server");
 }
 
-export async function startServer(extraArgs = []) {
-  const dir = mkdtempSync(join(tmpdir(), "mentorlive-node-"));
-  const child = spawn(
-    serverBinary(),
-    ["--addr", "127.0.0.1:0", "--db", join(dir, "sessions.db"), "--seed-demo", ...extraArgs],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "mentorlive_server=warn" } },
-  );
-  const url = await new Promise((resolve, reject) => {
+function startNode(args) {
+  const child = spawn(serverBinary(), ["--addr", "127.0.0.1:0", ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, RUST_LOG: "mentorlive_server=warn" },
+  });
+  const url = new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.once("line", (line) => resolve(line.replace(/^listening on /, "")));
     child.once("exit", (code) => reject(new Error(`mentorlive-server exited with ${code}`)));
   });
+  return { child, url };
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.once("exit", resolve));
+}
+
+/** One server, or with MENTORLIVE_TEST_CLUSTER=1 (and MENTORLIVE_TEST_ENGINES
+ * naming PostgreSQL and Redis) two nodes on a fresh database behind
+ * HAProxy's round robin, so consecutive sockets land on different nodes. */
+export async function startServer(extraArgs = []) {
+  const dir = mkdtempSync(join(tmpdir(), "mentorlive-node-"));
+  const engines = process.env.MENTORLIVE_TEST_CLUSTER ? (process.env.MENTORLIVE_TEST_ENGINES ?? "").split(/\s+/) : [];
+  if (engines.length < 2) {
+    const node = startNode(["--db", join(dir, "sessions.db"), "--seed-demo", ...extraArgs]);
+    const url = await node.url;
+    return {
+      url,
+      async stop() {
+        await stopChild(node.child);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const [admin, redis] = engines;
+  const name = `mlt_node_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  execFileSync("psql", [admin, "-qAt", "-c", `CREATE DATABASE ${name}`]);
+  const db = admin.replace(/\/[^/]*$/, `/${name}`);
+  const shared = ["--db", db, "--redis", redis, "--redis-prefix", name, ...extraArgs];
+  const a = startNode([...shared, "--node-id", "a", "--seed-demo"]);
+  const urlA = await a.url;
+  const b = startNode([...shared, "--node-id", "b"]);
+  const urlB = await b.url;
+  const port = await freePort();
+  const config = join(dir, "haproxy.cfg");
+  writeFileSync(
+    config,
+    `defaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n` +
+      `frontend lb\n  bind 127.0.0.1:${port}\n  default_backend nodes\n` +
+      `backend nodes\n  balance roundrobin\n  server a ${urlA.replace("http://", "")}\n  server b ${urlB.replace("http://", "")}\n`,
+  );
+  const lb = spawn("haproxy", ["-f", config, "-db"], { stdio: "ignore" });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`${url}/api/health`).then((r) => r.ok).catch(() => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     url,
     async stop() {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("exit", resolve));
+      await Promise.all([a.child, b.child, lb].map(stopChild));
+      execFileSync("psql", [admin, "-qAt", "-c", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -25,6 +25,15 @@ impl ApiError {
         }
     }
 
+    /// A shared engine (Redis) is down: try again, nothing was done.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal,
+            "The service is busy. Please try again in a moment.",
+        )
+    }
+
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, message)
     }

@@ -20,20 +20,55 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::invalid_input(
+                "Send the body as JSON with Content-Type: application/json.",
+            ));
         }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    ApiError::invalid_input(rejection.body_text())
+                }
+            })?;
+        // JSON can carry a NUL only escaped; no field of the contract may
+        // hold one, and PostgreSQL cannot store one in text.
+        if bytes.windows(6).any(|w| w == b"\\u0000") {
+            return Err(ApiError::invalid_input(
+                "Text may not contain NUL characters.",
+            ));
+        }
+        axum::Json::<T>::from_bytes(&bytes)
+            .map(|axum::Json(value)| ApiJson(value))
+            .map_err(json_rejection)
     }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+        "The request body is too large.",
+    )
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PayloadTooLarge,
-            "The request body is too large.",
-        );
+        return too_large();
     }
     let detail = match &rejection {
         JsonRejection::MissingJsonContentType(_) => {
@@ -65,9 +100,85 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
+        let value = axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| ApiPath(value))
-            .map_err(|rejection: PathRejection| ApiError::invalid_input(rejection.body_text()))
+            .map_err(|rejection: PathRejection| ApiError::invalid_input(rejection.body_text()))?;
+        // Nothing is named with a NUL (and PostgreSQL cannot even look one up).
+        if parts.uri.path().contains("%00") {
+            return Err(ApiError::not_found("There is nothing at this address."));
+        }
+        Ok(value)
+    }
+}
+
+/// The client's IP address, for per-address limits. Behind a load balancer
+/// every connection comes from the balancer; when the TCP peer is one of
+/// `--trusted-proxy`, the address it appended to `X-Forwarded-For` counts
+/// instead (only the last entry: earlier ones are the client's to forge).
+pub struct ClientIp(pub std::net::IpAddr);
+
+pub fn client_ip(parts: &Parts, trusted_proxies: &[std::net::IpAddr]) -> Option<std::net::IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|ip| ip.trim().parse().ok());
+    Some(forwarded.unwrap_or(peer))
+}
+
+impl FromRequestParts<crate::state::AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        client_ip(parts, &state.settings.trusted_proxies)
+            .map(ClientIp)
+            .ok_or_else(ApiError::internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use std::net::{IpAddr, SocketAddr};
+
+    fn parts(peer: &str, forwarded: Option<&str>) -> axum::http::request::Parts {
+        let mut request = axum::http::Request::builder().uri("/");
+        if let Some(f) = forwarded {
+            request = request.header("x-forwarded-for", f);
+        }
+        let (mut parts, ()) = request.body(()).expect("request").into_parts();
+        let peer: SocketAddr = peer.parse().expect("addr");
+        parts.extensions.insert(axum::extract::ConnectInfo(peer));
+        parts
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_may_name_the_client() {
+        let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        // Straight from a client: its own address, whatever it claims.
+        let direct = parts("203.0.113.9:5000", Some("198.51.100.1"));
+        assert_eq!(client_ip(&direct, &[proxy]), Some(ip("203.0.113.9")));
+        // Through the proxy: the address the proxy appended (the last),
+        // not what the client put in front of it.
+        let proxied = parts("10.0.0.1:5000", Some("198.51.100.1, 203.0.113.9"));
+        assert_eq!(client_ip(&proxied, &[proxy]), Some(ip("203.0.113.9")));
+        let garbage = parts("10.0.0.1:5000", Some("not-an-ip"));
+        assert_eq!(client_ip(&garbage, &[proxy]), Some(proxy));
     }
 }

@@ -2,6 +2,7 @@
 //! on axum, with SQLite by default.
 
 pub mod auth;
+pub mod cluster;
 pub mod db;
 pub mod error;
 pub mod extract;
@@ -34,14 +35,9 @@ pub fn now() -> i64 {
 /// Request bodies are small JSON objects; anything bigger is refused early.
 const BODY_LIMIT: usize = 64 * 1024;
 
-pub fn router(state: AppState) -> Router {
-    router_with_signaling(state).0
-}
-
 /// The REST API and, on the same app and port, Socket.IO signaling.
-pub fn router_with_signaling(state: AppState) -> (Router, signaling::Signaling) {
+pub async fn router(state: AppState) -> anyhow::Result<Router> {
     use routes::{auth, sessions, updates};
-    let (socket_io, signaling) = signaling::layer(state.clone());
     let api = Router::new()
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
@@ -62,6 +58,7 @@ pub fn router_with_signaling(state: AppState) -> (Router, signaling::Signaling) 
             get(updates::check),
         )
         .route("/updates/files/{name}", get(updates::file))
+        .route("/health", get(routes::health))
         .route(
             "/openapi.json",
             get(|| async { Json(openapi::ApiDoc::openapi()) }),
@@ -92,9 +89,8 @@ pub fn router_with_signaling(state: AppState) -> (Router, signaling::Signaling) 
                 tracing::info_span!("http", method = %req.method(), route)
             }),
         )
-        .with_state(state)
-        .layer(socket_io);
-    (router, signaling)
+        .with_state(state.clone());
+    signaling::attach(router, state).await
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests and
@@ -106,7 +102,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let pool = state.store.pool().clone();
     let maintenance = tokio::spawn(maintenance(state.clone()));
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = router(state)
+        .await
+        .map_err(std::io::Error::other)?
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -51,6 +51,21 @@ struct Args {
     /// static format) and the bundles it names.
     #[arg(long, env = "MENTORLIVE_UPDATES_DIR")]
     updates_dir: Option<std::path::PathBuf>,
+    /// Redis, for running as one of several nodes: rate limits and live
+    /// rooms are then shared, and signaling reaches sockets on other nodes.
+    /// Use with a postgres:// database that every node shares.
+    #[arg(long, env = "MENTORLIVE_REDIS_URL")]
+    redis: Option<String>,
+    /// Prefix of every Redis key and channel (several deployments on one Redis).
+    #[arg(long, default_value = "mentorlive", requires = "redis")]
+    redis_prefix: String,
+    /// This node's name in logs.
+    #[arg(long)]
+    node_id: Option<String>,
+    /// A load balancer's address (repeatable): from it, the client address
+    /// for per-address limits is the last entry of X-Forwarded-For.
+    #[arg(long = "trusted-proxy")]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 fn default_db() -> anyhow::Result<String> {
@@ -117,9 +132,24 @@ async fn main() -> anyhow::Result<()> {
         },
         grace_period: Duration::from_secs(args.grace_period),
         updates_dir: args.updates_dir,
+        trusted_proxies: args.trusted_proxies,
         ..Settings::default()
     };
-    let state = AppState::new(Store::new(pool), settings);
+    let mut state = AppState::new(Store::new(pool), settings);
+    if let Some(redis) = &args.redis {
+        if mentorlive_server::db::database_url(&db).0 != mentorlive_server::db::Backend::Postgres {
+            tracing::warn!("--redis with a SQLite database: other nodes cannot share this file");
+        }
+        let node_id = args
+            .node_id
+            .clone()
+            .unwrap_or_else(|| format!("node-{}", std::process::id()));
+        let cluster =
+            mentorlive_server::cluster::Cluster::connect(redis, &args.redis_prefix, &node_id)
+                .await?;
+        tracing::info!(node_id, prefix = %args.redis_prefix, "sharing limits and rooms through Redis");
+        state = state.with_cluster(cluster);
+    }
     if args.seed_demo {
         mentorlive_server::seed::seed_demo(&state).await?;
     }

@@ -22,7 +22,7 @@ impl Rule {
         }
     }
 
-    fn scaled(self, factor: f64) -> Rule {
+    pub fn scaled(self, factor: f64) -> Rule {
         Rule {
             burst: self.burst * factor,
             per_minute: self.per_minute * factor,

@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use crate::cluster::Cluster;
 use crate::error::ApiError;
 use crate::rate_limit::{Limit, RateLimiter};
 use crate::store::Store;
@@ -20,6 +21,8 @@ pub struct Settings {
     pub grace_period: Duration,
     /// The folder signed app updates are served from (`manifest.json` and bundles).
     pub updates_dir: Option<std::path::PathBuf>,
+    /// Load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Settings {
@@ -31,6 +34,7 @@ impl Default for Settings {
             ice: Default::default(),
             grace_period: crate::signaling::DEFAULT_GRACE_PERIOD,
             updates_dir: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -40,6 +44,8 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub limiter: Arc<RateLimiter>,
+    /// Set when this node is one of several (Redis): limits and rooms are shared.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 impl AppState {
@@ -48,18 +54,50 @@ impl AppState {
             store,
             limiter: Arc::new(RateLimiter::new(settings.rate_limit_factor)),
             settings: Arc::new(settings),
+            cluster: None,
         }
     }
 
+    /// This node shares limits and rooms with others through `cluster`.
+    pub fn with_cluster(mut self, cluster: Cluster) -> Self {
+        self.cluster = Some(Arc::new(cluster));
+        self
+    }
+
     /// Counts a request against every `(limit, key)` given; the first that is
-    /// exhausted answers 429 with how long to wait.
-    pub fn rate_limit(&self, checks: &[(Limit, &str)]) -> Result<(), ApiError> {
+    /// exhausted answers 429 with how long to wait. On a cluster the buckets
+    /// are in Redis, so a client cannot spread its attempts over the nodes.
+    pub async fn rate_limit(&self, checks: &[(Limit, &str)]) -> Result<(), ApiError> {
+        let factor = self.settings.rate_limit_factor;
         for (limit, key) in checks {
-            if let Err(wait) = self.limiter.check(*limit, key) {
+            let verdict = match &self.cluster {
+                Some(cluster) if factor > 0.0 => {
+                    let rule = limit.rule().scaled(factor);
+                    // Keys are hashed: no address or e-mail sits in Redis in the clear.
+                    let bucket = format!("{limit:?}:{}", &hex_sha256(key)[..32]);
+                    cluster
+                        .take_token(&bucket, rule.burst, rule.per_minute / 60.0)
+                        .await
+                        .map_err(|err| {
+                            tracing::error!(%err, "rate limit unavailable; refusing");
+                            ApiError::unavailable()
+                        })?
+                }
+                _ => self.limiter.check(*limit, key),
+            };
+            if let Err(wait) = verdict {
                 tracing::warn!(?limit, "rate limited");
                 return Err(ApiError::rate_limited(wait));
             }
         }
         Ok(())
     }
+}
+
+fn hex_sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -142,6 +142,11 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
 }
 
 impl Store {
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
     pub fn new(pool: AnyPool) -> Self {
         Store { pool }
     }

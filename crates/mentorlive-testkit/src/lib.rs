@@ -1,5 +1,12 @@
 //! Starts the real `mentorlive-server` binary for tests: a real port, a real
 //! SQLite file in a temporary folder, its log captured to a file.
+//!
+//! With `MENTORLIVE_TEST_CLUSTER=1` and the engines in
+//! `MENTORLIVE_TEST_ENGINES="POSTGRES_ADMIN_URL REDIS_URL"` (scripts/test.sh
+//! sets both for the suites that must hold on a cluster) a server is instead
+//! two nodes on a fresh PostgreSQL database and their own Redis key prefix,
+//! behind HAProxy's round robin: a test's consecutive requests and sockets
+//! land on different nodes.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -57,10 +64,62 @@ impl Default for ServerOptions {
     }
 }
 
+/// The engines a clustered test server runs on.
+#[derive(Debug, Clone)]
+struct ClusterEnv {
+    /// A database URL with rights to create databases.
+    postgres_admin: String,
+    redis: String,
+    /// `postgres://…/NAME` of this server's own database.
+    database: String,
+    prefix: String,
+    node_ports: [u16; 2],
+}
+
+/// The engines for cluster tests: a PostgreSQL URL allowed to create
+/// databases, and a Redis URL (`MENTORLIVE_TEST_ENGINES`).
+pub fn test_engines() -> Option<(String, String)> {
+    let value = std::env::var("MENTORLIVE_TEST_ENGINES").ok()?;
+    let mut parts = value.split_whitespace();
+    Some((parts.next()?.to_owned(), parts.next()?.to_owned()))
+}
+
+fn cluster_env() -> Option<(String, String)> {
+    std::env::var_os("MENTORLIVE_TEST_CLUSTER")?;
+    Some(test_engines().expect("MENTORLIVE_TEST_CLUSTER needs MENTORLIVE_TEST_ENGINES"))
+}
+
+fn psql(admin_url: &str, sql: &str) {
+    let out = Command::new("psql")
+        .args([admin_url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .expect("psql (postgresql-client)");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Whether test servers are clusters (two nodes on PostgreSQL and Redis).
+pub fn clustered() -> bool {
+    cluster_env().is_some()
+}
+
 /// A running server. Dropping it kills the process; the folder with the
 /// database and the log goes with the last handle.
 pub struct TestServer {
     child: Option<Child>,
+    /// The second node and the load balancer, on a cluster.
+    others: Vec<Child>,
+    cluster: Option<ClusterEnv>,
     /// `http://127.0.0.1:PORT`
     pub url: String,
     pub port: u16,
@@ -78,8 +137,33 @@ impl TestServer {
             .expect("temporary folder");
         let db_path = dir.path().join("sessions.db");
         let log_path = dir.path().join("server.log");
+        let cluster = cluster_env()
+            .filter(|_| options.netns.is_none())
+            .map(|(admin, redis)| {
+                let name = format!(
+                    "mlt_{}_{}",
+                    std::process::id(),
+                    dir.path()
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or("x")
+                        .to_lowercase()
+                        .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+                );
+                psql(&admin, &format!("CREATE DATABASE {name}"));
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                ClusterEnv {
+                    database: format!("{base}/{name}"),
+                    postgres_admin: admin,
+                    redis,
+                    prefix: name,
+                    node_ports: [0, 0],
+                }
+            });
         let mut server = TestServer {
             child: None,
+            others: Vec::new(),
+            cluster,
             url: String::new(),
             port: 0,
             db_path,
@@ -105,6 +189,81 @@ impl TestServer {
     }
 
     fn spawn(&mut self, port: u16) {
+        let Some(cluster) = self.cluster.clone() else {
+            let (child, url) = self.spawn_node(port, None, true);
+            self.set_url(&url);
+            self.child = Some(child);
+            return;
+        };
+        let (a, url_a) = self.spawn_node(cluster.node_ports[0], Some((&cluster, "a")), true);
+        let (b, url_b) = self.spawn_node(cluster.node_ports[1], Some((&cluster, "b")), false);
+        let port_of = |url: &str| -> u16 {
+            url.rsplit(':')
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("a port")
+        };
+        let node_ports = [port_of(&url_a), port_of(&url_b)];
+        let lb_port = if port == 0 { free_port() } else { port };
+        let config = self.dir.path().join("haproxy.cfg");
+        std::fs::write(
+            &config,
+            format!(
+                "global\n    maxconn 4000\ndefaults\n    mode http\n    timeout connect 2s\n    \
+                 timeout client 60s\n    timeout server 60s\n    timeout tunnel 1h\n\
+                 frontend lb\n    bind 127.0.0.1:{lb_port}\n    default_backend nodes\n\
+                 backend nodes\n    balance roundrobin\n    option forwardfor\n    \
+                 cookie MENTORLIVE_NODE insert indirect nocache\n    \
+                 server a 127.0.0.1:{} cookie a\n    server b 127.0.0.1:{} cookie b\n",
+                node_ports[0], node_ports[1]
+            ),
+        )
+        .expect("haproxy config");
+        let lb = Command::new("haproxy")
+            .arg("-f")
+            .arg(&config)
+            .arg("-db")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("haproxy");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", lb_port)).is_err() {
+            assert!(Instant::now() < deadline, "haproxy did not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if let Some(c) = self.cluster.as_mut() {
+            c.node_ports = node_ports;
+        }
+        self.set_url(&format!("http://127.0.0.1:{lb_port}"));
+        self.child = Some(a);
+        self.others = vec![b, lb];
+    }
+
+    fn set_url(&mut self, url: &str) {
+        self.port = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in the URL");
+        self.url = url.to_owned();
+    }
+
+    /// Where the server keeps its data: the SQLite file, or on a cluster the
+    /// PostgreSQL database (for tests that change what the platform changes).
+    pub fn database_url(&self) -> String {
+        match &self.cluster {
+            Some(cluster) => cluster.database.clone(),
+            None => format!("sqlite://{}", self.db_path.display()),
+        }
+    }
+
+    fn spawn_node(
+        &self,
+        port: u16,
+        cluster: Option<(&ClusterEnv, &str)>,
+        seed: bool,
+    ) -> (Child, String) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -119,10 +278,17 @@ impl TestServer {
             None => Command::new(server_binary()),
         };
         cmd.arg("--addr")
-            .arg(format!("{}:{port}", self.options.host))
-            .arg("--db")
-            .arg(&self.db_path)
-            .env("RUST_LOG", "mentorlive_server=debug,tower_http=debug")
+            .arg(format!("{}:{port}", self.options.host));
+        match cluster {
+            None => {
+                cmd.arg("--db").arg(&self.db_path);
+            }
+            Some((cluster, node)) => {
+                cmd.args(["--db", &cluster.database, "--redis", &cluster.redis])
+                    .args(["--redis-prefix", &cluster.prefix, "--node-id", node]);
+            }
+        }
+        cmd.env("RUST_LOG", "mentorlive_server=debug,tower_http=debug")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -133,7 +299,7 @@ impl TestServer {
         if let Some(factor) = self.options.rate_limit_factor {
             cmd.arg("--rate-limit-factor").arg(factor.to_string());
         }
-        if self.options.seed_demo {
+        if self.options.seed_demo && seed {
             cmd.arg("--seed-demo");
         }
         cmd.args(&self.options.extra_args);
@@ -161,18 +327,17 @@ impl TestServer {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
-        self.port = url
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("a port in the URL");
-        self.url = url;
-        self.child = Some(child);
+        (child, url)
     }
 
     /// SIGTERM, as a service manager stops it; waits for the exit status.
+    /// On a cluster every node stops (and the balancer goes).
     pub fn stop(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("server is running");
+        for mut other in self.others.drain(..) {
+            send_signal(&other, "TERM");
+            let _ = other.wait();
+        }
         send_signal(&child, "TERM");
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -192,6 +357,10 @@ impl TestServer {
         let mut child = self.child.take().expect("server is running");
         let _ = child.kill();
         let _ = child.wait();
+        for mut other in self.others.drain(..) {
+            let _ = other.kill();
+            let _ = other.wait();
+        }
     }
 
     /// Starts again on the same database and the same port.
@@ -218,9 +387,16 @@ fn send_signal(child: &Child, signal: &str) {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
+        for mut child in self.child.take().into_iter().chain(self.others.drain(..)) {
             let _ = child.kill();
             let _ = child.wait();
+        }
+        if let Some(cluster) = &self.cluster {
+            let name = cluster.prefix.clone();
+            let _ = Command::new("psql")
+                .args([cluster.postgres_admin.as_str(), "-qAt", "-c"])
+                .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .output();
         }
     }
 }

@@ -3,15 +3,15 @@
 use crate::auth::{hash_password, new_token, token_hash, verify_password, AuthUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::extract::ClientIp;
 use crate::rate_limit::Limit;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use mentorlive_protocol::{
     AuthResponse, ErrorBody, ErrorCode, LoginRequest, RegisterRequest, User,
 };
-use std::net::SocketAddr;
 
 const MIN_PASSWORD: usize = 8;
 const MAX_PASSWORD: usize = 256;
@@ -51,7 +51,7 @@ async fn issue_token(state: &AppState, user: User) -> ApiResult<AuthResponse> {
     ))]
 pub async fn register(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
     let email = normalise_email(&body.email)?;
@@ -67,7 +67,9 @@ pub async fn register(
             "Choose a password of {MIN_PASSWORD} to {MAX_PASSWORD} characters."
         )));
     }
-    state.rate_limit(&[(Limit::RegisterPerAddress, &addr.ip().to_string())])?;
+    state
+        .rate_limit(&[(Limit::RegisterPerAddress, &ip.to_string())])
+        .await?;
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
         email,
@@ -100,14 +102,16 @@ pub async fn register(
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<AuthResponse>> {
     let email = body.email.trim().to_lowercase();
-    state.rate_limit(&[
-        (Limit::LoginPerAddress, &addr.ip().to_string()),
-        (Limit::LoginPerEmail, &email),
-    ])?;
+    state
+        .rate_limit(&[
+            (Limit::LoginPerAddress, &ip.to_string()),
+            (Limit::LoginPerEmail, &email),
+        ])
+        .await?;
     let found = state.store.user_by_email(&email).await?;
     let (user, hash) = match found {
         Some(found) => (Some(found.user), Some(found.password_hash)),

@@ -2,18 +2,18 @@
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ClientIp;
 use crate::extract::{ApiJson, ApiPath};
 use crate::rate_limit::Limit;
 use crate::state::AppState;
 use crate::store::{ts, SessionRow, SetCodeOutcome, StoredLiveCode};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use mentorlive_protocol::{
     CreateSessionRequest, ErrorBody, ErrorCode, GenerateLiveCodeRequest, LiveCode, LiveCodeInfo,
     Role, Session, SessionList, SessionStatus, ValidateLiveCodeResponse,
 };
-use std::net::SocketAddr;
 use time::macros::format_description;
 
 /// How many fresh codes to draw before giving up on a unique one. With 31^8
@@ -179,14 +179,16 @@ fn live_code_info(session_id: &str, code: &StoredLiveCode) -> LiveCodeInfo {
     ))]
 pub async fn generate_live_code(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     auth: AuthUser,
     ApiJson(body): ApiJson<GenerateLiveCodeRequest>,
 ) -> ApiResult<(StatusCode, Json<LiveCodeInfo>)> {
-    state.rate_limit(&[
-        (Limit::GeneratePerUser, &auth.user.id),
-        (Limit::GeneratePerAddress, &addr.ip().to_string()),
-    ])?;
+    state
+        .rate_limit(&[
+            (Limit::GeneratePerUser, &auth.user.id),
+            (Limit::GeneratePerAddress, &ip.to_string()),
+        ])
+        .await?;
     let row = participant_session(
         &state,
         &auth.user.id,
@@ -258,15 +260,17 @@ pub async fn generate_live_code(
     ))]
 pub async fn validate_live_code(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     auth: AuthUser,
     ApiPath(input): ApiPath<String>,
 ) -> ApiResult<Json<ValidateLiveCodeResponse>> {
     // Counted before anything is looked up, so every guess costs the same.
-    state.rate_limit(&[
-        (Limit::ValidatePerUser, &auth.user.id),
-        (Limit::ValidatePerAddress, &addr.ip().to_string()),
-    ])?;
+    state
+        .rate_limit(&[
+            (Limit::ValidatePerUser, &auth.user.id),
+            (Limit::ValidatePerAddress, &ip.to_string()),
+        ])
+        .await?;
     let now = crate::now();
     let (row, code) = resolve_live_code(&state, &auth.user.id, &input, now).await?;
     Ok(Json(ValidateLiveCodeResponse {

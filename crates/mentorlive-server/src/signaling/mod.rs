@@ -20,6 +20,7 @@ use mentorlive_protocol::{ErrorCode, ErrorDetail, User};
 use rooms::{Emit, JoinParams, Rooms};
 use sequencer::{Sequencer, Turn};
 use serde_json::Value;
+use socketioxide::adapter::{Adapter, LocalAdapter};
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::Sid;
@@ -27,24 +28,46 @@ use socketioxide::SocketIo;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod shared;
+
 /// Signaling messages are SDP and candidates: a few kilobytes. Past this the
 /// server closes the connection rather than buffer it.
 const MAX_PAYLOAD: u64 = 128 * 1024;
 
-/// What the signaling handlers share.
+/// What the signaling handlers share: the rooms, in this process (one node)
+/// or in Redis (several nodes, see `shared`).
 #[derive(Clone)]
-pub struct Signaling {
-    rooms: Arc<Mutex<Rooms<Sid>>>,
+pub enum Signaling {
+    Local(Arc<Mutex<Rooms<Sid>>>),
+    Shared(Arc<shared::SharedRooms>),
+}
+
+/// Which room an operation is about.
+enum RoomOf<'a> {
+    /// The room of this session (a join).
+    Session(&'a str),
+    /// Whatever room this connection is in.
+    Conn(Sid),
 }
 
 impl Signaling {
-    /// Rooms held and peers in them.
-    pub fn counts(&self) -> (usize, usize) {
-        self.lock().counts()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Rooms<Sid>> {
-        self.rooms.lock().unwrap_or_else(|p| p.into_inner())
+    /// Runs `op` on the room machine and delivers what it emits, in order,
+    /// before anyone else may touch that room.
+    async fn run<A: Adapter, T>(
+        &self,
+        io: &SocketIo<A>,
+        room: RoomOf<'_>,
+        op: impl FnOnce(&mut Rooms<Sid>) -> (T, Vec<Emit<Sid>>),
+    ) -> Result<Option<T>, ErrorDetail> {
+        match self {
+            Signaling::Local(rooms) => {
+                let mut rooms = rooms.lock().unwrap_or_else(|p| p.into_inner());
+                let (value, emits) = op(&mut rooms);
+                apply_local(io, &mut rooms, emits);
+                Ok(Some(value))
+            }
+            Signaling::Shared(shared) => shared.run(io, room, op).await,
+        }
     }
 }
 
@@ -54,22 +77,47 @@ struct Connection {
     sequencer: Arc<Sequencer>,
 }
 
-/// The Socket.IO layer to put on the axum router, and the state it serves.
-pub fn layer(state: AppState) -> (socketioxide::layer::SocketIoLayer, Signaling) {
-    let signaling = Signaling {
-        rooms: Arc::new(Mutex::new(Rooms::default())),
-    };
-    let (layer, io) = SocketIo::builder()
-        .with_state(state)
-        .with_state(signaling.clone())
+/// Puts Socket.IO signaling on the axum router: rooms in this process, or,
+/// on a cluster, in Redis with emits carried between nodes by socketioxide's
+/// Redis adapter.
+pub async fn attach(router: axum::Router, state: AppState) -> anyhow::Result<axum::Router> {
+    let builder = SocketIo::builder()
         .max_payload(MAX_PAYLOAD)
         // The same bound on WebSocket messages (engineioxide's default is
         // 64 MiB, which let one client make the server buffer that much).
         .ws_max_message_size(MAX_PAYLOAD as usize)
-        .ws_max_frame_size(MAX_PAYLOAD as usize)
-        .build_layer();
-    io.ns("/", on_connect.with(authenticate));
-    (layer, signaling)
+        .ws_max_frame_size(MAX_PAYLOAD as usize);
+    match state.cluster.clone() {
+        None => {
+            let signaling = Signaling::Local(Arc::new(Mutex::new(Rooms::default())));
+            let (layer, io) = builder
+                .with_state(state)
+                .with_state(signaling)
+                .build_layer();
+            io.ns("/", on_connect.with(authenticate::<LocalAdapter>));
+            Ok(router.layer(layer))
+        }
+        Some(cluster) => {
+            let config = socketioxide_redis::RedisAdapterConfig::new()
+                .with_prefix(format!("{}-socket.io", cluster.prefix));
+            let adapter =
+                socketioxide_redis::RedisAdapterCtr::new_with_redis_config(&cluster.client, config)
+                    .await?;
+            let signaling = Signaling::Shared(Arc::new(shared::SharedRooms::new(
+                cluster,
+                state.settings.grace_period,
+            )));
+            let (layer, io) = builder
+                .with_adapter::<socketioxide_redis::RedisAdapter<_>>(adapter)
+                .with_state(state)
+                .with_state(signaling)
+                .build_layer();
+            io.ns("/", on_connect.with(authenticate))
+                .await
+                .map_err(|err| anyhow::anyhow!("subscribing to Redis for signaling: {err}"))?;
+            Ok(router.layer(layer))
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -85,8 +133,8 @@ impl std::fmt::Display for Unauthorized {
 impl std::error::Error for Unauthorized {}
 
 /// CONNECT carries `auth = {token}`; anything else is refused.
-async fn authenticate(
-    s: SocketRef,
+async fn authenticate<A: Adapter>(
+    s: SocketRef<A>,
     State(app): State<AppState>,
     TryData(auth): TryData<Value>,
 ) -> Result<(), Unauthorized> {
@@ -106,6 +154,9 @@ async fn authenticate(
         user,
         sequencer: Arc::new(Sequencer::default()),
     }));
+    // A room named by the socket's id: emits reach it through the adapter
+    // from whichever node holds its partner.
+    s.join(s.id.to_string());
     // socketioxide sends the CONNECT answer before it spawns the connect
     // handler, so a client that emits straight away could beat handlers
     // registered there. Registering here, before the answer, closes that gap.
@@ -115,7 +166,7 @@ async fn authenticate(
 
 async fn on_connect() {}
 
-fn register_handlers(s: &SocketRef) {
+fn register_handlers<A: Adapter>(s: &SocketRef<A>) {
     s.on(EVENT_JOIN, on_join);
     s.on(EVENT_SIGNAL, on_signal);
     s.on(EVENT_LEAVE, on_leave);
@@ -130,7 +181,7 @@ fn error(code: ErrorCode, message: impl Into<String>) -> ErrorDetail {
     }
 }
 
-fn send_ack(ack: AckSender, reply: Result<AckEnvelope, ErrorDetail>) {
+fn send_ack<A: Adapter>(ack: AckSender<A>, reply: Result<AckEnvelope, ErrorDetail>) {
     let envelope = reply.unwrap_or_else(AckEnvelope::err);
     // No ack id (the client did not ask) or a closed socket: nothing to do.
     let _ = ack.send(&envelope);
@@ -139,7 +190,7 @@ fn send_ack(ack: AckSender, reply: Result<AckEnvelope, ErrorDetail>) {
 /// Emits each effect. A socket that is already gone, while the room still
 /// counts it as present (its disconnect handler has not run yet), gets the
 /// message kept for its resume instead of losing it.
-fn apply(io: &SocketIo, rooms: &mut Rooms<Sid>, emits: Vec<Emit<Sid>>) {
+fn apply_local<A: Adapter>(io: &SocketIo<A>, rooms: &mut Rooms<Sid>, emits: Vec<Emit<Sid>>) {
     for emit in emits {
         match io.get_socket(emit.to) {
             Some(socket) => {
@@ -152,16 +203,16 @@ fn apply(io: &SocketIo, rooms: &mut Rooms<Sid>, emits: Vec<Emit<Sid>>) {
     }
 }
 
-fn connection(s: &SocketRef) -> Option<Arc<Connection>> {
+fn connection<A: Adapter>(s: &SocketRef<A>) -> Option<Arc<Connection>> {
     s.extensions.get::<Arc<Connection>>()
 }
 
-async fn on_join(
-    s: SocketRef,
-    io: SocketIo,
+async fn on_join<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
     State(app): State<AppState>,
     State(signaling): State<Signaling>,
-    ack: AckSender,
+    ack: AckSender<A>,
     turn: Turn,
     TryData(data): TryData<Value>,
 ) {
@@ -169,9 +220,9 @@ async fn on_join(
     send_ack(ack, join(&s, &io, &app, &signaling, data.ok()).await);
 }
 
-async fn join(
-    s: &SocketRef,
-    io: &SocketIo,
+async fn join<A: Adapter>(
+    s: &SocketRef<A>,
+    io: &SocketIo<A>,
     app: &AppState,
     signaling: &Signaling,
     data: Option<Value>,
@@ -187,11 +238,12 @@ async fn join(
         })?;
     // A join checks a code just as validate does, so it counts against the
     // same limits: signaling is no way around them.
-    let address = client_address(s);
+    let address = client_address(s, &app.settings.trusted_proxies);
     app.rate_limit(&[
         (Limit::ValidatePerUser, &conn.user.id),
         (Limit::ValidatePerAddress, &address),
     ])
+    .await
     .map_err(|e| error(e.code, e.message))?;
     let now = crate::now();
     let (row, _code) = resolve_live_code(app, &conn.user.id, &request.code, now)
@@ -208,59 +260,78 @@ async fn join(
         resume_peer_id: request.resume_peer_id,
         ice_servers: app.settings.ice.servers_for(&conn.user.id, now),
     };
-    let mut rooms = signaling.lock();
-    let (joined, emits) = rooms.join(s.id, params, new_peer_id())?;
-    // Emitting under the lock keeps every peer's events in the order the
-    // room machine produced them.
-    apply(io, &mut rooms, emits);
+    let session_id = params.session_id.clone();
+    if let Signaling::Shared(shared) = signaling {
+        shared.leave_other_room(io, s.id, &session_id).await?;
+    }
+    let joined = signaling
+        .run(io, RoomOf::Session(&session_id), |rooms| {
+            match rooms.join(s.id, params, new_peer_id()) {
+                Ok((joined, emits)) => (Ok(joined), emits),
+                Err(err) => (Err(err), Vec::new()),
+            }
+        })
+        .await?
+        .ok_or_else(|| error(ErrorCode::Internal, "The room could not be reached."))??;
     tracing::info!(session_id = %joined.session_id, peer_id = %joined.peer_id, "joined live room");
     Ok(AckEnvelope::ok(&joined))
 }
 
-async fn on_signal(
-    s: SocketRef,
-    io: SocketIo,
+async fn on_signal<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
     State(signaling): State<Signaling>,
-    ack: AckSender,
+    ack: AckSender<A>,
     turn: Turn,
     TryData(data): TryData<Value>,
 ) {
     let _turn = turn.wait().await;
-    let reply = data
+    let reply = match data
         .ok()
         .and_then(|v| serde_json::from_value::<SignalRequest>(v).ok())
         .filter(|r| r.data.is_object())
-        .ok_or_else(|| {
-            error(
-                ErrorCode::InvalidInput,
-                "live:signal takes {to, data} with data an object.",
-            )
-        })
-        .and_then(|request| {
-            let mut rooms = signaling.lock();
-            let emits = rooms.signal(&s.id, &request.to, request.data)?;
-            apply(&io, &mut rooms, emits);
-            Ok(AckEnvelope::ok_empty())
-        });
+    {
+        None => Err(error(
+            ErrorCode::InvalidInput,
+            "live:signal takes {to, data} with data an object.",
+        )),
+        Some(request) => signaling
+            .run(&io, RoomOf::Conn(s.id), |rooms| {
+                match rooms.signal(&s.id, &request.to, request.data) {
+                    Ok(emits) => (Ok(()), emits),
+                    Err(err) => (Err(err), Vec::new()),
+                }
+            })
+            .await
+            .and_then(|done| {
+                done.unwrap_or_else(|| {
+                    Err(error(
+                        ErrorCode::NotJoined,
+                        "Join a live session before sending signals.",
+                    ))
+                })
+            })
+            .map(|()| AckEnvelope::ok_empty()),
+    };
     send_ack(ack, reply);
 }
 
-async fn on_leave(
-    s: SocketRef,
-    io: SocketIo,
+async fn on_leave<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
     State(signaling): State<Signaling>,
-    ack: AckSender,
+    ack: AckSender<A>,
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    let mut rooms = signaling.lock();
-    let emits = rooms.leave(&s.id);
-    apply(&io, &mut rooms, emits);
-    drop(rooms);
-    send_ack(ack, Ok(AckEnvelope::ok_empty()));
+    let reply = signaling
+        .run(&io, RoomOf::Conn(s.id), |rooms| ((), rooms.leave(&s.id)))
+        .await
+        .map(|_| AckEnvelope::ok_empty());
+    send_ack(ack, reply);
 }
 
-async fn on_unknown_event(ack: AckSender) {
+async fn on_unknown_event<A: Adapter>(ack: AckSender<A>) {
     send_ack(
         ack,
         Err(error(
@@ -270,31 +341,48 @@ async fn on_unknown_event(ack: AckSender) {
     );
 }
 
-async fn on_disconnect(
-    s: SocketRef,
-    io: SocketIo,
+async fn on_disconnect<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
     State(app): State<AppState>,
     State(signaling): State<Signaling>,
 ) {
-    let ticket = signaling.lock().disconnect(&s.id);
-    let Some(ticket) = ticket else {
-        return;
+    let now = shared::now_ms();
+    let ticket = signaling
+        .run(&io, RoomOf::Conn(s.id), |rooms| {
+            (rooms.disconnect_at(&s.id, now), Vec::new())
+        })
+        .await;
+    let ticket = match ticket {
+        Ok(Some(Some(ticket))) => ticket,
+        Ok(_) => return,
+        Err(err) => {
+            // The room keeps the peer as present; whoever touches it next
+            // after a resume or a replacement sets it right.
+            tracing::warn!(?err, "could not mark a dropped peer");
+            return;
+        }
     };
     tracing::info!(session_id = %ticket.session_id, peer_id = %ticket.peer_id, "peer dropped, grace period starts");
     let grace = app.settings.grace_period;
     tokio::spawn(async move {
         tokio::time::sleep(grace).await;
-        let mut rooms = signaling.lock();
-        let emits = rooms.grace_expired(&ticket);
-        apply(&io, &mut rooms, emits);
+        let session = ticket.session_id.clone();
+        if let Err(err) = signaling
+            .run(&io, RoomOf::Session(&session), |rooms| {
+                ((), rooms.grace_expired(&ticket))
+            })
+            .await
+        {
+            // On a cluster the next operation on the room expires it instead.
+            tracing::warn!(?err, "grace expiry deferred");
+        }
     });
 }
 
-fn client_address(s: &SocketRef) -> String {
-    s.req_parts()
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+fn client_address<A: Adapter>(s: &SocketRef<A>, trusted: &[std::net::IpAddr]) -> String {
+    crate::extract::client_ip(s.req_parts(), trusted)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

@@ -51,6 +51,27 @@ struct Peer<C> {
     conn: Option<C>,
     generation: u64,
     pending: Vec<(&'static str, Value)>,
+    /// When the socket went (ms, the caller's clock), while it is gone.
+    away_since: Option<u64>,
+}
+
+/// One peer as stored outside the process (a room shared by server nodes).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PeerSnapshot<C> {
+    pub peer_id: String,
+    pub user: PeerUser,
+    pub polite: bool,
+    pub conn: Option<C>,
+    pub generation: u64,
+    pub pending: Vec<(String, Value)>,
+    pub away_since: Option<u64>,
+}
+
+/// The events a room keeps for later, by name (a snapshot stores names).
+fn known_event(name: &str) -> Option<&'static str> {
+    [EVENT_SIGNAL, EVENT_PEER_JOINED, EVENT_PEER_LEFT]
+        .into_iter()
+        .find(|known| *known == name)
 }
 
 impl<C: Clone> Peer<C> {
@@ -148,6 +169,7 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
                 let peer = &mut room[index];
                 let stale = peer.conn.replace(conn.clone());
                 peer.generation = generation;
+                peer.away_since = None;
                 for (event, payload) in std::mem::take(&mut peer.pending) {
                     out.push(Emit {
                         to: conn.clone(),
@@ -210,6 +232,7 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
             conn: Some(conn.clone()),
             generation,
             pending: Vec::new(),
+            away_since: None,
         };
         let joined_event = to_value(&peer.info());
         for other in room.iter_mut() {
@@ -288,6 +311,11 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
 
     /// The socket dropped: the peer stays for the grace period.
     pub fn disconnect(&mut self, conn: &C) -> Option<GraceTicket> {
+        self.disconnect_at(conn, 0)
+    }
+
+    /// [`Self::disconnect`], noting when (ms) for [`Self::expire_away`].
+    pub fn disconnect_at(&mut self, conn: &C, now_ms: u64) -> Option<GraceTicket> {
         let (session, peer_id) = self.by_conn.remove(conn)?;
         let generation = self.generation();
         let peer = self
@@ -300,6 +328,7 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         }
         peer.conn = None;
         peer.generation = generation;
+        peer.away_since = Some(now_ms);
         Some(GraceTicket {
             session_id: session,
             peer_id,
@@ -323,6 +352,90 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         } else {
             Vec::new()
         }
+    }
+
+    /// Peers of `session` away for longer than `grace_ms` are gone. For rooms
+    /// shared by nodes: the node that ran a peer's grace timer may itself
+    /// have gone, so whoever touches the room next finishes the job.
+    pub fn expire_away(&mut self, session: &str, now_ms: u64, grace_ms: u64) -> Vec<Emit<C>> {
+        let expired: Vec<String> = self
+            .rooms
+            .get(session)
+            .into_iter()
+            .flatten()
+            .filter(|p| p.conn.is_none())
+            .filter(|p| {
+                p.away_since
+                    .is_some_and(|t| now_ms.saturating_sub(t) >= grace_ms)
+            })
+            .map(|p| p.peer_id.clone())
+            .collect();
+        let mut out = Vec::new();
+        for peer_id in expired {
+            out.extend(self.remove_peer(session, &peer_id, LeaveReason::Disconnected));
+        }
+        out
+    }
+
+    /// The room of `session` as it can be stored elsewhere.
+    pub fn export_room(&self, session: &str) -> Vec<PeerSnapshot<C>> {
+        self.rooms
+            .get(session)
+            .into_iter()
+            .flatten()
+            .map(|p| PeerSnapshot {
+                peer_id: p.peer_id.clone(),
+                user: p.user.clone(),
+                polite: p.polite,
+                conn: p.conn.clone(),
+                generation: p.generation,
+                pending: p
+                    .pending
+                    .iter()
+                    .map(|(event, payload)| ((*event).to_owned(), payload.clone()))
+                    .collect(),
+                away_since: p.away_since,
+            })
+            .collect()
+    }
+
+    /// Puts a stored room back (replacing what this machine held for it).
+    pub fn import_room(&mut self, session: &str, peers: Vec<PeerSnapshot<C>>) {
+        if let Some(old) = self.rooms.remove(session) {
+            for conn in old.into_iter().filter_map(|p| p.conn) {
+                self.by_conn.remove(&conn);
+            }
+        }
+        if peers.is_empty() {
+            return;
+        }
+        let mut room = Vec::with_capacity(peers.len());
+        for p in peers {
+            self.next_generation = self.next_generation.max(p.generation);
+            if let Some(conn) = &p.conn {
+                self.by_conn
+                    .insert(conn.clone(), (session.to_owned(), p.peer_id.clone()));
+            }
+            room.push(Peer {
+                peer_id: p.peer_id,
+                user: p.user,
+                polite: p.polite,
+                conn: p.conn,
+                generation: p.generation,
+                pending: p
+                    .pending
+                    .into_iter()
+                    .filter_map(|(event, payload)| Some((known_event(&event)?, payload)))
+                    .collect(),
+                away_since: p.away_since,
+            });
+        }
+        self.rooms.insert(session.to_owned(), room);
+    }
+
+    /// The room and peer a connection is in.
+    pub fn room_of(&self, conn: &C) -> Option<(String, String)> {
+        self.by_conn.get(conn).cloned()
     }
 
     fn remove_peer(&mut self, session: &str, peer_id: &str, reason: LeaveReason) -> Vec<Emit<C>> {

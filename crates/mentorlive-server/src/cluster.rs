@@ -1,0 +1,172 @@
+//! What server nodes share when there are several: Redis holds what one
+//! node's memory holds otherwise (rate-limit buckets, live rooms), and
+//! carries Socket.IO emits between nodes (socketioxide's Redis adapter).
+//! PostgreSQL holds the rest, as it does for one node.
+
+use anyhow::Context;
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands, Script};
+use std::time::Duration;
+
+/// The Redis side of a cluster node.
+pub struct Cluster {
+    pub client: redis::Client,
+    conn: ConnectionManager,
+    /// Every key and channel starts with it: several deployments (or test
+    /// runs) can share one Redis.
+    pub prefix: String,
+    pub node_id: String,
+}
+
+/// Redis did not answer: the request is refused (503), never let through.
+#[derive(Debug, thiserror::Error)]
+#[error("the shared state (Redis) is unreachable: {0}")]
+pub struct Unreachable(#[from] pub redis::RedisError);
+
+/// A token bucket in one Redis hash, with Redis's clock, so every node
+/// counts against the same bucket. Returns 0 when allowed, else the seconds
+/// to wait. Same rule as `rate_limit::RateLimiter`.
+const TOKEN_BUCKET: &str = r"
+local burst = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(b[1]) or burst
+local updated = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - updated) / 1000 * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate) end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return wait
+";
+
+/// Deletes a lock only if it is still ours.
+const UNLOCK: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+";
+
+/// A held lock; give it back with [`Cluster::unlock`].
+pub struct Lock {
+    key: String,
+    token: String,
+}
+
+/// How long a lock holds if its node dies holding it.
+const LOCK_TTL: Duration = Duration::from_secs(5);
+
+impl Cluster {
+    pub async fn connect(url: &str, prefix: &str, node_id: &str) -> anyhow::Result<Cluster> {
+        // socketioxide's Redis adapter speaks RESP3 (Redis 7 and later).
+        let url = if url.contains("protocol=") {
+            url.to_owned()
+        } else if url.contains('?') {
+            format!("{url}&protocol=resp3")
+        } else {
+            format!("{url}?protocol=resp3")
+        };
+        let client = redis::Client::open(url.as_str()).context("the Redis URL")?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_response_timeout(Some(Duration::from_secs(5)));
+        let conn = client
+            .get_connection_manager_with_config(config)
+            .await
+            .context("connecting to Redis")?;
+        Ok(Cluster {
+            client,
+            conn,
+            prefix: prefix.to_owned(),
+            node_id: node_id.to_owned(),
+        })
+    }
+
+    pub fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.prefix)
+    }
+
+    /// One request against a shared token bucket: `Ok(Ok(()))` allowed,
+    /// `Ok(Err(seconds))` refused.
+    pub async fn take_token(
+        &self,
+        bucket: &str,
+        burst: f64,
+        per_second: f64,
+    ) -> Result<Result<(), u64>, Unreachable> {
+        let wait: u64 = Script::new(TOKEN_BUCKET)
+            .key(self.key(&format!("rl:{bucket}")))
+            .arg(burst)
+            .arg(per_second)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(if wait == 0 { Ok(()) } else { Err(wait) })
+    }
+
+    /// Waits (up to about 5 s) for the lock `name`, shared by every node.
+    pub async fn lock(&self, name: &str) -> Result<Lock, Unreachable> {
+        let key = self.key(&format!("lock:{name}"));
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let mut conn = self.conn.clone();
+        let mut delay = Duration::from_millis(2);
+        for _ in 0..200 {
+            let taken: Option<String> = redis::cmd("SET")
+                .arg(&key)
+                .arg(&token)
+                .arg("NX")
+                .arg("PX")
+                .arg(LOCK_TTL.as_millis() as u64)
+                .query_async(&mut conn)
+                .await?;
+            if taken.is_some() {
+                return Ok(Lock { key, token });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_millis(50));
+        }
+        // Held past its TTL by a live node is a bug; by a dead one it expires.
+        Err(Unreachable(redis::RedisError::from((
+            redis::ErrorKind::Io,
+            "a shared lock stayed taken",
+        ))))
+    }
+
+    pub async fn unlock(&self, lock: Lock) {
+        let result: Result<i64, _> = Script::new(UNLOCK)
+            .key(&lock.key)
+            .arg(&lock.token)
+            .invoke_async(&mut self.conn.clone())
+            .await;
+        if let Err(err) = result {
+            // It expires by itself within LOCK_TTL.
+            tracing::warn!(%err, "could not release a shared lock");
+        }
+    }
+
+    pub async fn get(&self, name: &str) -> Result<Option<String>, Unreachable> {
+        Ok(self.conn.clone().get(self.key(name)).await?)
+    }
+
+    pub async fn set(&self, name: &str, value: &str, ttl: Duration) -> Result<(), Unreachable> {
+        let _: () = self
+            .conn
+            .clone()
+            .set_ex(self.key(name), value, ttl.as_secs().max(1))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn del(&self, name: &str) -> Result<(), Unreachable> {
+        let _: () = self.conn.clone().del(self.key(name)).await?;
+        Ok(())
+    }
+
+    /// Whether Redis answers (for the health check).
+    pub async fn ping(&self) -> bool {
+        redis::cmd("PING")
+            .query_async::<String>(&mut self.conn.clone())
+            .await
+            .is_ok()
+    }
+}

@@ -1,0 +1,185 @@
+//! Rooms shared by server nodes: each room is a snapshot of the room machine
+//! in Redis, changed under a lock shared by the nodes, so the two
+//! participants may be on different nodes and the rules (two people,
+//! replacement, grace period) still hold. The same [`Rooms`] machine runs
+//! the rules; this module only loads, stores and delivers.
+//!
+//! A node that dies leaves its peers behind: their grace timers die with it,
+//! so every operation on a room first expires peers away for longer than
+//! the grace period, and a client that reconnects to another node resumes
+//! its peer there.
+
+use super::rooms::{Emit, PeerSnapshot, Rooms};
+use super::RoomOf;
+use crate::cluster::Cluster;
+use mentorlive_protocol::{ErrorCode, ErrorDetail};
+use socketioxide::adapter::Adapter;
+use socketioxide::socket::Sid;
+use socketioxide::SocketIo;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A room nobody touched for this long is dropped from Redis.
+const ROOM_TTL: Duration = Duration::from_secs(6 * 3600);
+
+pub struct SharedRooms {
+    cluster: Arc<Cluster>,
+    grace: Duration,
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn unreachable(err: impl std::fmt::Display) -> ErrorDetail {
+    tracing::error!(%err, "shared rooms unreachable");
+    ErrorDetail {
+        code: ErrorCode::Internal,
+        message: "The service is busy. Please try again in a moment.".into(),
+    }
+}
+
+impl SharedRooms {
+    pub fn new(cluster: Arc<Cluster>, grace: Duration) -> Self {
+        SharedRooms { cluster, grace }
+    }
+
+    fn room_key(session: &str) -> String {
+        format!("room:{session}")
+    }
+
+    fn conn_key(conn: &Sid) -> String {
+        format!("conn:{conn}")
+    }
+
+    /// `Ok(None)`: the connection is in no room.
+    pub(super) async fn run<A: Adapter, T>(
+        &self,
+        io: &SocketIo<A>,
+        room: RoomOf<'_>,
+        op: impl FnOnce(&mut Rooms<Sid>) -> (T, Vec<Emit<Sid>>),
+    ) -> Result<Option<T>, ErrorDetail> {
+        let session = match room {
+            RoomOf::Session(session) => session.to_owned(),
+            RoomOf::Conn(conn) => {
+                match self
+                    .cluster
+                    .get(&Self::conn_key(&conn))
+                    .await
+                    .map_err(unreachable)?
+                {
+                    Some(session) => session,
+                    None => return Ok(None),
+                }
+            }
+        };
+        let lock = self
+            .cluster
+            .lock(&Self::room_key(&session))
+            .await
+            .map_err(unreachable)?;
+        let result = self.run_locked(io, &session, op).await;
+        self.cluster.unlock(lock).await;
+        result.map(Some)
+    }
+
+    /// A join from a connection still in another session's room leaves that
+    /// room first, as the machine does by itself on one node.
+    pub(super) async fn leave_other_room<A: Adapter>(
+        &self,
+        io: &SocketIo<A>,
+        conn: Sid,
+        joining: &str,
+    ) -> Result<(), ErrorDetail> {
+        let current = self
+            .cluster
+            .get(&Self::conn_key(&conn))
+            .await
+            .map_err(unreachable)?;
+        if current.is_some_and(|session| session != joining) {
+            self.run(io, RoomOf::Conn(conn), |rooms| ((), rooms.leave(&conn)))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn run_locked<A: Adapter, T>(
+        &self,
+        io: &SocketIo<A>,
+        session: &str,
+        op: impl FnOnce(&mut Rooms<Sid>) -> (T, Vec<Emit<Sid>>),
+    ) -> Result<T, ErrorDetail> {
+        let key = Self::room_key(session);
+        let stored = self.cluster.get(&key).await.map_err(unreachable)?;
+        let peers: Vec<PeerSnapshot<Sid>> = stored
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default();
+        let before: Vec<Sid> = peers.iter().filter_map(|p| p.conn).collect();
+        let mut rooms = Rooms::default();
+        rooms.import_room(session, peers);
+        let mut emits = rooms.expire_away(session, now_ms(), self.grace.as_millis() as u64);
+        let (value, more) = op(&mut rooms);
+        emits.extend(more);
+
+        let after = rooms.export_room(session);
+        if after.is_empty() {
+            self.cluster.del(&key).await.map_err(unreachable)?;
+        } else {
+            let text = serde_json::to_string(&after).map_err(unreachable)?;
+            self.cluster
+                .set(&key, &text, ROOM_TTL)
+                .await
+                .map_err(unreachable)?;
+        }
+        let now_in: Vec<Sid> = after.iter().filter_map(|p| p.conn).collect();
+        for conn in &now_in {
+            self.cluster
+                .set(&Self::conn_key(conn), session, ROOM_TTL)
+                .await
+                .map_err(unreachable)?;
+        }
+        for conn in before.iter().filter(|c| !now_in.contains(c)) {
+            // Only if it still points here: it may have joined elsewhere since.
+            if self
+                .cluster
+                .get(&Self::conn_key(conn))
+                .await
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some(session)
+            {
+                self.cluster
+                    .del(&Self::conn_key(conn))
+                    .await
+                    .map_err(unreachable)?;
+            }
+        }
+        // Delivered under the lock: each peer gets the room's events in the
+        // order the machine made them, whichever node it is on.
+        for emit in emits {
+            deliver(io, emit).await;
+        }
+        Ok(value)
+    }
+}
+
+async fn deliver<A: Adapter>(io: &SocketIo<A>, emit: Emit<Sid>) {
+    let result = match io.get_socket(emit.to) {
+        Some(socket) => socket
+            .emit(emit.event, &emit.payload)
+            .map_err(|e| e.to_string()),
+        None => io
+            .to(emit.to)
+            .emit(emit.event, &emit.payload)
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    if let Err(err) = result {
+        tracing::warn!(%err, event = emit.event, "could not emit");
+    }
+}
