@@ -4,6 +4,8 @@
 # Fails on any 5xx, on an answer outside the documented responses or their
 # schemas (every error in the contract's shape), and on schema-valid input
 # refused. Logout is left out: it would end the run's own sign-in.
+# With MENTORLIVE_SCHEMATHESIS_DB=postgres://… the server runs on that
+# (fresh) PostgreSQL database instead of a SQLite file.
 #   bash scripts/schemathesis.sh [MAX_EXAMPLES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,8 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
 fi
 work=$(mktemp -d)
-"$CARGO_TARGET_DIR/debug/mentorlive-server" --addr 127.0.0.1:0 --db "$work/st.db" --seed-demo \
+db="${MENTORLIVE_SCHEMATHESIS_DB:-$work/st.db}"
+"$CARGO_TARGET_DIR/debug/mentorlive-server" --addr 127.0.0.1:0 --db "$db" --seed-demo \
   --rate-limit-factor 0 > "$work/out" 2> "$work/log" &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null; rm -rf "$work"' EXIT

@@ -40,8 +40,11 @@ echo "== the contract and room suites again, every server two nodes on PostgreSQ
 MENTORLIVE_TEST_CLUSTER=1 cargo test --locked -p mentorlive-e2e --test rest_contract --test signaling_rooms
 (cd tests/node && MENTORLIVE_TEST_CLUSTER=1 node --test server-interop.test.js)
 
-echo "== hostile input: Schemathesis against the server's OpenAPI document"
+echo "== hostile input: Schemathesis against the server's OpenAPI document (SQLite, then PostgreSQL)"
 bash scripts/schemathesis.sh
+pg_admin="postgres://postgres@127.0.0.1:${MENTORLIVE_PG_PORT:-55432}/postgres"
+psql "$pg_admin" -qAt -c "DROP DATABASE IF EXISTS schemathesis WITH (FORCE)" -c "CREATE DATABASE schemathesis"
+MENTORLIVE_SCHEMATHESIS_DB="${pg_admin%/postgres}/schemathesis" bash scripts/schemathesis.sh
 
 echo "== interop: the official socket.io packages against our server and client"
 (cd tests/node && node --test)

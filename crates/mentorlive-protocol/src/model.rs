@@ -70,7 +70,7 @@ pub struct RegisterRequest {
     pub password: String,
     #[cfg_attr(
         feature = "utoipa",
-        schema(min_length = 1, max_length = 100, pattern = r".*\S.*")
+        schema(min_length = 1, max_length = 100, pattern = r"^[^\x00]*\S[^\x00]*$")
     )]
     pub name: String,
     pub role: Role,
@@ -168,7 +168,7 @@ pub struct SessionList {
 pub struct CreateSessionRequest {
     #[cfg_attr(
         feature = "utoipa",
-        schema(min_length = 1, max_length = 200, pattern = r".*\S.*")
+        schema(min_length = 1, max_length = 200, pattern = r"^[^\x00]*\S[^\x00]*$")
     )]
     pub title: String,
     #[cfg_attr(feature = "utoipa", schema(min_length = 1))]

@@ -20,41 +20,10 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
-            })
-            .unwrap_or(false);
-        if !is_json {
-            return Err(ApiError::invalid_input(
-                "Send the body as JSON with Content-Type: application/json.",
-            ));
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    too_large()
-                } else {
-                    ApiError::invalid_input(rejection.body_text())
-                }
-            })?;
-        // JSON can carry a NUL only escaped; no field of the contract may
-        // hold one, and PostgreSQL cannot store one in text.
-        if bytes.windows(6).any(|w| w == b"\\u0000") {
-            return Err(ApiError::invalid_input(
-                "Text may not contain NUL characters.",
-            ));
-        }
-        axum::Json::<T>::from_bytes(&bytes)
-            .map(|axum::Json(value)| ApiJson(value))
-            .map_err(json_rejection)
     }
 }
 

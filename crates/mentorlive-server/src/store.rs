@@ -182,6 +182,9 @@ impl Store {
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserWithHash>, sqlx::Error> {
+        if has_nul(&[email]) {
+            return Ok(None);
+        }
         let row =
             sqlx::query("SELECT id, email, name, role, password_hash FROM users WHERE email = $1")
                 .bind(email)
@@ -197,6 +200,9 @@ impl Store {
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, sqlx::Error> {
+        if has_nul(&[id]) {
+            return Ok(None);
+        }
         let row = sqlx::query("SELECT id, email, name, role FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -283,6 +289,9 @@ impl Store {
     }
 
     pub async fn session_by_id(&self, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+        if has_nul(&[id]) {
+            return Ok(None);
+        }
         let row = sqlx::query(&format!("{SESSION_SELECT} WHERE s.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -291,6 +300,9 @@ impl Store {
     }
 
     pub async fn session_by_code(&self, code: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+        if has_nul(&[code]) {
+            return Ok(None);
+        }
         let row = sqlx::query(&format!("{SESSION_SELECT} WHERE s.live_session_code = $1"))
             .bind(code)
             .fetch_optional(&self.pool)
@@ -300,6 +312,9 @@ impl Store {
 
     /// The user's sessions as mentor or learner, soonest first.
     pub async fn sessions_for_user(&self, user_id: &str) -> Result<Vec<SessionRow>, sqlx::Error> {
+        if has_nul(&[user_id]) {
+            return Ok(Vec::new());
+        }
         let rows = sqlx::query(&format!(
             "{SESSION_SELECT} WHERE s.mentor_id = $1 OR s.learner_id = $1 ORDER BY s.scheduled_at, s.id"
         ))
@@ -343,6 +358,9 @@ impl Store {
         mentor_id: &str,
         learner_id: &str,
     ) -> Result<Option<String>, sqlx::Error> {
+        if has_nul(&[mentor_id, learner_id]) {
+            return Ok(None);
+        }
         let row = sqlx::query(
             "SELECT id FROM sessions WHERE mentor_id = $1 AND learner_id = $2 AND status = 'upcoming' LIMIT 1",
         )
@@ -352,4 +370,10 @@ impl Store {
         .await?;
         row.map(|r| r.try_get("id")).transpose()
     }
+}
+
+/// Nothing stored has a NUL in it (PostgreSQL cannot even compare one in
+/// text), so a lookup by such a key finds nothing, without asking.
+fn has_nul(keys: &[&str]) -> bool {
+    keys.iter().any(|key| key.contains('\0'))
 }

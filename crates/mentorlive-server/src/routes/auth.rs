@@ -20,7 +20,7 @@ const MAX_PASSWORD: usize = 256;
 pub fn normalise_email(email: &str) -> Result<String, ApiError> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'));
     if valid {
         Ok(email)
@@ -56,7 +56,7 @@ pub async fn register(
 ) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
     let email = normalise_email(&body.email)?;
     let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || name.chars().count() > 100 || name.contains('\0') {
         return Err(ApiError::invalid_input(
             "Enter a name of 1 to 100 characters.",
         ));

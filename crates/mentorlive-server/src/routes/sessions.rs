@@ -82,7 +82,7 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateSessionRequest>,
 ) -> ApiResult<(StatusCode, Json<Session>)> {
     let title = body.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
+    if title.is_empty() || title.chars().count() > 200 || title.contains('\0') {
         return Err(ApiError::invalid_input(
             "Give the session a title of 1 to 200 characters.",
         ));
