@@ -14,7 +14,7 @@ mod media;
 
 use cli_joiner::Joiner;
 use mentorlive_e2e::Http;
-use mentorlive_testkit::server_binary;
+use mentorlive_testkit::{free_port, psql, server_binary};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,25 +26,6 @@ impl Drop for Proc {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
-
-fn psql(admin: &str, sql: &str) {
-    let out = Command::new("psql")
-        .args([admin, "-qAt", "-c", sql])
-        .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// One node; returns when it listens.

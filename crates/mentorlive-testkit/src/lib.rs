@@ -89,7 +89,8 @@ fn cluster_env() -> Option<(String, String)> {
     Some(test_engines().expect("MENTORLIVE_TEST_CLUSTER needs MENTORLIVE_TEST_ENGINES"))
 }
 
-fn psql(admin_url: &str, sql: &str) {
+/// Runs one SQL statement with `psql` (PostgreSQL's client), or panics.
+pub fn psql(admin_url: &str, sql: &str) {
     let out = Command::new("psql")
         .args([admin_url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
         .output()
@@ -101,7 +102,8 @@ fn psql(admin_url: &str, sql: &str) {
     );
 }
 
-fn free_port() -> u16 {
+/// A TCP port free on loopback just now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
