@@ -22,18 +22,20 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"
 
-start_node() { # NAME ARGS... ; prints the URL
+start_node() { # NAME ARGS... ; sets $url and $pid
   local name=$1
   shift
   "$bin/mentorlive-server" --addr 127.0.0.1:0 --rate-limit-factor 0 "$@" >"$work/$name.out" 2>"$work/$name.log" &
-  pids+=($!)
+  pid=$!
+  pids+=("$pid")
   for _ in $(seq 200); do grep -q listening "$work/$name.out" 2>/dev/null && break; sleep 0.1; done
-  sed -n 's/^listening on //p' "$work/$name.out"
+  url=$(sed -n 's/^listening on //p' "$work/$name.out")
 }
 
 echo "== one node, SQLite"
-url=$(start_node single --db "$work/load.db")
-"$bin/mentorlive-load" "$url" "$rooms" "$steps" "$hold" "${pids[-1]}" | tee "$work/single.json"
+start_node single --db "$work/load.db"
+"$bin/mentorlive-load" "$url" "$rooms" "$steps" "$hold" "$pid" | tee "$work/single.json"
+kill "$pid"
 
 echo "== two nodes, PostgreSQL and Redis, HAProxy in front"
 bash scripts/cluster.sh engines >/dev/null
@@ -41,13 +43,14 @@ db="bench_$$"
 psql postgres://postgres@127.0.0.1:55432/postgres -qAt -c "CREATE DATABASE $db"
 pg="postgres://postgres@127.0.0.1:55432/$db"
 cluster=(--db "$pg" --redis redis://127.0.0.1:56379 --redis-prefix "$db" --trusted-proxy 127.0.0.1)
-url_a=$(start_node a "${cluster[@]}" --node-id a)
-pid_a=${pids[-1]}
-url_b=$(start_node b "${cluster[@]}" --node-id b)
+start_node a "${cluster[@]}" --node-id a
+url_a=$url pid_a=$pid
+start_node b "${cluster[@]}" --node-id b
+url_b=$url
 lb_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$work/haproxy.cfg" <<EOF
 global
-    maxconn 20000
+    maxconn 9000
 defaults
     mode http
     timeout connect 2s
@@ -60,12 +63,12 @@ frontend lb
 backend nodes
     balance roundrobin
     option forwardfor
-    server a ${url_a#http://} maxconn 10000
-    server b ${url_b#http://} maxconn 10000
+    server a ${url_a#http://} maxconn 4500
+    server b ${url_b#http://} maxconn 4500
 EOF
 haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 &
 pids+=($!)
-sleep 0.5
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$lb_port/api/health" >/dev/null && break; sleep 0.1; done
 "$bin/mentorlive-load" "http://127.0.0.1:$lb_port" "$rooms" "$steps" "$hold" "$pid_a" | tee "$work/cluster.json"
 psql postgres://postgres@127.0.0.1:55432/postgres -qAt -c "DROP DATABASE $db WITH (FORCE)" || true
 

@@ -81,7 +81,7 @@ start_nodes() {
   # health check fails.
   cat >"$dir/haproxy.cfg" <<EOF
 global
-    maxconn 20000
+    maxconn 9000
 defaults
     mode http
     timeout connect 2s

@@ -92,7 +92,7 @@ pub async fn check_for_update(
         tracing::info!("update check skipped: the server does not use https");
         return Ok(None);
     }
-    let mut builder = app
+    let builder = app
         .updater_builder()
         .endpoints(vec![url])
         .map_err(from_updater)?
@@ -100,9 +100,10 @@ pub async fn check_for_update(
     // Tests sign with a key of their own. Debug builds only: a release build
     // trusts nothing but the key it was built with.
     #[cfg(debug_assertions)]
-    if let Ok(key) = std::env::var("MENTORLIVE_UPDATER_PUBKEY") {
-        builder = builder.pubkey(key);
-    }
+    let builder = match std::env::var("MENTORLIVE_UPDATER_PUBKEY") {
+        Ok(key) => builder.pubkey(key),
+        Err(_) => builder,
+    };
     let found = builder
         .build()
         .map_err(from_updater)?
