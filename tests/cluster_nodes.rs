@@ -14,7 +14,7 @@ mod media;
 
 use cli_joiner::Joiner;
 use mentorlive_e2e::Http;
-use mentorlive_testkit::{free_port, psql, server_binary};
+use mentorlive_testkit::{free_port, haproxy, psql, server_binary};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -79,28 +79,16 @@ async fn two_nodes_hold_one_call_and_the_mentor_moves_to_b_when_a_stops() {
     let (log_a, log_b) = (dir.path().join("a.log"), dir.path().join("b.log"));
     let mut node_a = Some(node("a", port_a, &db, &redis, &name, &log_a));
     let _node_b = node("b", port_b, &db, &redis, &name, &log_b);
-    let config = dir.path().join("haproxy.cfg");
-    std::fs::write(
-        &config,
-        format!(
+    let _lb = Proc(haproxy(
+        dir.path(),
+        &format!(
             "defaults\n    mode http\n    timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n    timeout tunnel 1h\n\
              frontend lb\n    bind 127.0.0.1:{port_lb}\n    default_backend nodes\n\
              backend nodes\n    option httpchk GET /api/health\n\
              \x20   server a 127.0.0.1:{port_a} check inter 300ms fall 2 rise 2\n\
              \x20   server b 127.0.0.1:{port_b} check inter 300ms fall 2 rise 2 backup\n"
         ),
-    )
-    .expect("config");
-    let _lb = Proc(
-        Command::new("haproxy")
-            .arg("-f")
-            .arg(&config)
-            .arg("-db")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("haproxy"),
-    );
+    ));
     let lb_url = format!("http://127.0.0.1:{port_lb}");
     let b_url = format!("http://127.0.0.1:{port_b}");
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -110,6 +110,21 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// HAProxy (Debian's) with `config`, written to `dir/haproxy.cfg`, in the
+/// foreground so that killing the child stops it.
+pub fn haproxy(dir: &Path, config: &str) -> Child {
+    let path = dir.join("haproxy.cfg");
+    std::fs::write(&path, config).expect("haproxy config");
+    Command::new("haproxy")
+        .arg("-f")
+        .arg(&path)
+        .arg("-db")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haproxy")
+}
+
 /// Whether test servers are clusters (two nodes on PostgreSQL and Redis).
 pub fn clustered() -> bool {
     cluster_env().is_some()
@@ -207,10 +222,9 @@ impl TestServer {
         };
         let node_ports = [port_of(&url_a), port_of(&url_b)];
         let lb_port = if port == 0 { free_port() } else { port };
-        let config = self.dir.path().join("haproxy.cfg");
-        std::fs::write(
-            &config,
-            format!(
+        let lb = haproxy(
+            self.dir.path(),
+            &format!(
                 "global\n    maxconn 4000\ndefaults\n    mode http\n    timeout connect 2s\n    \
                  timeout client 60s\n    timeout server 60s\n    timeout tunnel 1h\n\
                  frontend lb\n    bind 127.0.0.1:{lb_port}\n    default_backend nodes\n\
@@ -219,16 +233,7 @@ impl TestServer {
                  server a 127.0.0.1:{} cookie a\n    server b 127.0.0.1:{} cookie b\n",
                 node_ports[0], node_ports[1]
             ),
-        )
-        .expect("haproxy config");
-        let lb = Command::new("haproxy")
-            .arg("-f")
-            .arg(&config)
-            .arg("-db")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("haproxy");
+        );
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", lb_port)).is_err() {
             assert!(Instant::now() < deadline, "haproxy did not listen");
