@@ -15,8 +15,14 @@ export async function openCapture(choice: DeviceChoice): Promise<MediaStream> {
   try {
     return await navigator.mediaDevices.getUserMedia({ video, audio });
   } catch (err) {
+    const name = (err as DOMException).name;
+    // WebKitGTK says "overconstrained" when there is no device at all, so
+    // what is plugged in decides the words, not the error's name.
+    if (name !== "NotFoundError" && name !== "OverconstrainedError") throw err;
+    const { cameras, microphones } = await listDevices().catch(() => ({ cameras: [], microphones: [] }));
     // No camera at all: a call with the microphone alone is still a call.
-    if ((err as DOMException).name === "NotFoundError") return navigator.mediaDevices.getUserMedia({ audio });
+    if (cameras.length === 0 && microphones.length > 0) return navigator.mediaDevices.getUserMedia({ audio });
+    if (cameras.length === 0 && microphones.length === 0) throw new DOMException("No camera or microphone", "NotFoundError");
     throw err;
   }
 }
