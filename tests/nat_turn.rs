@@ -70,22 +70,17 @@ impl Topology {
             ns_sh(t.name(ns1), &["ip", "link", "set", &v1, "up"]);
             ns_sh(t.name(ns2), &["ip", "link", "set", &v2, "up"]);
         }
-        ns_sh(
-            t.name("pa"),
-            &["ip", "route", "add", "default", "via", "10.61.1.1"],
-        );
-        ns_sh(
-            t.name("pb"),
-            &["ip", "route", "add", "default", "via", "10.61.2.1"],
-        );
-        ns_sh(
-            t.name("na"),
-            &["ip", "route", "add", "default", "via", "192.0.2.1"],
-        );
-        ns_sh(
-            t.name("nb"),
-            &["ip", "route", "add", "default", "via", "198.51.100.1"],
-        );
+        for (ns, gateway) in [
+            ("pa", "10.61.1.1"),
+            ("pb", "10.61.2.1"),
+            ("na", "192.0.2.1"),
+            ("nb", "198.51.100.1"),
+        ] {
+            ns_sh(
+                t.name(ns),
+                &["ip", "route", "add", "default", "via", gateway],
+            );
+        }
         for (nat, public_if_addr) in [("na", "192.0.2.2"), ("nb", "198.51.100.2")] {
             let ns = t.name(nat);
             ns_sh(ns, &["sysctl", "-qw", "net.ipv4.ip_forward=1"]);

@@ -27,6 +27,16 @@ pub struct UpdateInfo {
     pub notes: Option<String>,
 }
 
+impl From<&Update> for UpdateInfo {
+    fn from(update: &Update) -> Self {
+        UpdateInfo {
+            version: update.version.clone(),
+            current_version: update.current_version.clone(),
+            notes: update.body.clone(),
+        }
+    }
+}
+
 fn update_error(code: &str, message: impl Into<String>) -> ClientError {
     ClientError {
         code: code.into(),
@@ -110,11 +120,7 @@ pub async fn check_for_update(
         .check()
         .await
         .map_err(from_updater)?;
-    let info = found.as_ref().map(|update| UpdateInfo {
-        version: update.version.clone(),
-        current_version: update.current_version.clone(),
-        notes: update.body.clone(),
-    });
+    let info = found.as_ref().map(UpdateInfo::from);
     if let Some(info) = &info {
         tracing::info!(version = %info.version, "update available");
     }
@@ -139,11 +145,7 @@ pub async fn download_update(state: State<'_, AppState>) -> ClientResult<UpdateI
         .map_err(from_updater)?;
     tracing::info!(version = %update.version, bytes = bytes.len(), "update downloaded, signature good");
     slot.verified = Some(bytes);
-    Ok(UpdateInfo {
-        version: update.version.clone(),
-        current_version: update.current_version.clone(),
-        notes: update.body.clone(),
-    })
+    Ok(UpdateInfo::from(&update))
 }
 
 /// Installs the verified update and restarts into it.

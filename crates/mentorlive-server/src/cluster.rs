@@ -15,7 +15,6 @@ pub struct Cluster {
     /// Every key and channel starts with it: several deployments (or test
     /// runs) can share one Redis.
     pub prefix: String,
-    pub node_id: String,
 }
 
 /// Redis did not answer: the request is refused (503), never let through.
@@ -42,8 +41,8 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return wait
 ";
 
-/// Deletes a lock only if it is still ours.
-const UNLOCK: &str = r"
+/// Deletes a key only if it still holds the given value.
+const DEL_IF: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 ";
@@ -58,7 +57,7 @@ pub struct Lock {
 const LOCK_TTL: Duration = Duration::from_secs(5);
 
 impl Cluster {
-    pub async fn connect(url: &str, prefix: &str, node_id: &str) -> anyhow::Result<Cluster> {
+    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Cluster> {
         // socketioxide's Redis adapter speaks RESP3 (Redis 7 and later).
         let url = if url.contains("protocol=") {
             url.to_owned()
@@ -79,7 +78,6 @@ impl Cluster {
             client,
             conn,
             prefix: prefix.to_owned(),
-            node_id: node_id.to_owned(),
         })
     }
 
@@ -133,15 +131,24 @@ impl Cluster {
     }
 
     pub async fn unlock(&self, lock: Lock) {
-        let result: Result<i64, _> = Script::new(UNLOCK)
-            .key(&lock.key)
-            .arg(&lock.token)
-            .invoke_async(&mut self.conn.clone())
-            .await;
-        if let Err(err) = result {
+        if let Err(err) = self.del_key_if(&lock.key, &lock.token).await {
             // It expires by itself within LOCK_TTL.
             tracing::warn!(%err, "could not release a shared lock");
         }
+    }
+
+    /// Deletes `name` only if it still holds `value` (one round trip).
+    pub async fn del_if(&self, name: &str, value: &str) -> Result<(), Unreachable> {
+        self.del_key_if(&self.key(name), value).await
+    }
+
+    async fn del_key_if(&self, key: &str, value: &str) -> Result<(), Unreachable> {
+        let _: i64 = Script::new(DEL_IF)
+            .key(key)
+            .arg(value)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
     }
 
     pub async fn get(&self, name: &str) -> Result<Option<String>, Unreachable> {

@@ -59,7 +59,7 @@ struct Args {
     /// Prefix of every Redis key and channel (several deployments on one Redis).
     #[arg(long, default_value = "mentorlive", requires = "redis")]
     redis_prefix: String,
-    /// This node's name in logs.
+    /// This node's name in its start-up log line (which node is which).
     #[arg(long)]
     node_id: Option<String>,
     /// A load balancer's address (repeatable): from it, the client address
@@ -145,8 +145,7 @@ async fn main() -> anyhow::Result<()> {
             .clone()
             .unwrap_or_else(|| format!("node-{}", std::process::id()));
         let cluster =
-            mentorlive_server::cluster::Cluster::connect(redis, &args.redis_prefix, &node_id)
-                .await?;
+            mentorlive_server::cluster::Cluster::connect(redis, &args.redis_prefix).await?;
         tracing::info!(node_id, prefix = %args.redis_prefix, "sharing limits and rooms through Redis");
         state = state.with_cluster(cluster);
     }

@@ -350,7 +350,7 @@ async fn on_disconnect<A: Adapter>(
     let now = shared::now_ms();
     let ticket = signaling
         .run(&io, RoomOf::Conn(s.id), |rooms| {
-            (rooms.disconnect_at(&s.id, now), Vec::new())
+            (rooms.disconnect(&s.id, now), Vec::new())
         })
         .await;
     let ticket = match ticket {

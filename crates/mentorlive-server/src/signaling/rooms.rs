@@ -309,13 +309,9 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         }
     }
 
-    /// The socket dropped: the peer stays for the grace period.
-    pub fn disconnect(&mut self, conn: &C) -> Option<GraceTicket> {
-        self.disconnect_at(conn, 0)
-    }
-
-    /// [`Self::disconnect`], noting when (ms) for [`Self::expire_away`].
-    pub fn disconnect_at(&mut self, conn: &C, now_ms: u64) -> Option<GraceTicket> {
+    /// The socket dropped at `now_ms`: the peer stays for the grace period
+    /// (see also [`Self::expire_away`]).
+    pub fn disconnect(&mut self, conn: &C, now_ms: u64) -> Option<GraceTicket> {
         let (session, peer_id) = self.by_conn.remove(conn)?;
         let generation = self.generation();
         let peer = self
@@ -431,11 +427,6 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
             });
         }
         self.rooms.insert(session.to_owned(), room);
-    }
-
-    /// The room and peer a connection is in.
-    pub fn room_of(&self, conn: &C) -> Option<(String, String)> {
-        self.by_conn.get(conn).cloned()
     }
 
     fn remove_peer(&mut self, session: &str, peer_id: &str, reason: LeaveReason) -> Vec<Emit<C>> {
@@ -607,7 +598,7 @@ mod tests {
     #[test]
     fn a_dropped_peer_resumes_within_grace_without_the_other_side_noticing() {
         let mut rooms = pair();
-        let ticket = rooms.disconnect(&2).expect("ticket");
+        let ticket = rooms.disconnect(&2, 0).expect("ticket");
         // A signal for the absent peer waits for it.
         assert!(rooms
             .signal(&1, "pb", json!({"type": "candidate"}))
@@ -638,7 +629,7 @@ mod tests {
     #[test]
     fn after_the_grace_period_the_other_side_hears_disconnected() {
         let mut rooms = pair();
-        let ticket = rooms.disconnect(&2).expect("ticket");
+        let ticket = rooms.disconnect(&2, 0).expect("ticket");
         let out = rooms.grace_expired(&ticket);
         assert_eq!(
             events(&out),

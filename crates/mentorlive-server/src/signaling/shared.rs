@@ -19,8 +19,9 @@ use socketioxide::SocketIo;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A room nobody touched for this long is dropped from Redis.
-const ROOM_TTL: Duration = Duration::from_secs(6 * 3600);
+/// A room nobody touched for this long is dropped from Redis (and a
+/// connection's note of its room, which is written once, when it arrives).
+const ROOM_TTL: Duration = Duration::from_secs(24 * 3600);
 
 pub struct SharedRooms {
     cluster: Arc<Cluster>,
@@ -99,9 +100,11 @@ impl SharedRooms {
             .get(&Self::conn_key(&conn))
             .await
             .map_err(unreachable)?;
-        if current.is_some_and(|session| session != joining) {
-            self.run(io, RoomOf::Conn(conn), |rooms| ((), rooms.leave(&conn)))
-                .await?;
+        if let Some(session) = current.filter(|session| session != joining) {
+            self.run(io, RoomOf::Session(&session), |rooms| {
+                ((), rooms.leave(&conn))
+            })
+            .await?;
         }
         Ok(())
     }
@@ -135,29 +138,20 @@ impl SharedRooms {
                 .await
                 .map_err(unreachable)?;
         }
+        // Which room a connection is in: written when it arrives, removed
+        // when it goes (unless it has moved to another room since).
         let now_in: Vec<Sid> = after.iter().filter_map(|p| p.conn).collect();
-        for conn in &now_in {
+        for conn in now_in.iter().filter(|c| !before.contains(c)) {
             self.cluster
                 .set(&Self::conn_key(conn), session, ROOM_TTL)
                 .await
                 .map_err(unreachable)?;
         }
         for conn in before.iter().filter(|c| !now_in.contains(c)) {
-            // Only if it still points here: it may have joined elsewhere since.
-            if self
-                .cluster
-                .get(&Self::conn_key(conn))
+            self.cluster
+                .del_if(&Self::conn_key(conn), session)
                 .await
-                .ok()
-                .flatten()
-                .as_deref()
-                == Some(session)
-            {
-                self.cluster
-                    .del(&Self::conn_key(conn))
-                    .await
-                    .map_err(unreachable)?;
-            }
+                .map_err(unreachable)?;
         }
         // Delivered under the lock: each peer gets the room's events in the
         // order the machine made them, whichever node it is on.
