@@ -21,7 +21,7 @@ echo "== CPU of a 640x480 30 fps call held $seconds s: two mentorlive-cli proces
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc=size=640x480:rate=30 -t 10 -c:v libvpx \
   -deadline realtime -cpu-used 8 -g 30 -b:v 800k "$work/v.ivf"
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i sine=frequency=440:sample_rate=48000 -t 10 -ac 2 \
-  -c:a libopus -b:a 48k -frame_duration 20 -page_duration 20000 "$work/a.ogg"
+  -c:a libopus -b:a 48k -frame_duration 20 "$work/a.ogg"
 python3 - "$bin/mentorlive-cli" "$url" "$code" "$seconds" "$work" <<'PY'
 import json, resource, subprocess, sys, time
 cli, url, code, seconds, work = sys.argv[1:]

@@ -121,7 +121,7 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     let chat = wd.wait("input[name=chat]", 5).await;
     wd.type_text(&chat, "Hello from the app\u{E007}").await;
     cli.wait_for("chat", Duration::from_secs(10), |v| {
-        v["event"] == "chat" && v["text"] == "Hello from the app"
+        v["event"] == "chat" && v["message"]["text"] == "Hello from the app"
     });
     tokio::time::sleep(Duration::from_secs(3)).await;
     let clock = wd.text(&wd.wait("[data-testid=elapsed]", 5).await).await;
@@ -138,7 +138,7 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     let mute = wd.wait("[data-testid=toggle-mute]", 5).await;
     wd.click(&mute).await;
     cli.wait_for("mute notice", Duration::from_secs(5), |v| {
-        v["event"] == "control" && v["message"]["audioMuted"] == true
+        v["event"] == "partner_media" && v["state"]["audioMuted"] == true
     });
     tokio::time::sleep(Duration::from_secs(1)).await;
     let muted_from = audio_in(&mut cli);

@@ -15,7 +15,8 @@ pub struct Fixtures {
 }
 
 /// A 640x480 30 fps VP8 test pattern (keyframe every second) and a 440 Hz
-/// Opus tone in 20 ms packets, one per Ogg page; made once per test binary.
+/// Opus tone in 20 ms packets, muxed as ffmpeg does by default (about a
+/// second of packets in each Ogg page); made once per test binary.
 pub fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
     FIXTURES.get_or_init(|| {
@@ -59,8 +60,6 @@ pub fn fixtures() -> &'static Fixtures {
                 "48k",
                 "-frame_duration",
                 "20",
-                "-page_duration",
-                "20000",
             ],
             &audio,
         );

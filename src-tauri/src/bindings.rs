@@ -10,6 +10,10 @@ mod tests {
     use crate::links::LinkEvent;
     use crate::updates::UpdateInfo;
     use mentorlive_engine::{CallEvent, CallState, CallStats};
+    use mentorlive_protocol::peer_messages::{
+        ChatMessage, DataMessage, IceCandidate, MediaState, RecordAction, RecordMessage,
+        ScreenShare, SignalData,
+    };
     use mentorlive_protocol::signaling::{LeaveReason, PeerUser};
     use mentorlive_protocol::{
         ErrorCode, Participant, Role, Session, SessionStatus, User, ValidateLiveCodeResponse,
@@ -34,7 +38,14 @@ mod tests {
             LeaveReason::decl(&cfg),
             CallState::decl(&cfg),
             CallStats::decl(&cfg),
-            serde_json::Value::decl(&cfg),
+            ChatMessage::decl(&cfg),
+            MediaState::decl(&cfg),
+            ScreenShare::decl(&cfg),
+            RecordAction::decl(&cfg),
+            RecordMessage::decl(&cfg),
+            DataMessage::decl(&cfg),
+            IceCandidate::decl(&cfg),
+            SignalData::decl(&cfg),
             CallEvent::decl(&cfg),
             CallJoined::decl(&cfg),
             UpdateInfo::decl(&cfg),

@@ -6,6 +6,7 @@ use crate::AppState;
 use mentorlive_bridge::MediaBridge;
 use mentorlive_client::{ClientError, ClientResult};
 use mentorlive_engine::{Call, CallEvent, CallOptions, CallState};
+use mentorlive_protocol::peer_messages::{ChatMessage, MediaState, CHAT_MAX_CHARS};
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::ipc::Channel;
@@ -89,12 +90,9 @@ async fn end_current(slot: &CallSlot) {
     }
 }
 
-async fn with_call(state: &State<'_, AppState>, f: impl FnOnce(&Call)) -> ClientResult<()> {
+async fn with_call<T>(state: &State<'_, AppState>, f: impl FnOnce(&Call) -> T) -> ClientResult<T> {
     match state.call.lock().await.as_ref() {
-        Some(active) => {
-            f(&active.call);
-            Ok(())
-        }
+        Some(active) => Ok(f(&active.call)),
         None => Err(ClientError {
             code: "no_call".into(),
             message: "There is no call in progress.".into(),
@@ -102,10 +100,12 @@ async fn with_call(state: &State<'_, AppState>, f: impl FnOnce(&Call)) -> Client
     }
 }
 
+/// Sends a chat line; returns it as sent (id and time), for our own view.
 #[tauri::command]
-pub async fn call_send_chat(state: State<'_, AppState>, text: String) -> ClientResult<()> {
+pub async fn call_send_chat(state: State<'_, AppState>, text: String) -> ClientResult<ChatMessage> {
     let text = text.trim();
-    if text.is_empty() || text.len() > 2_000 {
+    let chars = text.chars().count();
+    if chars == 0 || chars > CHAT_MAX_CHARS {
         return Err(ClientError {
             code: "invalid_chat".into(),
             message: "A chat message has 1 to 2,000 characters.".into(),
@@ -114,7 +114,8 @@ pub async fn call_send_chat(state: State<'_, AppState>, text: String) -> ClientR
     with_call(&state, |call| call.send_chat(text)).await
 }
 
-/// Tells the partner whether our microphone is muted and our camera off.
+/// Tells the partner whether our microphone is muted and our camera off
+/// (the engine tells them again after every reconnect).
 #[tauri::command]
 pub async fn call_set_media_state(
     state: State<'_, AppState>,
@@ -122,11 +123,11 @@ pub async fn call_set_media_state(
     video_off: bool,
 ) -> ClientResult<()> {
     with_call(&state, |call| {
-        call.send_control(serde_json::json!({
-            "type": "media",
-            "audioMuted": audio_muted,
-            "videoOff": video_off,
-        }))
+        call.set_media_state(MediaState {
+            audio_muted,
+            video_off,
+            screen: false,
+        })
     })
     .await
 }

@@ -1,7 +1,7 @@
 // Typed calls to the app's Rust commands. Errors arrive as {code, message}.
 import { invoke, type Channel } from "@tauri-apps/api/core";
 
-import type { AppInfo, CallEvent, CallJoined, LinkEvent, LiveCodeView, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./generated/types";
+import type { AppInfo, CallEvent, CallJoined, ChatMessage, LinkEvent, LiveCodeView, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./generated/types";
 
 // The types come from Rust (src-tauri/src/bindings.rs), never written here.
 export type { AppInfo, CallEvent, CallJoined, CallState, CallStats, LinkEvent, LiveCodeView, Participant, Role, Session, UpdateInfo, User } from "./generated/types";
@@ -35,7 +35,7 @@ export const api = {
   takePendingLink: () => call<LinkEvent | null>("take_pending_link"),
   saveDevices: (cameraId: string | null, microphoneId: string | null, speakerId: string | null) => call<void>("save_devices", { cameraId, microphoneId, speakerId }),
   joinCall: (code: string, onEvent: Channel<CallEvent>) => call<CallJoined>("join_call", { code, onEvent }),
-  callSendChat: (text: string) => call<void>("call_send_chat", { text }),
+  callSendChat: (text: string) => call<ChatMessage>("call_send_chat", { text }),
   callSetMediaState: (audioMuted: boolean, videoOff: boolean) => call<void>("call_set_media_state", { audioMuted, videoOff }),
   callHangUp: () => call<void>("call_hang_up"),
   checkForUpdate: () => call<UpdateInfo | null>("check_for_update"),

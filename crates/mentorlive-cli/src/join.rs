@@ -3,13 +3,13 @@
 //! and Ogg. Events (and stats, once a second) go to stdout.
 
 use crate::ivf::{IvfReader, IvfWriter};
+use crate::ogg_opus::{packet_duration, OpusPackets};
 use anyhow::Context;
 use bytes::Bytes;
 use mentorlive_engine::{
     Call, CallEvent, CallOptions, CallState, EncodedVideoFrame, MediaKind, OpusPacket,
     ReceivedFrame,
 };
-use rtc::media::io::ogg_reader::OggReader;
 use rtc::media::io::ogg_writer::OggWriter;
 use rtc::media::io::Writer;
 use std::fs::File;
@@ -35,9 +35,10 @@ pub struct JoinArgs {
     /// Where to record the partner's audio (Ogg).
     #[arg(long)]
     record_audio: Option<PathBuf>,
-    /// Hang up after this many seconds (default: stay until Ctrl+C).
-    #[arg(long)]
-    duration: Option<f64>,
+    /// Hang up after this long: `90` (seconds), `10s`, `1m30s`, `250ms`
+    /// (default: stay until Ctrl+C).
+    #[arg(long, value_parser = parse_duration)]
+    duration: Option<Duration>,
     /// Leave when the partner leaves.
     #[arg(long)]
     leave_with_partner: bool,
@@ -78,9 +79,7 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
         move || record(frames, video, audio)
     });
 
-    let deadline = args
-        .duration
-        .map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
     let until = async {
         match deadline {
             Some(d) => tokio::time::sleep_until(d).await,
@@ -130,6 +129,18 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
     Ok(())
 }
 
+/// A duration as people write it: a bare number is seconds (`90`, `2.5`);
+/// otherwise humantime's units (`10s`, `1m30s`, `250ms`).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(secs)
+            .map_err(|_| format!("{text:?} is not a length of time (use 90, 10s or 1m30s)"));
+    }
+    humantime::parse_duration(text)
+        .map_err(|err| format!("{text:?} is not a length of time ({err}; use 90, 10s or 1m30s)"))
+}
+
 /// Sends the IVF's frames at its frame rate, from the start again at its end
 /// and whenever the partner asks for a keyframe (frame 0 is one): a file
 /// cannot make a keyframe on demand, but it can go back to one.
@@ -164,32 +175,28 @@ async fn send_video(call: Call, path: PathBuf, keyframe: Arc<Notify>) -> anyhow:
     }
 }
 
-/// Sends the Ogg's Opus packets (one per page, as ffmpeg writes them with
-/// `-page_duration 20000`) every 20 ms, looped.
+/// Sends the Ogg's Opus packets in real time, each after the one before it
+/// has played (20 ms packets every 20 ms), looped.
 async fn send_audio(call: Call, path: PathBuf) -> anyhow::Result<()> {
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut next = tokio::time::Instant::now();
     loop {
-        let (mut ogg, _header) = OggReader::new(BufReader::new(File::open(&path)?), true)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut last_granule = 0u64;
-        while let Ok((page, header)) = ogg.parse_next_page() {
-            if page.starts_with(b"OpusHead") || page.starts_with(b"OpusTags") {
-                continue;
-            }
-            let samples = header.granule_position.saturating_sub(last_granule);
-            last_granule = header.granule_position;
-            let duration = if samples == 0 || samples > 48_000 {
-                Duration::from_millis(20)
-            } else {
-                Duration::from_micros(samples * 1_000_000 / 48_000)
-            };
-            tick.tick().await;
+        let mut packets = OpusPackets::new(BufReader::new(File::open(&path)?));
+        let mut sent = 0u64;
+        while let Some(packet) = packets
+            .next_packet()
+            .with_context(|| format!("reading {}", path.display()))?
+        {
+            let duration = packet_duration(&packet).unwrap_or(Duration::from_millis(20));
+            tokio::time::sleep_until(next).await;
+            // Behind by more than a packet (a stall): start again from now.
+            next = (next + duration).max(tokio::time::Instant::now());
             call.send_audio(OpusPacket {
-                data: page.freeze(),
+                data: Bytes::from(packet),
                 duration,
             });
+            sent += 1;
         }
+        anyhow::ensure!(sent > 0, "{} holds no Opus audio", path.display());
     }
 }
 
@@ -291,7 +298,21 @@ impl Rebase {
 
 #[cfg(test)]
 mod tests {
-    use super::Rebase;
+    use super::{parse_duration, Rebase};
+    use std::time::Duration;
+
+    #[test]
+    fn durations_are_read_as_people_write_them() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        for bad in ["-3", "ten", "", "10 parsecs"] {
+            let err = parse_duration(bad).expect_err(bad);
+            assert!(err.contains("not a length of time"), "{err}");
+        }
+    }
 
     #[test]
     fn a_new_stream_continues_the_clock() {

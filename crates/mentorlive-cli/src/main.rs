@@ -4,6 +4,7 @@
 
 mod ivf;
 mod join;
+mod ogg_opus;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};

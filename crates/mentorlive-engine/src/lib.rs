@@ -6,13 +6,16 @@
 
 mod assemble;
 mod call;
+mod driver;
+pub mod machine;
 pub mod media;
 pub mod negotiation;
 mod peer;
 mod receive;
 pub mod stats;
 
-pub use call::{Call, CallEvent, CallOptions, CallState};
+pub use call::{Call, CallOptions};
+pub use machine::{CallEvent, CallState};
 pub use media::{EncodedVideoFrame, MediaKind, OpusPacket, ReceivedFrame};
 pub use stats::CallStats;
 

@@ -1,9 +1,11 @@
 //! Building one RTCPeerConnection for a call: codecs (Opus, VP8), feedback
 //! (NACK, PLI, FIR, TWCC), congestion control (GCC with a pacer), our two
-//! tracks, the negotiated data channel, and an event handler that forwards
-//! everything to the call task.
+//! tracks, the negotiated data channel, and an event handler that turns
+//! the connection's events into the machine's inputs.
 
+use crate::machine::PeerInput;
 use crate::EngineError;
+use mentorlive_protocol::peer_messages::IceCandidate;
 use rtc::interceptor::{
     BandwidthEstimator, EstimatorStats, Gcc, NackGeneratorBuilder, PacketReport, Slot,
 };
@@ -29,8 +31,8 @@ use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::Registry;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
-    RTCIceCandidateInit, RTCIceConnectionState, RTCIceGatheringState, RTCIceServer,
-    RTCPeerConnectionIceEvent, RTCPeerConnectionState, RTCSignalingState, SettingEngineBuilder,
+    RTCIceConnectionState, RTCIceGatheringState, RTCIceServer, RTCPeerConnectionIceEvent,
+    RTCPeerConnectionState, RTCSignalingState, SettingEngineBuilder,
 };
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -44,13 +46,10 @@ pub const MAX_BITRATE: f64 = 2_500_000.0;
 pub const DATA_CHANNEL_ID: u16 = 0;
 pub const DATA_CHANNEL_LABEL: &str = "mentorlive";
 
-/// What the connection tells the call task.
+/// What the connection tells the driver: an input for the machine, or a
+/// remote track for the receive path (media never goes through the machine).
 pub enum PcEvent {
-    /// A local candidate to trickle; `None` is the end of candidates.
-    Candidate(Option<RTCIceCandidateInit>),
-    IceConnection(RTCIceConnectionState),
-    Connection(RTCPeerConnectionState),
-    Signaling(RTCSignalingState),
+    Machine(PeerInput),
     Track(Arc<dyn TrackRemote>),
 }
 
@@ -61,8 +60,8 @@ struct Handler {
 }
 
 impl Handler {
-    fn send(&self, event: PcEvent) {
-        let _ = self.tx.send((self.generation, event));
+    fn send(&self, input: PeerInput) {
+        let _ = self.tx.send((self.generation, PcEvent::Machine(input)));
     }
 }
 
@@ -70,31 +69,53 @@ impl Handler {
 impl PeerConnectionEventHandler for Handler {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
         match event.candidate.to_json() {
-            Ok(init) => self.send(PcEvent::Candidate(Some(init))),
+            Ok(init) => self.send(PeerInput::LocalCandidate(Some(IceCandidate {
+                candidate: init.candidate,
+                sdp_mid: init.sdp_mid,
+                sdp_mline_index: init.sdp_mline_index,
+            }))),
             Err(err) => tracing::warn!(%err, "could not serialise a local candidate"),
         }
     }
 
     async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
         if state == RTCIceGatheringState::Complete {
-            self.send(PcEvent::Candidate(None));
+            self.send(PeerInput::LocalCandidate(None));
         }
     }
 
     async fn on_ice_connection_state_change(&self, state: RTCIceConnectionState) {
-        self.send(PcEvent::IceConnection(state));
+        match state {
+            RTCIceConnectionState::Connected | RTCIceConnectionState::Completed => {
+                self.send(PeerInput::IcePath { up: true })
+            }
+            RTCIceConnectionState::Disconnected | RTCIceConnectionState::Failed => {
+                self.send(PeerInput::IcePath { up: false })
+            }
+            _ => {}
+        }
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        self.send(PcEvent::Connection(state));
+        match state {
+            RTCPeerConnectionState::Connected => {
+                self.send(PeerInput::Connection { connected: true })
+            }
+            RTCPeerConnectionState::Disconnected | RTCPeerConnectionState::Failed => {
+                self.send(PeerInput::Connection { connected: false })
+            }
+            _ => {}
+        }
     }
 
     async fn on_signaling_state_change(&self, state: RTCSignalingState) {
-        self.send(PcEvent::Signaling(state));
+        self.send(PeerInput::SignalingStable(
+            state == RTCSignalingState::Stable,
+        ));
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
-        self.send(PcEvent::Track(track));
+        let _ = self.tx.send((self.generation, PcEvent::Track(track)));
     }
 }
 

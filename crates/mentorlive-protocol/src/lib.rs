@@ -7,6 +7,7 @@ pub mod deep_link;
 pub mod error;
 pub mod live_code;
 pub mod model;
+pub mod peer_messages;
 pub mod signaling;
 
 pub use deep_link::{invite_link, parse_deep_link, InvalidDeepLink};

@@ -30,15 +30,29 @@ export type LeaveReason = "left" | "disconnected" | "replaced";
 
 export type CallState = "waiting_for_peer" | "connecting" | "connected" | "reconnecting" | "ended";
 
-export type CallStats = { state: string, rttMs: number | null, jitterMs: number | null, 
+export type CallStats = { state: CallState, rttMs: number | null, jitterMs: number | null, 
 /**
  * Fraction of the partner's packets lost in this second.
  */
 loss: number, bitrateInKbps: number, bitrateOutKbps: number, targetBitrateKbps: number | null, videoFramesIn: number, audioFramesIn: number, videoFramesOut: number, audioFramesOut: number, framesInDropped: number, framesOutDropped: number, packetsInLost: number, keyframesRequestedByUs: number, keyframesRequestedOfUs: number, };
 
-export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+export type ChatMessage = { text: string, id: string, sentAt: string, };
 
-export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", text: string, } | { "event": "control", message: JsonValue, } | { "event": "replaced" };
+export type MediaState = { audioMuted: boolean, videoOff: boolean, screen: boolean, };
+
+export type ScreenShare = { active: boolean, mid: string | null, };
+
+export type RecordAction = "request" | "accept" | "decline" | "started" | "stopped" | "revoke";
+
+export type RecordMessage = { action: RecordAction, id: string, };
+
+export type DataMessage = { "type": "chat" } & ChatMessage | { "type": "media" } & MediaState | { "type": "screen" } & ScreenShare | { "type": "record" } & RecordMessage | { "type": "keyframe" };
+
+export type IceCandidate = { candidate: string, sdpMid: string | null, sdpMLineIndex: number | null, };
+
+export type SignalData = { "type": "offer", sdp: string, } | { "type": "answer", sdp: string, } | { "type": "candidate", candidate: IceCandidate, };
+
+export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", message: ChatMessage, } | { "event": "partner_media", state: MediaState, } | { "event": "partner_screen", share: ScreenShare, } | { "event": "record", message: RecordMessage, } | { "event": "replaced" };
 
 export type CallJoined = { 
 /**

@@ -77,10 +77,9 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
           if (event.state === "ended") setEnded("The call has ended.");
           break;
         case "peer_present":
+          // The engine tells the newcomer our media state itself.
           setPartner((p) => ({ ...p, name: event.user.name, present: true }));
           setPartnerLeft(false);
-          // Tell the newcomer how we are.
-          api.callSetMediaState(mediaState.current.muted, mediaState.current.cameraOff).catch(() => {});
           break;
         case "peer_left":
           setPartner((p) => ({ ...p, present: false }));
@@ -97,13 +96,11 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
           (window as unknown as { mentorliveEngineStats: CallStats }).mentorliveEngineStats = event.stats;
           break;
         case "chat":
-          setChat((c) => [...c.slice(-199), { from: "partner", text: event.text, at: Date.now() }]);
+          setChat((c) => [...c.slice(-199), { from: "partner", text: event.message.text, at: Date.now() }]);
           break;
-        case "control": {
-          const m = event.message as { type?: string; audioMuted?: boolean; videoOff?: boolean };
-          if (m?.type === "media") setPartner((p) => ({ ...p, audioMuted: !!m.audioMuted, videoOff: !!m.videoOff }));
+        case "partner_media":
+          setPartner((p) => ({ ...p, audioMuted: event.state.audioMuted, videoOff: event.state.videoOff }));
           break;
-        }
         case "replaced":
           setEnded("You joined this session from another device, so this window left the call.");
           break;
@@ -115,6 +112,8 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
       warmUpWebCodecs();
       const joined = await api.joinCall(request.code, onEvent);
       if (stopped) return;
+      // The engine keeps it and tells the partner on every (re)connect.
+      api.callSetMediaState(mediaState.current.muted, mediaState.current.cameraOff).catch(() => {});
       bridge = new MediaBridge(joined.bridgeUrl, {
         onChunk: (c) => receive?.push(c),
         onKeyframeWanted: () => send?.requestKeyframe(),

@@ -266,10 +266,7 @@ async fn join<A: Adapter>(
     }
     let joined = signaling
         .run(io, RoomOf::Session(&session_id), |rooms| {
-            match rooms.join(s.id, params, new_peer_id()) {
-                Ok((joined, emits)) => (Ok(joined), emits),
-                Err(err) => (Err(err), Vec::new()),
-            }
+            rooms.join(s.id, params, new_peer_id()).into_parts()
         })
         .await?
         .ok_or_else(|| error(ErrorCode::Internal, "The room could not be reached."))??;
@@ -297,10 +294,7 @@ async fn on_signal<A: Adapter>(
         )),
         Some(request) => signaling
             .run(&io, RoomOf::Conn(s.id), |rooms| {
-                match rooms.signal(&s.id, &request.to, request.data) {
-                    Ok(emits) => (Ok(()), emits),
-                    Err(err) => (Err(err), Vec::new()),
-                }
+                rooms.signal(&s.id, &request.to, request.data).into_parts()
             })
             .await
             .and_then(|done| {

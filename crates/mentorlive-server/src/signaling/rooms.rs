@@ -23,6 +23,37 @@ pub struct Emit<C> {
     pub payload: Value,
 }
 
+/// What a room operation did: the answer for the caller, and the emits for
+/// everyone else. The emits go out whatever the answer: a join refused as
+/// `room_full` may already have taken the caller out of its previous room,
+/// and that room's partner must hear `live:peer-left`.
+#[derive(Debug)]
+#[must_use]
+pub struct Outcome<T, C> {
+    pub reply: Result<T, ErrorDetail>,
+    pub emits: Vec<Emit<C>>,
+}
+
+impl<T, C> Outcome<T, C> {
+    fn ok(value: T, emits: Vec<Emit<C>>) -> Outcome<T, C> {
+        Outcome {
+            reply: Ok(value),
+            emits,
+        }
+    }
+
+    fn refused(error: ErrorDetail, emits: Vec<Emit<C>>) -> Outcome<T, C> {
+        Outcome {
+            reply: Err(error),
+            emits,
+        }
+    }
+
+    pub fn into_parts(self) -> (Result<T, ErrorDetail>, Vec<Emit<C>>) {
+        (self.reply, self.emits)
+    }
+}
+
 /// What a dropped connection leaves behind: the peer, kept for the grace
 /// period. `generation` tells a stale timer from a live one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,12 +172,7 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         (self.rooms.len(), self.rooms.values().map(Vec::len).sum())
     }
 
-    pub fn join(
-        &mut self,
-        conn: C,
-        params: JoinParams,
-        new_peer_id: String,
-    ) -> Result<(Joined, Vec<Emit<C>>), ErrorDetail> {
+    pub fn join(&mut self, conn: C, params: JoinParams, new_peer_id: String) -> Outcome<Joined, C> {
         let mut out = Vec::new();
         // A connection is one peer at a time: joining again leaves first,
         // unless it is resuming the very peer it already is.
@@ -193,7 +219,7 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
                 }
                 self.by_conn
                     .insert(conn, (params.session_id, joined.peer_id.clone()));
-                return Ok((joined, out));
+                return Outcome::ok(joined, out);
             }
         }
 
@@ -219,10 +245,11 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         }
 
         if room.len() >= 2 {
-            return Err(error(
+            let full = error(
                 ErrorCode::RoomFull,
                 "This live session already has two people in it.",
-            ));
+            );
+            return Outcome::refused(full, out);
         }
 
         let peer = Peer {
@@ -248,39 +275,40 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         room.push(peer);
         self.by_conn
             .insert(conn, (params.session_id, joined.peer_id.clone()));
-        Ok((joined, out))
+        Outcome::ok(joined, out)
     }
 
     /// Relays `data` to peer `to` in the sender's room.
-    pub fn signal(&mut self, conn: &C, to: &str, data: Value) -> Result<Vec<Emit<C>>, ErrorDetail> {
-        let (session, from) = self.by_conn.get(conn).cloned().ok_or_else(|| {
+    pub fn signal(&mut self, conn: &C, to: &str, data: Value) -> Outcome<(), C> {
+        let not_joined = || {
             error(
                 ErrorCode::NotJoined,
                 "Join a live session before sending signals.",
             )
-        })?;
-        let room = self.rooms.get_mut(&session).ok_or_else(|| {
-            error(
-                ErrorCode::NotJoined,
-                "Join a live session before sending signals.",
-            )
-        })?;
-        let target = room
+        };
+        let Some((session, from)) = self.by_conn.get(conn).cloned() else {
+            return Outcome::refused(not_joined(), Vec::new());
+        };
+        let Some(room) = self.rooms.get_mut(&session) else {
+            return Outcome::refused(not_joined(), Vec::new());
+        };
+        let Some(target) = room
             .iter_mut()
             .find(|p| p.peer_id == to && p.peer_id != from)
-            .ok_or_else(|| {
-                error(
-                    ErrorCode::UnknownPeer,
-                    "There is no such peer in this live session.",
-                )
-            })?;
+        else {
+            let unknown = error(
+                ErrorCode::UnknownPeer,
+                "There is no such peer in this live session.",
+            );
+            return Outcome::refused(unknown, Vec::new());
+        };
         let mut out = Vec::new();
         target.notify(
             EVENT_SIGNAL,
             to_value(&SignalEvent { from, data }),
             &mut out,
         );
-        Ok(out)
+        Outcome::ok((), out)
     }
 
     /// A message for `conn` could not be sent because its socket is already
@@ -450,6 +478,17 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
 }
 
 #[cfg(test)]
+impl<T: std::fmt::Debug, C: std::fmt::Debug> Outcome<T, C> {
+    fn expect(self, what: &str) -> (T, Vec<Emit<C>>) {
+        (self.reply.expect(what), self.emits)
+    }
+
+    fn expect_err(self, what: &str) -> ErrorDetail {
+        self.reply.expect_err(what)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use mentorlive_protocol::Role;
@@ -519,7 +558,7 @@ mod tests {
     #[test]
     fn signals_go_only_to_a_peer_of_the_same_room() {
         let mut rooms = pair();
-        let out = rooms
+        let ((), out) = rooms
             .signal(&2, "pa", json!({"type": "offer", "sdp": "v=0"}))
             .expect("relay");
         assert_eq!(
@@ -586,6 +625,36 @@ mod tests {
     }
 
     #[test]
+    fn a_join_refused_as_full_still_tells_the_room_that_was_left() {
+        let mut rooms = pair();
+        // Another session's room, already holding two people.
+        for (conn, id) in [(3, "m2"), (4, "l2")] {
+            let mut p = params(id, Role::Learner, None);
+            p.session_id = "s2".into();
+            p.mentor_id = "m2".into();
+            rooms.join(conn, p, format!("p{id}")).expect("join s2");
+        }
+        // The learner of s1 (connection 2) tries s2 from the same socket.
+        let mut p = params("learner", Role::Learner, None);
+        p.session_id = "s2".into();
+        p.mentor_id = "m2".into();
+        let outcome = rooms.join(2, p, "px".into());
+        assert_eq!(
+            outcome.reply.as_ref().expect_err("full").code,
+            ErrorCode::RoomFull
+        );
+        assert_eq!(
+            events(&outcome.emits),
+            vec![(
+                1,
+                EVENT_PEER_LEFT,
+                json!({"peerId": "pb", "reason": "left"})
+            )],
+            "the mentor left behind in s1 hears that the learner went"
+        );
+    }
+
+    #[test]
     fn a_third_person_is_refused_when_two_are_in() {
         let mut rooms = pair();
         let err = rooms
@@ -603,6 +672,7 @@ mod tests {
         assert!(rooms
             .signal(&1, "pb", json!({"type": "candidate"}))
             .expect("kept")
+            .1
             .is_empty());
         let (resumed, out) = rooms
             .join(

@@ -1,0 +1,552 @@
+//! The driver: carries the machine's actions out against `webrtc` and the
+//! signaling client, and feeds what they report back in. One task owns the
+//! machine and the peer connection; an action's result (an offer made, a
+//! description applied) goes back into the machine before any other input,
+//! so the machine sees each negotiation step whole.
+//!
+//! Media never passes through here: the pumps (`pump`) write encoded frames
+//! to the current connection's tracks, and the receive tasks (`receive`) hand
+//! whole frames to the application.
+
+use crate::machine::{Action, CallEvent, CallMachine, Command, Input, PeerInput};
+use crate::peer::{self, PcEvent, Peer};
+use crate::receive;
+use crate::stats::{Counters, Sample};
+use bytes::Bytes;
+use mentorlive_protocol::peer_messages::{IceCandidate, SignalData};
+use mentorlive_signaling::{ConnectionState, LiveClient, LiveError, LiveEvent};
+use rtc::media::Sample as MediaSample;
+use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot, Notify};
+use webrtc::data_channel::DataChannelEvent;
+use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::TrackLocalEvent;
+use webrtc::media_stream::Track;
+use webrtc::peer_connection::{RTCIceCandidateInit, RTCIceServer, RTCSessionDescription};
+
+/// What the `Call` handle asks of the driver.
+pub enum Request {
+    Machine(Command),
+    HangUp(oneshot::Sender<()>),
+}
+
+/// Where media goes now: the tracks of the current connection.
+#[derive(Clone)]
+pub struct Sink {
+    video: Arc<TrackLocalStaticSample>,
+    audio: Arc<TrackLocalStaticSample>,
+    video_ssrc: u32,
+    audio_ssrc: u32,
+    video_pt: u8,
+    audio_pt: u8,
+}
+
+/// What the driver shares with the media pumps.
+#[derive(Default)]
+pub struct Outlet {
+    sink: Mutex<Option<Sink>>,
+    /// False while ICE says the media path is down.
+    path_down: AtomicBool,
+}
+
+impl Outlet {
+    fn set(&self, sink: Option<Sink>) {
+        *self.sink.lock().unwrap_or_else(|p| p.into_inner()) = sink;
+    }
+
+    fn current(&self) -> Option<Sink> {
+        self.sink.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+pub struct Driver {
+    pub live: LiveClient,
+    pub machine: CallMachine,
+    pub ice_servers: Vec<RTCIceServer>,
+    pub udp_addrs: Vec<String>,
+    pub events: mpsc::Sender<CallEvent>,
+    pub frames: mpsc::Sender<crate::ReceivedFrame>,
+    pub counters: Arc<Counters>,
+    pub outlet: Arc<Outlet>,
+}
+
+/// The connection of the moment, with the generation the machine gave it.
+struct Current {
+    generation: u64,
+    peer: Peer,
+    /// Wakes the receive path's keyframe asker (RTCP PLI).
+    want_keyframe: Arc<Notify>,
+}
+
+impl Driver {
+    pub async fn run(
+        self,
+        mut live_events: mpsc::Receiver<LiveEvent>,
+        mut requests: mpsc::UnboundedReceiver<Request>,
+    ) {
+        let Driver {
+            live,
+            mut machine,
+            ice_servers,
+            udp_addrs,
+            events,
+            frames,
+            counters,
+            outlet,
+        } = self;
+        let (pc_tx, mut pc_rx) = mpsc::unbounded_channel();
+        // Signals leave in order from their own task, so that waiting for
+        // the server's ack never holds up the call; a failed one comes back.
+        let (signal_tx, signal_rx) = mpsc::unbounded_channel::<(String, SignalData)>();
+        let (failed_tx, mut failed_rx) = mpsc::unbounded_channel();
+        tokio::spawn(send_signals(live.clone(), signal_rx, failed_tx));
+        let mut io = Io {
+            ice_servers,
+            udp_addrs,
+            pc_tx,
+            signal_tx,
+            events,
+            frames,
+            counters,
+            outlet,
+            current: None,
+            live: live.clone(),
+        };
+        let mut hung_up: Option<oneshot::Sender<()>> = None;
+        loop {
+            // Carry out every action; results go straight back in.
+            while let Some(action) = machine.poll_action() {
+                if matches!(action, Action::Stop) {
+                    io.close_peer().await;
+                    live.close();
+                    if let Some(done) = hung_up.take() {
+                        let _ = done.send(());
+                    }
+                    return;
+                }
+                if let Some(result) = io.carry_out(action).await {
+                    machine.handle_input(result, Instant::now());
+                }
+            }
+            let timeout = tokio::time::Instant::from_std(machine.poll_timeout());
+            let input = tokio::select! {
+                event = live_events.recv() => match event {
+                    Some(event) => live_input(event),
+                    None => break,
+                },
+                Some((generation, event)) = pc_rx.recv() => match event {
+                    PcEvent::Machine(input) => Some(Input::Peer { generation, input }),
+                    PcEvent::Track(track) => {
+                        io.receive(generation, track);
+                        None
+                    }
+                },
+                Some((to, data)) = failed_rx.recv() => Some(Input::SignalFailed { to, data }),
+                request = requests.recv() => match request {
+                    Some(Request::Machine(command)) => Some(Input::Command(command)),
+                    Some(Request::HangUp(done)) => {
+                        hung_up = Some(done);
+                        Some(Input::Command(Command::HangUp))
+                    }
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(timeout) => {
+                    machine.handle_timeout(Instant::now());
+                    None
+                }
+            };
+            if let Some(input) = input {
+                machine.handle_input(input, Instant::now());
+            }
+        }
+        io.close_peer().await;
+        live.close();
+    }
+}
+
+fn live_input(event: LiveEvent) -> Option<Input> {
+    Some(match event {
+        LiveEvent::PeerJoined(partner) => Input::PeerJoined(partner),
+        LiveEvent::PeerLeft(left) => Input::PeerLeft(left),
+        LiveEvent::Rejoined(joined) => Input::Rejoined(joined),
+        LiveEvent::RejoinFailed(err) => Input::RejoinFailed(
+            err.error_code()
+                .unwrap_or(mentorlive_protocol::ErrorCode::Other),
+        ),
+        LiveEvent::Signal(signal) => match serde_json::from_value::<SignalData>(signal.data) {
+            Ok(data) => Input::Signal {
+                from: signal.from,
+                data,
+            },
+            Err(err) => {
+                tracing::debug!(%err, "a signal that is not the contract's");
+                return None;
+            }
+        },
+        LiveEvent::Connection(state) => Input::SignalingState(match state {
+            ConnectionState::Connecting => "connecting".to_owned(),
+            ConnectionState::Connected => "connected".to_owned(),
+            ConnectionState::Reconnecting { delay, .. } => {
+                format!("reconnecting in {} ms", delay.as_millis())
+            }
+            ConnectionState::Failed { reason } => format!("failed: {reason}"),
+            ConnectionState::Closed => "closed".to_owned(),
+        }),
+    })
+}
+
+async fn send_signals(
+    live: LiveClient,
+    mut signals: mpsc::UnboundedReceiver<(String, SignalData)>,
+    failed: mpsc::UnboundedSender<(String, SignalData)>,
+) {
+    while let Some((to, data)) = signals.recv().await {
+        let value = serde_json::to_value(&data).unwrap_or_default();
+        match live.signal(&to, value).await {
+            Ok(()) => {}
+            // It did not leave (the socket is down): send again on rejoin.
+            Err(err @ LiveError::Transport(_)) => {
+                tracing::debug!(code = err.code(), "a signal did not leave");
+                let _ = failed.send((to, data));
+            }
+            Err(err) => tracing::warn!(code = err.code(), "could not signal"),
+        }
+    }
+}
+
+/// The driver's hands: what carries out each action.
+struct Io {
+    ice_servers: Vec<RTCIceServer>,
+    udp_addrs: Vec<String>,
+    pc_tx: mpsc::UnboundedSender<(u64, PcEvent)>,
+    signal_tx: mpsc::UnboundedSender<(String, SignalData)>,
+    events: mpsc::Sender<CallEvent>,
+    frames: mpsc::Sender<crate::ReceivedFrame>,
+    counters: Arc<Counters>,
+    outlet: Arc<Outlet>,
+    current: Option<Current>,
+    live: LiveClient,
+}
+
+impl Io {
+    /// Carries out one action; returns its result for the machine, if any.
+    async fn carry_out(&mut self, action: Action) -> Option<Input> {
+        let generation = self.current.as_ref().map(|c| c.generation);
+        let result =
+            |input: PeerInput| generation.map(|generation| Input::Peer { generation, input });
+        match action {
+            Action::NewPeer { generation } => {
+                self.new_peer(generation).await;
+                None
+            }
+            Action::ClosePeer => {
+                self.close_peer().await;
+                None
+            }
+            Action::MakeOffer { ice_restart } => {
+                let pc = self.current.as_ref()?.peer.pc.clone();
+                if ice_restart {
+                    let _ = pc.restart_ice().await;
+                }
+                let offer = async {
+                    let offer = pc.create_offer(None).await?;
+                    pc.set_local_description(offer).await?;
+                    Ok::<_, webrtc::error::Error>(pc.local_description().await)
+                }
+                .await;
+                result(match offer {
+                    Ok(Some(offer)) => PeerInput::OfferReady { sdp: offer.sdp },
+                    _ => PeerInput::OfferFailed,
+                })
+            }
+            Action::ApplyRemote {
+                kind,
+                sdp,
+                rollback_first,
+            } => {
+                let pc = self.current.as_ref()?.peer.pc.clone();
+                if rollback_first {
+                    if let Ok(rollback) = RTCSessionDescription::rollback(None) {
+                        let _ = pc.set_local_description(rollback).await;
+                    }
+                }
+                let desc = match kind {
+                    crate::negotiation::DescriptionKind::Offer => RTCSessionDescription::offer(sdp),
+                    crate::negotiation::DescriptionKind::Answer => {
+                        RTCSessionDescription::answer(sdp)
+                    }
+                };
+                let applied = match desc {
+                    Ok(desc) => pc.set_remote_description(desc).await,
+                    Err(err) => Err(err),
+                };
+                if let Err(err) = &applied {
+                    tracing::warn!(%err, "could not apply the remote description");
+                }
+                result(match applied {
+                    Ok(()) => PeerInput::RemoteApplied,
+                    Err(_) => PeerInput::RemoteFailed,
+                })
+            }
+            Action::MakeAnswer => {
+                let pc = self.current.as_ref()?.peer.pc.clone();
+                let answer = async {
+                    let answer = pc.create_answer(None).await?;
+                    pc.set_local_description(answer).await?;
+                    Ok::<_, webrtc::error::Error>(pc.local_description().await)
+                }
+                .await;
+                result(match answer {
+                    Ok(Some(answer)) => PeerInput::AnswerReady { sdp: answer.sdp },
+                    _ => PeerInput::AnswerFailed,
+                })
+            }
+            Action::AddCandidate(candidate) => {
+                let pc = &self.current.as_ref()?.peer.pc;
+                if let Err(err) = pc.add_ice_candidate(candidate_init(candidate)).await {
+                    // Expected for a candidate of an offer we ignored on glare.
+                    tracing::debug!(%err, "could not add a remote candidate");
+                }
+                None
+            }
+            Action::Signal { to, data } => {
+                let _ = self.signal_tx.send((to, data));
+                None
+            }
+            Action::SendData(message) => {
+                let data = &self.current.as_ref()?.peer.data;
+                if let Err(err) = data.send_text(&message.to_json()).await {
+                    tracing::debug!(%err, "could not send on the data channel");
+                }
+                None
+            }
+            Action::StartSending => {
+                self.start_sending().await;
+                None
+            }
+            Action::SetPathUp(up) => {
+                self.outlet.path_down.store(!up, Ordering::Relaxed);
+                None
+            }
+            Action::SendPli => {
+                if let Some(current) = &self.current {
+                    current.want_keyframe.notify_one();
+                }
+                None
+            }
+            Action::CollectStats => Some(Input::Stats(self.sample().await)),
+            Action::Leave => {
+                let _ = self.live.leave().await;
+                None
+            }
+            Action::Emit(event) => {
+                let _ = self.events.send(event).await;
+                None
+            }
+            Action::Stop => None,
+        }
+    }
+
+    async fn new_peer(&mut self, generation: u64) {
+        self.close_peer().await;
+        let peer = match peer::build(
+            self.ice_servers.clone(),
+            self.udp_addrs.clone(),
+            generation,
+            self.pc_tx.clone(),
+        )
+        .await
+        {
+            Ok(peer) => peer,
+            Err(err) => return tracing::error!(%err, "could not create the peer connection"),
+        };
+        // Keyframe requests from the partner arrive as RTCP on our video track.
+        let video = peer.video.clone();
+        let tx = self.pc_tx.clone();
+        let counters = self.counters.clone();
+        tokio::spawn(async move {
+            use webrtc::media_stream::track_local::TrackLocal;
+            while let Some(event) = video.poll().await {
+                if let TrackLocalEvent::OnRtcpPacket(packets) = event {
+                    let wants = packets.iter().any(|p| {
+                        p.as_any().downcast_ref::<PictureLossIndication>().is_some()
+                            || p.as_any().downcast_ref::<FullIntraRequest>().is_some()
+                    });
+                    if wants {
+                        Counters::add(&counters.keyframes_requested_of_us, 1);
+                        let _ = tx.send((generation, PcEvent::Machine(PeerInput::KeyframeWanted)));
+                    }
+                }
+            }
+        });
+        // The negotiated data channel: its opening and its messages.
+        let data = peer.data.clone();
+        let tx = self.pc_tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = data.poll().await {
+                let input = match event {
+                    DataChannelEvent::OnOpen => PeerInput::DataOpen,
+                    DataChannelEvent::OnMessage(message) => {
+                        match String::from_utf8(message.data.to_vec()) {
+                            Ok(text) => PeerInput::DataText(text),
+                            Err(_) => continue,
+                        }
+                    }
+                    _ => continue,
+                };
+                if tx.send((generation, PcEvent::Machine(input))).is_err() {
+                    return;
+                }
+            }
+        });
+        self.current = Some(Current {
+            generation,
+            peer,
+            want_keyframe: Arc::new(Notify::new()),
+        });
+    }
+
+    async fn close_peer(&mut self) {
+        self.outlet.set(None);
+        if let Some(current) = self.current.take() {
+            let _ = current.peer.pc.close().await;
+        }
+    }
+
+    fn receive(
+        &self,
+        generation: u64,
+        track: Arc<dyn webrtc::media_stream::track_remote::TrackRemote>,
+    ) {
+        let Some(current) = self.current.as_ref().filter(|c| c.generation == generation) else {
+            return;
+        };
+        tokio::spawn(receive::run(
+            track,
+            self.frames.clone(),
+            self.counters.clone(),
+            current.want_keyframe.clone(),
+        ));
+    }
+
+    /// Points the media pumps at the connection's tracks with the payload
+    /// types negotiated for them.
+    async fn start_sending(&mut self) {
+        let Some(current) = &self.current else { return };
+        let peer = &current.peer;
+        let payload_type =
+            |params: Result<rtc::rtp_transceiver::rtp_sender::RTCRtpSendParameters, _>| {
+                params
+                    .ok()
+                    .and_then(|p| p.rtp_parameters.codecs.first().map(|c| c.payload_type))
+            };
+        let video_pt = payload_type(peer.video_sender.get_parameters().await);
+        let audio_pt = payload_type(peer.audio_sender.get_parameters().await);
+        let video_ssrc = peer.video.ssrcs().await.first().copied();
+        let audio_ssrc = peer.audio.ssrcs().await.first().copied();
+        match (video_pt, audio_pt, video_ssrc, audio_ssrc) {
+            (Some(video_pt), Some(audio_pt), Some(video_ssrc), Some(audio_ssrc)) => {
+                self.outlet.set(Some(Sink {
+                    video: peer.video.clone(),
+                    audio: peer.audio.clone(),
+                    video_ssrc,
+                    audio_ssrc,
+                    video_pt,
+                    audio_pt,
+                }))
+            }
+            _ => tracing::warn!("negotiated parameters incomplete; not sending media"),
+        }
+    }
+
+    /// The figures of this instant: the counters, and from the connection
+    /// the RTT of the nominated pair and the inbound streams' jitter and loss
+    /// (as RTCP receiver reports would carry them).
+    async fn sample(&self) -> Sample {
+        let mut sample = Sample {
+            counters: self.counters.read(),
+            ..Sample::default()
+        };
+        let Some(current) = &self.current else {
+            return sample;
+        };
+        let peer = &current.peer;
+        let report = peer
+            .pc
+            .get_stats(Instant::now(), webrtc::peer_connection::StatsSelector::None)
+            .await;
+        sample.rtt_s = report
+            .candidate_pairs()
+            .filter(|p| p.nominated && p.current_round_trip_time > 0.0)
+            .map(|p| p.current_round_trip_time)
+            .next();
+        for inbound in report.inbound_rtp_streams() {
+            let received = &inbound.received_rtp_stream_stats;
+            sample.packets_in += received.packets_received;
+            sample.packets_in_lost += received.packets_lost.max(0) as u64;
+            // The receiver report's jitter is in RTP clock ticks.
+            let clock = match received.rtp_stream_stats.kind {
+                rtc::rtp_transceiver::rtp_sender::RtpCodecKind::Audio => 48_000.0,
+                _ => 90_000.0,
+            };
+            sample.jitter_s.push(received.jitter / clock);
+        }
+        sample.target_bps = Some(peer.target_bitrate.load(Ordering::Relaxed));
+        sample
+    }
+}
+
+fn candidate_init(candidate: IceCandidate) -> RTCIceCandidateInit {
+    RTCIceCandidateInit {
+        candidate: candidate.candidate,
+        sdp_mid: candidate.sdp_mid,
+        sdp_mline_index: candidate.sdp_mline_index,
+        ..Default::default()
+    }
+}
+
+/// Writes one kind of encoded media to the current connection's track, or
+/// drops and counts it while there is none or the path is down (frames
+/// would only queue in the pacer and arrive seconds late; the receiver asks
+/// for a keyframe when the path returns).
+pub async fn pump(
+    kind: crate::MediaKind,
+    mut rx: mpsc::Receiver<(Bytes, Duration)>,
+    outlet: Arc<Outlet>,
+    counters: Arc<Counters>,
+) {
+    let frames_out = match kind {
+        crate::MediaKind::Video => &counters.video_frames_out,
+        crate::MediaKind::Audio => &counters.audio_frames_out,
+    };
+    while let Some((data, duration)) = rx.recv().await {
+        let sink = match outlet.current() {
+            Some(sink) if !outlet.path_down.load(Ordering::Relaxed) => sink,
+            _ => {
+                Counters::add(&counters.frames_out_dropped, 1);
+                continue;
+            }
+        };
+        let len = data.len() as u64;
+        let sample = MediaSample {
+            data,
+            duration,
+            ..MediaSample::new(Instant::now())
+        };
+        let (track, ssrc, pt) = match kind {
+            crate::MediaKind::Video => (&sink.video, sink.video_ssrc, sink.video_pt),
+            crate::MediaKind::Audio => (&sink.audio, sink.audio_ssrc, sink.audio_pt),
+        };
+        match track.sample_writer(ssrc, pt).write_sample(&sample).await {
+            Ok(()) => {
+                Counters::add(frames_out, 1);
+                Counters::add(&counters.bytes_out, len);
+            }
+            Err(_) => Counters::add(&counters.frames_out_dropped, 1),
+        }
+    }
+}

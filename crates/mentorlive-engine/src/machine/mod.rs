@@ -1,0 +1,706 @@
+//! One call as a state machine, in str0m's shape: inputs (signaling events,
+//! peer-connection events, the application's commands) and the time go in,
+//! actions come out. No I/O, no tasks, no locks: the driver
+//! (`crate::driver`) carries the actions out against `webrtc` and feeds the
+//! results back in, and the tests step two machines against each other.
+//!
+//! One peer connection at a time; `generation` names it, so that late events
+//! of a closed one are told from the current one's.
+
+mod restart;
+#[cfg(test)]
+mod sim;
+#[cfg(test)]
+mod tests;
+
+pub use restart::RestartPolicy;
+
+use crate::negotiation::{Decision, DescriptionKind, Negotiator};
+use crate::stats::{CallStats, Sample, StatsMeter};
+use mentorlive_protocol::peer_messages::{
+    ChatMessage, DataMessage, IceCandidate, MediaState, RecordMessage, ScreenShare, SignalData,
+};
+use mentorlive_protocol::signaling::{Joined, LeaveReason, PeerInfo, PeerLeft, PeerUser};
+use mentorlive_protocol::ErrorCode;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// Where the call is, as the application shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    WaitingForPeer,
+    Connecting,
+    Connected,
+    /// The media path is down; the engine is restarting ICE.
+    Reconnecting,
+    Ended,
+}
+
+/// What the call tells the application.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum CallEvent {
+    Joined {
+        session_id: String,
+        peer_id: String,
+        polite: bool,
+    },
+    PeerPresent {
+        peer_id: String,
+        user: PeerUser,
+    },
+    PeerLeft {
+        peer_id: String,
+        reason: LeaveReason,
+    },
+    State {
+        state: CallState,
+    },
+    /// The signaling connection's state, in words ("reconnecting in 500 ms").
+    Signaling {
+        state: String,
+    },
+    /// The partner's decoder needs a keyframe: make the next frame one.
+    KeyframeRequested,
+    /// The bitrate congestion control allows now, for the encoder.
+    TargetBitrate {
+        bps: u64,
+    },
+    Stats {
+        stats: CallStats,
+    },
+    /// A chat line from the partner (each `id` once).
+    Chat {
+        message: ChatMessage,
+    },
+    /// The partner's microphone, camera and screen.
+    PartnerMedia {
+        state: MediaState,
+    },
+    /// The partner started or stopped sharing a screen.
+    PartnerScreen {
+        share: ScreenShare,
+    },
+    /// A step of recording consent from the partner.
+    Record {
+        message: RecordMessage,
+    },
+    /// This device was replaced by the same user joining elsewhere.
+    Replaced,
+}
+
+/// What the peer connection (or its driver, finishing an action) reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PeerInput {
+    /// A local candidate to trickle; `None`: gathering is complete.
+    LocalCandidate(Option<IceCandidate>),
+    /// ICE's view of the media path: up (connected/completed) or down
+    /// (disconnected/failed). Other ICE states are not reported.
+    IcePath {
+        up: bool,
+    },
+    /// The connection as a whole: connected, or down (disconnected/failed).
+    Connection {
+        connected: bool,
+    },
+    /// The signaling state became stable (or left it).
+    SignalingStable(bool),
+    /// `MakeOffer` finished: the offer is the local description.
+    OfferReady {
+        sdp: String,
+    },
+    OfferFailed,
+    /// `ApplyRemote` finished.
+    RemoteApplied,
+    RemoteFailed,
+    /// `MakeAnswer` finished: the answer is the local description.
+    AnswerReady {
+        sdp: String,
+    },
+    AnswerFailed,
+    /// The data channel opened.
+    DataOpen,
+    /// A text message on the data channel.
+    DataText(String),
+    /// The partner asked for a keyframe over RTCP (PLI or FIR).
+    KeyframeWanted,
+}
+
+/// What the application asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// A chat line, with its id and time already made (the machine makes
+    /// neither randomness nor wall-clock time).
+    SendChat(ChatMessage),
+    /// Our microphone, camera and screen, for the partner (re-sent after
+    /// each reconnect).
+    SetMedia(MediaState),
+    /// Any other data-channel message (screen, record).
+    SendData(DataMessage),
+    /// Our decoder lost its reference: ask the partner for a keyframe.
+    RequestKeyframe,
+    RestartIce,
+    HangUp,
+}
+
+/// Everything that goes in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// Back in the room after the signaling connection dropped.
+    Rejoined(Joined),
+    RejoinFailed(ErrorCode),
+    PeerJoined(PeerInfo),
+    PeerLeft(PeerLeft),
+    Signal {
+        from: String,
+        data: SignalData,
+    },
+    /// A `Signal` action could not be sent (the socket was down): it is sent
+    /// again after the rejoin, since the server keeps nothing for a sender.
+    SignalFailed {
+        to: String,
+        data: SignalData,
+    },
+    /// The signaling connection's state, in words.
+    SignalingState(String),
+    /// An event of peer connection `generation`.
+    Peer {
+        generation: u64,
+        input: PeerInput,
+    },
+    /// Figures the driver read after a `CollectStats`.
+    Stats(Sample),
+    Command(Command),
+}
+
+/// Everything that comes out, for the driver to carry out in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Close the current peer connection (if any) and build a new one.
+    NewPeer {
+        generation: u64,
+    },
+    ClosePeer,
+    /// Create an offer and set it as the local description (after
+    /// `restartIce()` when asked); answer with `OfferReady`/`OfferFailed`.
+    MakeOffer {
+        ice_restart: bool,
+    },
+    /// Roll our offer back first when asked, then set the remote
+    /// description; answer with `RemoteApplied`/`RemoteFailed`.
+    ApplyRemote {
+        kind: DescriptionKind,
+        sdp: String,
+        rollback_first: bool,
+    },
+    /// Create an answer and set it locally; answer with `AnswerReady`/`AnswerFailed`.
+    MakeAnswer,
+    AddCandidate(IceCandidate),
+    Signal {
+        to: String,
+        data: SignalData,
+    },
+    SendData(DataMessage),
+    /// Point the media pumps at the connection's tracks (after it connects).
+    StartSending,
+    /// Whether the pumps send (false while the path is down: frames would
+    /// only queue in the pacer and arrive seconds late).
+    SetPathUp(bool),
+    /// Send RTCP PLI on the partner's video.
+    SendPli,
+    /// Read the figures and answer with `Input::Stats`.
+    CollectStats,
+    /// Leave the room on signaling (`live:leave`).
+    Leave,
+    Emit(CallEvent),
+    /// The call is over: stop.
+    Stop,
+}
+
+/// How often the machine reports figures.
+pub const STATS_INTERVAL: Duration = Duration::from_secs(1);
+/// Chat ids remembered for dropping resends.
+const SEEN_CHAT_IDS: usize = 512;
+/// Data-channel messages held while the channel is not open.
+const DATA_BACKLOG: usize = 64;
+/// Signals kept for sending again after a rejoin (a negotiation's worth).
+const UNSENT_SIGNALS: usize = 64;
+
+/// The current peer connection's negotiation.
+#[derive(Debug)]
+struct PeerState {
+    generation: u64,
+    negotiator: Negotiator,
+    stable: bool,
+    remote_description_set: bool,
+    /// What to do once `ApplyRemote` lands: answer (an offer) or not.
+    applying: Option<DescriptionKind>,
+    pending_candidates: Vec<IceCandidate>,
+    connected: bool,
+    data_open: bool,
+}
+
+pub struct CallMachine {
+    policy: RestartPolicy,
+    my_peer_id: String,
+    polite: bool,
+    remote: Option<PeerInfo>,
+    peer: Option<PeerState>,
+    generation: u64,
+    state: CallState,
+    ice_down_since: Option<Instant>,
+    last_ice_restart: Option<Instant>,
+    next_stats: Instant,
+    meter: StatsMeter,
+    /// Our last media state, told to the partner after each (re)connect.
+    media: Option<MediaState>,
+    seen_chat: VecDeque<String>,
+    /// Messages for the partner while the data channel is not open.
+    backlog: VecDeque<DataMessage>,
+    /// Signals that did not leave, for the current peer connection.
+    unsent: VecDeque<(String, SignalData)>,
+    out: VecDeque<Action>,
+}
+
+impl CallMachine {
+    /// A call that has just joined its room (`joined`, the join's ack).
+    pub fn new(joined: Joined, policy: RestartPolicy, now: Instant) -> CallMachine {
+        let mut m = CallMachine {
+            policy,
+            my_peer_id: joined.peer_id.clone(),
+            polite: joined.polite,
+            remote: None,
+            peer: None,
+            generation: 0,
+            state: CallState::WaitingForPeer,
+            ice_down_since: None,
+            last_ice_restart: None,
+            next_stats: now + STATS_INTERVAL,
+            meter: StatsMeter::default(),
+            media: None,
+            seen_chat: VecDeque::new(),
+            backlog: VecDeque::new(),
+            unsent: VecDeque::new(),
+            out: VecDeque::new(),
+        };
+        m.emit(CallEvent::Joined {
+            session_id: joined.session_id,
+            peer_id: joined.peer_id,
+            polite: joined.polite,
+        });
+        m.emit(CallEvent::State {
+            state: CallState::WaitingForPeer,
+        });
+        // The second to join makes the first offer.
+        if let Some(partner) = joined.peers.into_iter().next() {
+            m.meet(partner, true, now);
+        }
+        m
+    }
+
+    pub fn state(&self) -> CallState {
+        self.state
+    }
+
+    pub fn polite(&self) -> bool {
+        self.polite
+    }
+
+    /// The next action to carry out, in order.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.out.pop_front()
+    }
+
+    /// When the machine next wants `handle_timeout`: the next figures, or
+    /// an ICE restart falling due before them.
+    pub fn poll_timeout(&self) -> Instant {
+        match self.restart_at() {
+            Some(at) => at.min(self.next_stats),
+            None => self.next_stats,
+        }
+    }
+
+    /// When an ICE restart falls due, while the path is down with a partner.
+    fn restart_at(&self) -> Option<Instant> {
+        let since = self.ice_down_since?;
+        if self.peer.is_none() || self.remote.is_none() {
+            return None;
+        }
+        Some(
+            self.policy
+                .due_at(self.polite, since, self.last_ice_restart),
+        )
+    }
+
+    /// Time passed: restart ICE when due, and ask for figures each second.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.state == CallState::Ended {
+            return;
+        }
+        if let (Some(at), Some(since)) = (self.restart_at(), self.ice_down_since) {
+            if now >= at {
+                tracing::info!(
+                    "media path down for {:?}: restarting ICE",
+                    now.duration_since(since)
+                );
+                self.make_offer(true, now);
+            }
+        }
+        if now >= self.next_stats {
+            self.next_stats = now + STATS_INTERVAL;
+            self.out.push_back(Action::CollectStats);
+        }
+    }
+
+    pub fn handle_input(&mut self, input: Input, now: Instant) {
+        if self.state == CallState::Ended {
+            return;
+        }
+        match input {
+            Input::PeerJoined(partner) => self.meet(partner, false, now),
+            Input::Rejoined(joined) => {
+                self.my_peer_id = joined.peer_id;
+                if let Some(partner) = joined.peers.into_iter().next() {
+                    let known = self
+                        .remote
+                        .as_ref()
+                        .is_some_and(|r| r.peer_id == partner.peer_id);
+                    if known {
+                        // What did not leave while the socket was down goes now.
+                        for (to, data) in std::mem::take(&mut self.unsent) {
+                            if to == partner.peer_id {
+                                self.out.push_back(Action::Signal { to, data });
+                            }
+                        }
+                    } else {
+                        self.meet(partner, true, now);
+                    }
+                }
+            }
+            Input::SignalFailed { to, data } => {
+                if self.unsent.len() == UNSENT_SIGNALS {
+                    self.unsent.pop_front();
+                }
+                self.unsent.push_back((to, data));
+            }
+            Input::RejoinFailed(code) => tracing::warn!(?code, "could not rejoin the room"),
+            Input::PeerLeft(left) => self.on_peer_left(left),
+            Input::Signal { from, data } => {
+                if self.remote.as_ref().is_some_and(|r| r.peer_id == from) {
+                    self.on_signal(data);
+                }
+            }
+            Input::SignalingState(state) => self.emit(CallEvent::Signaling { state }),
+            Input::Peer { generation, input } => {
+                if self
+                    .peer
+                    .as_ref()
+                    .is_some_and(|p| p.generation == generation)
+                {
+                    self.on_peer(input, now);
+                }
+            }
+            Input::Stats(sample) => {
+                let (stats, target) = self.meter.figures(self.state, sample, now);
+                if let Some(bps) = target {
+                    self.emit(CallEvent::TargetBitrate { bps });
+                }
+                self.emit(CallEvent::Stats { stats });
+            }
+            Input::Command(command) => self.on_command(command, now),
+        }
+    }
+
+    fn emit(&mut self, event: CallEvent) {
+        self.out.push_back(Action::Emit(event));
+    }
+
+    fn set_state(&mut self, state: CallState) {
+        if self.state != state {
+            self.state = state;
+            self.emit(CallEvent::State { state });
+        }
+    }
+
+    /// A partner is in the room: start (or keep) the connection with them.
+    fn meet(&mut self, partner: PeerInfo, we_offer: bool, now: Instant) {
+        let same_person = self
+            .remote
+            .as_ref()
+            .is_some_and(|r| r.user.id == partner.user.id);
+        self.emit(CallEvent::PeerPresent {
+            peer_id: partner.peer_id.clone(),
+            user: partner.user.clone(),
+        });
+        let connected = self.peer.as_ref().is_some_and(|p| p.connected);
+        self.remote = Some(partner);
+        if same_person && connected {
+            // Signaling came back with new ids, but media never stopped.
+            return;
+        }
+        self.new_peer();
+        if we_offer {
+            self.make_offer(false, now);
+        }
+    }
+
+    fn new_peer(&mut self) {
+        self.close_peer();
+        self.unsent.clear();
+        self.generation += 1;
+        self.peer = Some(PeerState {
+            generation: self.generation,
+            negotiator: Negotiator::new(self.polite),
+            stable: true,
+            remote_description_set: false,
+            applying: None,
+            pending_candidates: Vec::new(),
+            connected: false,
+            data_open: false,
+        });
+        self.ice_down_since = None;
+        self.out.push_back(Action::NewPeer {
+            generation: self.generation,
+        });
+        self.set_state(CallState::Connecting);
+    }
+
+    fn close_peer(&mut self) {
+        if self.peer.take().is_some() {
+            self.out.push_back(Action::ClosePeer);
+        }
+    }
+
+    fn signal(&mut self, data: SignalData) {
+        if let Some(remote) = &self.remote {
+            self.out.push_back(Action::Signal {
+                to: remote.peer_id.clone(),
+                data,
+            });
+        }
+    }
+
+    fn make_offer(&mut self, ice_restart: bool, now: Instant) {
+        let Some(peer) = &mut self.peer else { return };
+        peer.negotiator.offer_started();
+        if ice_restart {
+            self.last_ice_restart = Some(now);
+        }
+        self.out.push_back(Action::MakeOffer { ice_restart });
+    }
+
+    fn on_peer_left(&mut self, left: PeerLeft) {
+        if left.peer_id == self.my_peer_id && left.reason == LeaveReason::Replaced {
+            self.close_peer();
+            self.emit(CallEvent::Replaced);
+            self.set_state(CallState::Ended);
+            self.out.push_back(Action::Stop);
+            return;
+        }
+        if self
+            .remote
+            .as_ref()
+            .is_some_and(|r| r.peer_id == left.peer_id)
+        {
+            self.emit(CallEvent::PeerLeft {
+                peer_id: left.peer_id,
+                reason: left.reason,
+            });
+            self.remote = None;
+            self.close_peer();
+            self.set_state(CallState::WaitingForPeer);
+        }
+    }
+
+    fn on_signal(&mut self, data: SignalData) {
+        let Some(peer) = &mut self.peer else { return };
+        let (kind, sdp) = match data {
+            SignalData::Offer { sdp } => (DescriptionKind::Offer, sdp),
+            SignalData::Answer { sdp } => (DescriptionKind::Answer, sdp),
+            SignalData::Candidate { candidate } => {
+                if candidate.is_end_of_candidates() {
+                    return; // nothing to do with the end of theirs
+                }
+                if peer.remote_description_set {
+                    self.out.push_back(Action::AddCandidate(candidate));
+                } else {
+                    peer.pending_candidates.push(candidate);
+                }
+                return;
+            }
+            SignalData::Unknown(_) => return tracing::debug!("unknown signal type"),
+        };
+        if peer.applying.is_some() {
+            // The driver finishes each action before the next input, so this
+            // cannot happen; refuse rather than interleave two descriptions.
+            return tracing::warn!("a description while one is being applied");
+        }
+        self.on_description(kind, sdp);
+    }
+
+    fn on_description(&mut self, kind: DescriptionKind, sdp: String) {
+        let Some(peer) = &mut self.peer else { return };
+        match peer.negotiator.on_remote_description(kind, peer.stable) {
+            Decision::Ignore => tracing::debug!("glare: keeping our offer"),
+            Decision::Apply { rollback_first, .. } => {
+                peer.applying = Some(kind);
+                self.out.push_back(Action::ApplyRemote {
+                    kind,
+                    sdp,
+                    rollback_first,
+                });
+            }
+        }
+    }
+
+    fn on_peer(&mut self, input: PeerInput, now: Instant) {
+        let Some(peer) = &mut self.peer else { return };
+        match input {
+            PeerInput::LocalCandidate(candidate) => {
+                let candidate = candidate.unwrap_or_else(IceCandidate::end_of_candidates);
+                self.signal(SignalData::Candidate { candidate });
+            }
+            PeerInput::SignalingStable(stable) => peer.stable = stable,
+            PeerInput::OfferReady { sdp } => {
+                peer.negotiator.offer_finished(true);
+                peer.stable = false;
+                self.signal(SignalData::Offer { sdp });
+            }
+            PeerInput::OfferFailed => {
+                peer.negotiator.offer_finished(false);
+                tracing::warn!("could not make an offer");
+            }
+            PeerInput::RemoteApplied => {
+                let kind = peer.applying.take();
+                peer.remote_description_set = true;
+                for candidate in std::mem::take(&mut peer.pending_candidates) {
+                    self.out.push_back(Action::AddCandidate(candidate));
+                }
+                match kind {
+                    Some(DescriptionKind::Offer) => self.out.push_back(Action::MakeAnswer),
+                    _ => peer.stable = true,
+                }
+            }
+            PeerInput::RemoteFailed => {
+                peer.applying = None;
+                tracing::warn!("could not apply the remote description");
+            }
+            PeerInput::AnswerReady { sdp } => {
+                peer.stable = true;
+                self.signal(SignalData::Answer { sdp });
+            }
+            PeerInput::AnswerFailed => tracing::warn!("could not answer"),
+            PeerInput::IcePath { up: false } => {
+                self.out.push_back(Action::SetPathUp(false));
+                self.ice_down_since.get_or_insert(now);
+                if self.state == CallState::Connected {
+                    self.set_state(CallState::Reconnecting);
+                }
+            }
+            PeerInput::IcePath { up: true } => {
+                let connected = peer.connected;
+                self.out.push_back(Action::SetPathUp(true));
+                self.ice_down_since = None;
+                if connected {
+                    self.set_state(CallState::Connected);
+                }
+            }
+            PeerInput::Connection { connected: true } => {
+                let first = !peer.connected;
+                peer.connected = true;
+                self.ice_down_since = None;
+                if first {
+                    self.out.push_back(Action::StartSending);
+                    // A fresh connection starts with a keyframe.
+                    self.emit(CallEvent::KeyframeRequested);
+                }
+                self.set_state(CallState::Connected);
+            }
+            PeerInput::Connection { connected: false } => {
+                self.ice_down_since.get_or_insert(now);
+                self.set_state(CallState::Reconnecting);
+            }
+            PeerInput::DataOpen => {
+                if std::mem::replace(&mut peer.data_open, true) {
+                    return;
+                }
+                if let Some(media) = self.media {
+                    // The contract: the media state after each (re)connect.
+                    self.backlog.retain(|m| !matches!(m, DataMessage::Media(_)));
+                    self.backlog.push_front(DataMessage::Media(media));
+                }
+                while let Some(message) = self.backlog.pop_front() {
+                    self.out.push_back(Action::SendData(message));
+                }
+            }
+            PeerInput::DataText(text) => self.on_data(&text),
+            PeerInput::KeyframeWanted => self.emit(CallEvent::KeyframeRequested),
+        }
+    }
+
+    fn on_data(&mut self, text: &str) {
+        let Some(message) = DataMessage::parse(text) else {
+            tracing::debug!("a data-channel message that is not a JSON object with a type");
+            return;
+        };
+        match message {
+            DataMessage::Chat(chat) => {
+                if !chat.id.is_empty() {
+                    if self.seen_chat.contains(&chat.id) {
+                        return; // a resend after a reconnect
+                    }
+                    if self.seen_chat.len() == SEEN_CHAT_IDS {
+                        self.seen_chat.pop_front();
+                    }
+                    self.seen_chat.push_back(chat.id.clone());
+                }
+                self.emit(CallEvent::Chat { message: chat });
+            }
+            DataMessage::Media(state) => self.emit(CallEvent::PartnerMedia { state }),
+            DataMessage::Screen(share) => self.emit(CallEvent::PartnerScreen { share }),
+            DataMessage::Record(message) => self.emit(CallEvent::Record { message }),
+            DataMessage::Keyframe => self.emit(CallEvent::KeyframeRequested),
+            DataMessage::Unknown(_) => {}
+        }
+    }
+
+    /// Sends on the data channel, or holds the message until it opens.
+    fn send_data(&mut self, message: DataMessage) {
+        if self.peer.as_ref().is_some_and(|p| p.data_open) {
+            self.out.push_back(Action::SendData(message));
+        } else {
+            if self.backlog.len() == DATA_BACKLOG {
+                self.backlog.pop_front();
+            }
+            self.backlog.push_back(message);
+        }
+    }
+
+    fn on_command(&mut self, command: Command, now: Instant) {
+        match command {
+            Command::SendChat(chat) => self.send_data(DataMessage::Chat(chat)),
+            Command::SetMedia(state) => {
+                self.media = Some(state);
+                self.backlog.retain(|m| !matches!(m, DataMessage::Media(_)));
+                self.send_data(DataMessage::Media(state));
+            }
+            Command::SendData(message) => self.send_data(message),
+            Command::RequestKeyframe => {
+                self.out.push_back(Action::SendPli);
+                if self.peer.as_ref().is_some_and(|p| p.data_open) {
+                    self.out.push_back(Action::SendData(DataMessage::Keyframe));
+                }
+            }
+            Command::RestartIce => self.make_offer(true, now),
+            Command::HangUp => {
+                self.out.push_back(Action::Leave);
+                self.close_peer();
+                self.set_state(CallState::Ended);
+                self.out.push_back(Action::Stop);
+            }
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! Two call machines stepped against each other through the simulated world
+//! (`sim.rs`): every case in simulated time, in milliseconds of real time.
+
+use super::sim::{Side, World};
+use super::*;
+use mentorlive_protocol::Role;
+
+fn chat(id: &str, text: &str) -> Command {
+    Command::SendChat(ChatMessage {
+        text: text.into(),
+        id: id.into(),
+        sent_at: "2026-12-01T10:00:00Z".into(),
+    })
+}
+
+fn assert_clean(w: &World) {
+    assert!(w.a.errors.is_empty(), "mentor: {:?}", w.a.errors);
+    if let Some(b) = &w.b {
+        assert!(b.errors.is_empty(), "learner: {:?}", b.errors);
+    }
+}
+
+fn assert_in_call(w: &World) {
+    assert_eq!(w.a.machine.state(), CallState::Connected);
+    assert_eq!(w.b().machine.state(), CallState::Connected);
+    assert!(
+        w.a.is_sending() && w.b().is_sending(),
+        "media flows both ways"
+    );
+    assert!(w.a.stable() && w.b().stable(), "no negotiation left open");
+    assert_clean(w);
+}
+
+#[test]
+fn the_second_to_join_offers_and_both_connect_and_chat() {
+    let mut w = World::mentor_waiting();
+    assert_eq!(w.a.states(), vec![CallState::WaitingForPeer]);
+    w.learner_joins("pb");
+    assert_in_call(&w);
+    assert_eq!(
+        w.a.states(),
+        vec![
+            CallState::WaitingForPeer,
+            CallState::Connecting,
+            CallState::Connected
+        ]
+    );
+    assert!(w
+        .a
+        .events
+        .iter()
+        .any(|e| matches!(e, CallEvent::PeerPresent { user, .. } if user.role == Role::Learner)));
+    w.command(Side::A, chat("c1", "hello"));
+    assert_eq!(w.b().chats(), vec!["hello"]);
+}
+
+#[test]
+fn chat_and_media_state_sent_before_the_channel_opens_arrive_once_it_does() {
+    let mut w = World::mentor_waiting();
+    w.command(Side::A, chat("c1", "I am here"));
+    w.command(
+        Side::A,
+        Command::SetMedia(MediaState {
+            audio_muted: true,
+            ..Default::default()
+        }),
+    );
+    w.learner_joins("pb");
+    assert_in_call(&w);
+    assert_eq!(w.b().chats(), vec!["I am here"]);
+    assert!(w.b().events.iter().any(|e| matches!(
+        e,
+        CallEvent::PartnerMedia { state } if state.audio_muted
+    )));
+}
+
+#[test]
+fn glare_the_polite_side_yields_and_both_restart_once() {
+    let mut w = World::connected();
+    // Both restart ICE at once; their offers cross on the wire.
+    w.hold_wire = true;
+    w.command(Side::A, Command::RestartIce);
+    w.command(Side::B, Command::RestartIce);
+    w.release();
+    w.advance(Duration::from_millis(100));
+    assert_in_call(&w);
+    // The impolite side's offer won: its credentials are the new ones, and
+    // the polite side's offer was rolled back, not answered.
+    assert_eq!((w.a.ice_restarts, w.b().ice_restarts), (1, 1));
+}
+
+#[test]
+fn glare_while_an_offer_is_being_made() {
+    let mut w = World::connected();
+    // The learner's offer arrives while the mentor is still making its own.
+    w.hold_wire = true;
+    w.command(Side::B, Command::RestartIce);
+    let now = w.now;
+    w.a.machine
+        .handle_input(Input::Command(Command::RestartIce), now);
+    // The mentor's MakeOffer is not carried out yet: deliver the learner's offer first.
+    w.release();
+    w.advance(Duration::from_millis(100));
+    assert_in_call(&w);
+}
+
+#[test]
+fn the_partner_replaced_by_another_device_is_called_afresh() {
+    let mut w = World::connected();
+    let old = w.b.take().expect("learner");
+    // The learner opens the call on a second device: the server tells the
+    // first device it was replaced, and the mentor that it left.
+    let mut old_world_b = old;
+    let now = w.now;
+    old_world_b.machine.handle_input(
+        Input::PeerLeft(PeerLeft {
+            peer_id: "pb".into(),
+            reason: LeaveReason::Replaced,
+        }),
+        now,
+    );
+    let mut old_events = Vec::new();
+    while let Some(action) = old_world_b.machine.poll_action() {
+        old_events.push(action);
+    }
+    assert!(old_events.contains(&Action::Emit(CallEvent::Replaced)));
+    assert!(old_events.contains(&Action::Stop));
+    assert_eq!(old_world_b.machine.state(), CallState::Ended);
+
+    w.server_to(
+        Side::A,
+        Input::PeerLeft(PeerLeft {
+            peer_id: "pb".into(),
+            reason: LeaveReason::Replaced,
+        }),
+    );
+    w.run();
+    assert_eq!(w.a.machine.state(), CallState::WaitingForPeer);
+    w.learner_joins("pb2");
+    assert_in_call(&w);
+    w.command(Side::B, chat("c1", "from the laptop"));
+    assert_eq!(w.a.chats(), vec!["from the laptop"]);
+}
+
+#[test]
+fn rejoin_after_a_crash() {
+    let mut w = World::connected();
+    // The learner's process dies: its connection is gone without a word.
+    w.b = None;
+    w.advance(Duration::from_millis(10));
+    // The path is down: the mentor shows it, and restarting ICE cannot help
+    // with nobody there.
+    w.path_up = false;
+    w.advance(Duration::from_secs(1));
+    // After the grace period the server says the learner disconnected.
+    w.server_to(
+        Side::A,
+        Input::PeerLeft(PeerLeft {
+            peer_id: "pb".into(),
+            reason: LeaveReason::Disconnected,
+        }),
+    );
+    w.run();
+    assert_eq!(w.a.machine.state(), CallState::WaitingForPeer);
+    assert!(w.a.events.iter().any(|e| matches!(
+        e,
+        CallEvent::PeerLeft {
+            reason: LeaveReason::Disconnected,
+            ..
+        }
+    )));
+    // The learner starts the app again and joins.
+    w.path_up = true;
+    w.learner_joins("pb3");
+    assert_in_call(&w);
+}
+
+#[test]
+fn ice_restarts_after_the_path_changes_the_impolite_side_first() {
+    let mut w = World::connected();
+    w.change_path();
+    assert_eq!(w.a.machine.state(), CallState::Reconnecting);
+    assert_eq!(w.b().machine.state(), CallState::Reconnecting);
+    w.advance(Duration::from_millis(1_500));
+    assert_eq!(w.b().ice_restarts, 0, "not before 2 s");
+    w.advance(Duration::from_millis(1_000));
+    assert_eq!(
+        w.b().ice_restarts,
+        1,
+        "the learner (impolite) restarts at 2 s"
+    );
+    assert_eq!(w.a.ice_restarts, 0, "the mentor waits for it");
+    assert_in_call(&w);
+    w.advance(Duration::from_secs(20));
+    assert_eq!(
+        (w.a.ice_restarts, w.b().ice_restarts),
+        (0, 1),
+        "once is enough"
+    );
+}
+
+#[test]
+fn ice_restarts_after_the_path_changes_the_polite_side_as_a_fallback() {
+    let mut w = World::connected();
+    // A partner that never restarts (an older client, or its timers stuck).
+    w.peer(Side::B).timers_frozen = true;
+    w.change_path();
+    w.advance(Duration::from_secs(11));
+    assert_eq!(w.a.ice_restarts, 0, "the polite side waits 12 s");
+    w.advance(Duration::from_millis(1_100));
+    assert_eq!(w.a.ice_restarts, 1);
+    assert_in_call(&w);
+}
+
+#[test]
+fn a_signal_lost_as_the_socket_drops_goes_again_after_the_rejoin() {
+    let mut w = World::mentor_waiting();
+    // The mentor's socket drops just as the learner's offer arrives: the
+    // server keeps the offer for the mentor's resume, and the mentor's answer
+    // would be lost in the instant the socket is gone.
+    w.hold_wire = true;
+    w.learner_joins("pb");
+    // The mentor answers: the answer and its candidates fail to leave.
+    w.deliver_then_drop(Side::A);
+    assert_eq!(w.a.machine.state(), CallState::Connecting);
+    assert_eq!(w.b().machine.state(), CallState::Connecting);
+    w.advance(Duration::from_secs(1));
+    w.rejoin(Side::A);
+    assert_in_call(&w);
+}
+
+#[test]
+fn a_signal_sent_while_the_partners_socket_is_down_waits_for_it() {
+    let mut w = World::connected();
+    w.drop_socket(Side::A);
+    w.change_path();
+    w.advance(Duration::from_secs(3)); // the learner's restart offer is held
+    assert_eq!(w.b().ice_restarts, 1);
+    assert_eq!(w.a.machine.state(), CallState::Reconnecting);
+    w.rejoin(Side::A);
+    assert_in_call(&w);
+}
+
+#[test]
+fn a_data_channel_message_during_renegotiation_arrives_once() {
+    let mut w = World::connected();
+    w.hold_wire = true;
+    w.command(Side::B, Command::RestartIce);
+    // Mid-negotiation (offer made, not answered): chat both ways.
+    w.command(Side::B, chat("b1", "can you see my screen?"));
+    w.command(Side::A, chat("a1", "one moment"));
+    w.release();
+    assert_in_call(&w);
+    assert_eq!(w.a.chats(), vec!["can you see my screen?"]);
+    assert_eq!(w.b().chats(), vec!["one moment"]);
+    // A resend after a reconnect (same id) is shown once.
+    w.command(Side::B, chat("b1", "can you see my screen?"));
+    assert_eq!(w.a.chats().len(), 1);
+}
+
+#[test]
+fn a_message_sent_while_the_path_is_down_arrives_after_the_restart() {
+    let mut w = World::connected();
+    w.change_path();
+    w.command(Side::A, chat("a1", "are you there?"));
+    assert!(w.b().chats().is_empty());
+    w.advance(Duration::from_secs(3));
+    assert_in_call(&w);
+    assert_eq!(w.b().chats(), vec!["are you there?"]);
+}
+
+#[test]
+fn the_media_state_is_told_again_to_a_new_connection() {
+    let mut w = World::connected();
+    w.command(
+        Side::A,
+        Command::SetMedia(MediaState {
+            video_off: true,
+            ..Default::default()
+        }),
+    );
+    w.server_to(
+        Side::A,
+        Input::PeerLeft(PeerLeft {
+            peer_id: "pb".into(),
+            reason: LeaveReason::Replaced,
+        }),
+    );
+    w.b = None;
+    w.run();
+    w.learner_joins("pb2");
+    assert_in_call(&w);
+    assert!(w.b().events.iter().any(|e| matches!(
+        e,
+        CallEvent::PartnerMedia { state } if state.video_off
+    )));
+}
+
+#[test]
+fn keyframes_asked_over_the_data_channel_reach_the_encoder() {
+    let mut w = World::connected();
+    w.peer(Side::A).events.clear();
+    w.command(Side::B, Command::RequestKeyframe);
+    assert_eq!(w.b().plis_sent, 1, "RTCP PLI");
+    assert!(w.a.events.contains(&CallEvent::KeyframeRequested));
+}
+
+#[test]
+fn unknown_and_broken_messages_are_ignored() {
+    let mut w = World::connected();
+    let now = w.now;
+    for text in [r#"{"type":"reaction","emoji":"x"}"#, "not json", "{}"] {
+        w.a.machine.handle_input(
+            Input::Peer {
+                generation: 1,
+                input: PeerInput::DataText(text.into()),
+            },
+            now,
+        );
+    }
+    w.run();
+    assert_in_call(&w);
+    assert!(!w
+        .a
+        .events
+        .iter()
+        .any(|e| matches!(e, CallEvent::Chat { .. } | CallEvent::PartnerMedia { .. })));
+}
+
+#[test]
+fn hang_up_leaves_and_stops() {
+    let mut w = World::connected();
+    w.command(Side::A, Command::HangUp);
+    assert!(w.a.stopped);
+    assert_eq!(w.a.machine.state(), CallState::Ended);
+    // The learner's path goes; the server tells it the mentor left.
+    w.server_to(
+        Side::B,
+        Input::PeerLeft(PeerLeft {
+            peer_id: "pa".into(),
+            reason: LeaveReason::Left,
+        }),
+    );
+    w.run();
+    assert_eq!(w.b().machine.state(), CallState::WaitingForPeer);
+}
+
+#[test]
+fn stats_come_every_second_with_the_state() {
+    let mut w = World::connected();
+    w.peer(Side::A).events.clear();
+    w.advance(Duration::from_millis(3_000));
+    let stats: Vec<_> =
+        w.a.events
+            .iter()
+            .filter_map(|e| match e {
+                CallEvent::Stats { stats } => Some(stats.state),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(stats, vec![CallState::Connected; 3]);
+}
