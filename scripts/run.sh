@@ -9,7 +9,9 @@ source scripts/env.sh
 
 bash scripts/setup-system.sh
 bash scripts/build-ui.sh
-cargo build --locked -p mentorlive-server -p mentorlive-app
+# The very build scripts/test.sh makes (same command, same features), so
+# that running the app after the tests compiles nothing again.
+cargo build --workspace --bins --locked
 
 addr="${MENTORLIVE_ADDR:-127.0.0.1:8787}"
 cat <<TXT
@@ -27,4 +29,5 @@ server_pid=$!
 trap 'kill $server_pid 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -fsS "http://$addr/api/openapi.json" >/dev/null 2>&1 && break; sleep 0.2; done
 echo "mentorlive: starting the desktop app (close its window to stop both)"
-"$CARGO_TARGET_DIR/debug/mentorlive"
+# The app signs in to this server, whatever it saved from an earlier run.
+MENTORLIVE_SERVER="http://$addr" "$CARGO_TARGET_DIR/debug/mentorlive"

@@ -11,7 +11,9 @@ packages=(
   # Media inside the webview (WebCodecs, mock capture) and fixtures/checks
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav ffmpeg opus-tools
   # Headless desktop for end-to-end tests: X server, WebDriver, clipboard
-  xvfb xauth webkit2gtk-driver xclip
+  xvfb xauth webkit2gtk-driver xclip xdotool
+  # Notifications, as a desktop shows them (the partner-arrived test)
+  dunst
   # The OS keychain, headless: a session bus and the Secret Service, or kernel keyutils
   dbus dbus-x11 gnome-keyring libsecret-tools keyutils
   # A real browser for interop tests

@@ -4,9 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-# Incremental caches are kept per checkout path: on a CI machine that tests
-# a fresh clone each time they only pile up (they once filled the disk).
-export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 bash scripts/setup-system.sh
 bash scripts/setup-tools.sh

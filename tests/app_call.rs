@@ -127,6 +127,62 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     let clock = wd.text(&wd.wait("[data-testid=elapsed]", 5).await).await;
     assert_ne!(clock, "00:00", "the elapsed time runs");
 
+    // Devices mid-call: the other mock camera, then the other microphone.
+    // Only the local stream changes (no renegotiation): the CLI's call stays
+    // connected and the app's video keeps arriving across the switch.
+    let mark = cli.mark();
+    wd.click(&wd.wait("[data-testid=toggle-devices]", 5).await)
+        .await;
+    wd.wait("[data-testid=call-devices]", 5).await;
+    for (select, what) in [
+        ("call-camera-select", "camera"),
+        ("call-microphone-select", "microphone"),
+    ] {
+        let switched = wd
+            .execute(
+                &format!(
+                    "const s = document.querySelector('[data-testid={select}]');
+                     const other = [...s.options].map(o => o.value).find(v => v && v !== s.value);
+                     if (!other) return null;
+                     s.value = other; s.dispatchEvent(new Event('change', {{bubbles: true}}));
+                     return other;"
+                ),
+                json!([]),
+            )
+            .await;
+        assert!(switched.is_string(), "a second mock {what} to switch to");
+        wait_js(
+            &wd,
+            "the switch",
+            &format!(
+                "return document.querySelector('[data-testid={select}]').value === {switched}"
+            ),
+            10,
+        )
+        .await;
+    }
+    let video_at =
+        |stats: &serde_json::Value| stats["stats"]["videoFramesIn"].as_u64().unwrap_or(0);
+    let before_switch =
+        video_at(&cli.next("stats", Duration::from_secs(5), |v| v["event"] == "stats"));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after_switch =
+        video_at(&cli.next("stats", Duration::from_secs(5), |v| v["event"] == "stats"));
+    println!("the app's video at the CLI across the device switch: {before_switch} → {after_switch} frames");
+    assert!(
+        after_switch - before_switch >= 30,
+        "video goes on after the switch ({before_switch} → {after_switch})"
+    );
+    let reconnects: Vec<_> = cli.seen[mark..]
+        .iter()
+        .filter(|v| v["event"] == "state" && v["state"] != "connected")
+        .collect();
+    assert!(
+        reconnects.is_empty(),
+        "no renegotiation or reconnect: {reconnects:?}"
+    );
+    desktop.screenshot(&out.join("2b-devices.png"));
+
     // The app's audio reaches the CLI; muting stops it.
     let audio_before_mute = audio_in(&mut cli);
     println!("cli stats: {}", Joiner::last_stats(&cli.seen));
@@ -206,4 +262,171 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
             .unwrap_or(0);
         assert!(longest < 40, "a token-like string in {}", path.display());
     }
+}
+
+/// A desktop with no camera and no microphone (no mock devices): pre-join
+/// says what the partner will and will not get, Join works, the app sees and
+/// hears the partner and sends nothing, and the partner is told why.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let out = app_harness::output_dir().join("../app-call");
+    let _ = std::fs::create_dir_all(&out);
+    let recordings = tempfile::tempdir().expect("tmp");
+    let mut cli = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        60.0,
+        recordings.path(),
+        "from-deviceless-app",
+    );
+    cli.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+
+    // A bus of its own: on the shared one, this second app would be handed
+    // over to the first (single instance).
+    let desktop = DesktopApp::start_on_bus(520, &[], true);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    app_harness::open_prejoin(&wd, &code).await;
+    let note = wd
+        .text(&wd.wait("[data-testid=missing-devices]", 15).await)
+        .await;
+    assert!(
+        note.contains("You can still join") && note.contains("Maya Mentor"),
+        "pre-join says what the partner gets: {note}"
+    );
+    desktop.screenshot(&out.join("3-prejoin-without-devices.png"));
+    join_and_connect(&wd, 30).await;
+
+    // The partner is told: no microphone, no camera.
+    cli.wait_for("media state", Duration::from_secs(10), |v| {
+        v["event"] == "partner_media"
+            && v["state"]["audioMuted"] == true
+            && v["state"]["videoOff"] == true
+    });
+    // The app paints the partner and hears them.
+    let painted = wait_js(&wd, "remote video", PROBE_CANVAS, 20).await;
+    assert!(
+        painted["mean"].as_f64().unwrap_or(0.0) > 10.0,
+        "not black: {painted}"
+    );
+    let heard = wait_js(
+        &wd,
+        "partner's audio",
+        "const s = window.mentorliveEngineStats; return s && s.audioFramesIn > 50 ? s : null",
+        15,
+    )
+    .await;
+    println!("deviceless app's engine: {heard}");
+    let partner = wd
+        .text(&wd.wait("[data-testid=partner-name]", 5).await)
+        .await;
+    assert!(partner.contains("Maya Mentor"), "partner shown: {partner}");
+    desktop.screenshot(&out.join("4-call-without-devices.png"));
+    // Nothing comes from the app.
+    let stats = cli.next("stats", Duration::from_secs(5), |v| v["event"] == "stats");
+    assert_eq!(stats["stats"]["videoFramesIn"], 0, "no video sent: {stats}");
+    assert_eq!(stats["stats"]["audioFramesIn"], 0, "no audio sent: {stats}");
+}
+
+/// The app waits alone in the call with its window hidden; when the partner
+/// joins, the desktop's notification daemon (dunst, on the app's own
+/// session bus) shows "… joined".
+#[tokio::test(flavor = "multi_thread")]
+async fn the_partner_arriving_is_announced_by_a_notification() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let recordings = tempfile::tempdir().expect("tmp");
+    let desktop = DesktopApp::start_on_bus(540, &[("MENTORLIVE_MOCK_CAPTURE", "1")], true);
+
+    // dunst runs a script for every notification it shows: that is our record.
+    let seen = recordings.path().join("notifications.txt");
+    let script = recordings.path().join("record.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$2|$3\" >> {}\n", seen.display()),
+    )
+    .expect("script");
+    std::process::Command::new("chmod")
+        .args(["+x"])
+        .arg(&script)
+        .status()
+        .expect("chmod");
+    let config = recordings.path().join("dunstrc");
+    std::fs::write(
+        &config,
+        format!(
+            "[global]\n    timeout = 30\n[record]\n    summary = \"*\"\n    script = {}\n",
+            script.display()
+        ),
+    )
+    .expect("dunstrc");
+    let mut dunst = std::process::Command::new("dunst")
+        .arg("-config")
+        .arg(&config)
+        .envs(desktop.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dunst (Debian's package) is installed");
+
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    reach_prejoin(&wd, &code).await;
+    wd.click(&wd.wait("[data-testid=join-call]", 10).await)
+        .await;
+    wait_js(
+        &wd,
+        "waiting alone",
+        "return document.querySelector('[data-testid=call]')?.dataset.state === 'waiting_for_peer'",
+        20,
+    )
+    .await;
+    // The person puts mentorlive away: its window is hidden (unmapped).
+    let hidden = std::process::Command::new("xdotool")
+        .args([
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            "mentorlive",
+            "windowunmap",
+            "%@",
+        ])
+        .envs(desktop.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .status()
+        .expect("xdotool (Debian's package) is installed");
+    assert!(hidden.success(), "the window could be hidden");
+    let mut cli = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        30.0,
+        recordings.path(),
+        "announced",
+    );
+    cli.wait_for("connected", Duration::from_secs(30), |v| {
+        v["event"] == "state" && v["state"] == "connected"
+    });
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let shown = loop {
+        let text = std::fs::read_to_string(&seen).unwrap_or_default();
+        if !text.is_empty() || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let _ = dunst.kill();
+    let _ = dunst.wait();
+    println!("notifications: {shown:?}");
+    assert!(
+        shown.contains("Maya Mentor joined") && shown.contains("Your live session has started."),
+        "the desktop showed the arrival: {shown:?}"
+    );
 }

@@ -190,3 +190,110 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
     desktop.screenshot(&out.join("9-cold-start-link.png"));
     wd.quit().await;
 }
+
+/// `scripts/run.sh` hands its server to the app (`MENTORLIVE_SERVER`): the
+/// sign-in screen offers that server, not the default one, and signing in
+/// with the offered server works.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_named_at_launch_is_the_one_offered() {
+    let server = Server::start_default();
+    let out = output_dir();
+    // Buses of their own: the suite's apps run side by side.
+    let desktop = DesktopApp::start_on_bus(200, &[("MENTORLIVE_SERVER", &server.url)], true);
+    let wd = desktop.session().await;
+    wd.wait("input[name=server]", 30).await;
+    let offered = wd
+        .execute(
+            "return document.querySelector('input[name=server]').value",
+            json!([]),
+        )
+        .await;
+    assert_eq!(offered, json!(server.url), "the launch server is offered");
+    desktop.screenshot(&out.join("launch-server-sign-in.png"));
+    let email = wd.wait("input[name=email]", 5).await;
+    wd.type_text(&email, "mentor@example.com").await;
+    let password = wd.wait("input[name=password]", 5).await;
+    wd.type_text(&password, "mentorlive").await;
+    wd.click(&wd.wait("button[type=submit]", 5).await).await;
+    wd.wait("[data-testid=session]", 30).await;
+}
+
+/// A newcomer without an account creates one from the sign-in screen: the
+/// server's refusals are shown in words, and a good form signs them in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_user_creates_an_account_from_the_app() {
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let out = output_dir();
+    let desktop = DesktopApp::start_on_bus(210, &[], true);
+    let wd = desktop.session().await;
+    let field = wd.wait("input[name=server]", 30).await;
+    wd.clear(&field).await;
+    wd.type_text(&field, &server.url).await;
+    wd.click(&wd.wait("[data-testid=switch-account-mode]", 5).await)
+        .await;
+    wd.wait("[data-testid=register-form]", 5).await;
+
+    let fill = |name: &'static str, email: &'static str, password: &'static str| {
+        let wd = &wd;
+        async move {
+            for (css, value) in [
+                ("input[name=name]", name),
+                ("input[name=email]", email),
+                ("input[name=password]", password),
+            ] {
+                let el = wd.wait(css, 5).await;
+                wd.clear(&el).await;
+                wd.type_text(&el, value).await;
+            }
+            wd.click(&wd.wait("[data-testid=account-submit]", 5).await)
+                .await;
+        }
+    };
+    let error_text = || async {
+        let shown = app_harness::wait_js(
+            &wd,
+            "an error in words",
+            "const e = document.querySelector('[data-testid=signin-error]'); return e ? e.textContent : null",
+            15,
+        )
+        .await;
+        shown.as_str().unwrap_or_default().to_owned()
+    };
+
+    // An email that already has an account (409 email_taken).
+    fill("Nia New", "mentor@example.com", "a-long-password").await;
+    let taken = error_text().await;
+    assert_eq!(
+        taken,
+        "There is already an account with this email. Sign in instead."
+    );
+    desktop.screenshot(&out.join("register-email-taken.png"));
+    // A name of spaces only: the server's own words (400 invalid_input).
+    fill("   ", "nia@example.com", "a-long-password").await;
+    let invalid = app_harness::wait_js(
+        &wd,
+        "the server's words",
+        "const e = document.querySelector('[data-testid=signin-error]'); return e && !e.textContent.startsWith('There is already') ? e.textContent : null",
+        15,
+    )
+    .await;
+    let invalid = invalid.as_str().unwrap_or_default().to_owned();
+    assert!(
+        invalid.to_lowercase().contains("name"),
+        "the server says which field: {invalid}"
+    );
+
+    // A good form: the account exists and the newcomer is in.
+    fill("Nia New", "nia@example.com", "a-long-password").await;
+    app_harness::wait_js(
+        &wd,
+        "signed in",
+        "return !!document.querySelector('#sessions-title')",
+        20,
+    )
+    .await;
+    desktop.screenshot(&out.join("register-signed-in.png"));
+    let token = http.login("nia@example.com", "a-long-password").await;
+    assert!(!token.is_empty(), "the account works on the server");
+}

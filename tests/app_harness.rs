@@ -84,12 +84,7 @@ pub async fn sign_in(wd: &WebDriver, server: &str, email: &str) {
 /// From the sessions list to a validated pre-join screen for `code`, with
 /// the camera preview playing.
 pub async fn reach_prejoin(wd: &WebDriver, code: &str) {
-    click_text(wd, "button", "Join with a code").await;
-    let input = wd.wait("[data-testid=code-input]", 10).await;
-    wd.type_text(&input, code).await;
-    let go = wd.wait("[data-testid=continue]", 15).await;
-    wd.click(&go).await;
-    wd.wait("[data-testid=prejoin-session]", 15).await;
+    open_prejoin(wd, code).await;
     wait_js(
         wd,
         "camera preview",
@@ -97,6 +92,16 @@ pub async fn reach_prejoin(wd: &WebDriver, code: &str) {
         20,
     )
     .await;
+}
+
+/// From the sessions list to a validated pre-join screen for `code`.
+pub async fn open_prejoin(wd: &WebDriver, code: &str) {
+    click_text(wd, "button", "Join with a code").await;
+    let input = wd.wait("[data-testid=code-input]", 10).await;
+    wd.type_text(&input, code).await;
+    let go = wd.wait("[data-testid=continue]", 15).await;
+    wd.click(&go).await;
+    wd.wait("[data-testid=prejoin-session]", 15).await;
 }
 
 /// Presses "Join" on the pre-join screen and waits until the call is connected.

@@ -3,6 +3,7 @@
 //! keychain still able to sign in (just not remembered).
 
 use mentorlive_client::Client;
+use mentorlive_protocol::ErrorCode;
 use mentorlive_e2e::Server;
 use mentorlive_settings::AppPaths;
 use mentorlive_token_store::{MemoryTokenStore, Token, TokenKey, TokenStore, TokenStoreError};
@@ -77,7 +78,7 @@ async fn without_a_keychain_sign_in_works_but_is_not_remembered() {
         .sign_in(&server.url, "learner@example.com", "nope")
         .await
         .expect_err("refused");
-    assert_eq!(err.code, "invalid_credentials");
+    assert_eq!(err.code, ErrorCode::InvalidCredentials.into());
     client
         .sign_out()
         .await

@@ -3,7 +3,7 @@
 //! raw IPC, so both transports are compared on the same chunks.
 
 use mentorlive_bridge::{EchoSink, MediaBridge};
-use mentorlive_client::{ClientError, ClientResult};
+use mentorlive_client::{AppErrorCode, ClientError, ClientResult};
 use std::sync::Arc;
 use tauri::ipc::{InvokeBody, Request, Response};
 
@@ -16,7 +16,7 @@ pub async fn bench_echo_bridge(state: tauri::State<'_, crate::AppState>) -> Clie
     let bridge = MediaBridge::start(Arc::new(sink), frames)
         .await
         .map_err(|e| ClientError {
-            code: "bench_failed".into(),
+            code: AppErrorCode::BenchFailed,
             message: e.to_string(),
         })?;
     let url = bridge.url();

@@ -9,6 +9,7 @@ mod tests {
     use crate::commands::{AppInfo, LiveCodeView};
     use crate::links::LinkEvent;
     use crate::updates::UpdateInfo;
+    use mentorlive_client::{AppErrorCode, ClientError};
     use mentorlive_engine::{CallEvent, CallState, CallStats};
     use mentorlive_protocol::peer_messages::{
         ChatMessage, DataMessage, IceCandidate, MediaState, RecordAction, RecordMessage,
@@ -31,6 +32,8 @@ mod tests {
             Session::decl(&cfg),
             ValidateLiveCodeResponse::decl(&cfg),
             ErrorCode::decl(&cfg),
+            AppErrorCode::decl(&cfg),
+            ClientError::decl(&cfg),
             LiveCodeView::decl(&cfg),
             AppInfo::decl(&cfg),
             LinkEvent::decl(&cfg),

@@ -4,9 +4,10 @@
 
 use crate::AppState;
 use mentorlive_bridge::MediaBridge;
-use mentorlive_client::{ClientError, ClientResult};
-use mentorlive_engine::{Call, CallEvent, CallOptions, CallState};
+use mentorlive_client::{AppErrorCode, ClientError, ClientResult};
+use mentorlive_engine::{Call, CallEvent, CallOptions, CallState, EngineError};
 use mentorlive_protocol::peer_messages::{ChatMessage, MediaState, CHAT_MAX_CHARS};
+use mentorlive_signaling::{ClientError as SignalingError, LiveError};
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::ipc::Channel;
@@ -30,8 +31,21 @@ pub struct CallJoined {
 
 fn engine_error(err: impl std::fmt::Display) -> ClientError {
     ClientError {
-        code: "call_failed".into(),
+        code: AppErrorCode::CallFailed,
         message: format!("Could not start the call: {err}"),
+    }
+}
+
+/// What a failed join means for the person: the room's own refusal
+/// (expired, not a participant, full…), or no connection to the server.
+fn join_error_code(err: &EngineError) -> AppErrorCode {
+    match err {
+        EngineError::Signaling(live) => match (live.error_code(), live) {
+            (Some(code), _) => AppErrorCode::Contract(code),
+            (None, LiveError::Transport(SignalingError::Timeout)) => AppErrorCode::Timeout,
+            (None, _) => AppErrorCode::NotConnected,
+        },
+        EngineError::WebRtc(_) => AppErrorCode::CallFailed,
     }
 }
 
@@ -52,10 +66,7 @@ pub async fn join_call(
     // participant, …), which the UI turns into words.
     let (call, mut events, frames) = Call::join(options).await.map_err(|e| {
         tracing::warn!(code = e.code(), "join failed");
-        ClientError {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-        }
+        ClientError::new(join_error_code(&e), e.to_string())
     })?;
     let bridge = MediaBridge::start(Arc::new(call.clone()), frames)
         .await
@@ -94,7 +105,7 @@ async fn with_call<T>(state: &State<'_, AppState>, f: impl FnOnce(&Call) -> T) -
     match state.call.lock().await.as_ref() {
         Some(active) => Ok(f(&active.call)),
         None => Err(ClientError {
-            code: "no_call".into(),
+            code: AppErrorCode::NoCall,
             message: "There is no call in progress.".into(),
         }),
     }
@@ -107,7 +118,7 @@ pub async fn call_send_chat(state: State<'_, AppState>, text: String) -> ClientR
     let chars = text.chars().count();
     if chars == 0 || chars > CHAT_MAX_CHARS {
         return Err(ClientError {
-            code: "invalid_chat".into(),
+            code: AppErrorCode::InvalidChat,
             message: "A chat message has 1 to 2,000 characters.".into(),
         });
     }

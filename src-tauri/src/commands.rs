@@ -3,8 +3,10 @@
 
 use crate::links::LinkEvent;
 use crate::AppState;
-use mentorlive_client::{ClientError, ClientResult};
-use mentorlive_protocol::{invite_link, LiveCode, Session, User, ValidateLiveCodeResponse};
+use mentorlive_client::{AppErrorCode, ClientError, ClientResult};
+use mentorlive_protocol::{
+    invite_link, LiveCode, RegisterRequest, Role, Session, User, ValidateLiveCodeResponse,
+};
 use serde::Serialize;
 use tauri::State;
 
@@ -50,6 +52,25 @@ pub async fn sign_in(
     state.client.sign_in(&server, &email, &password).await
 }
 
+/// Creates an account and signs in with it.
+#[tauri::command]
+pub async fn register(
+    state: State<'_, AppState>,
+    server: String,
+    name: String,
+    email: String,
+    password: String,
+    role: Role,
+) -> ClientResult<User> {
+    let request = RegisterRequest {
+        email,
+        password,
+        name,
+        role,
+    };
+    state.client.register(&server, &request).await
+}
+
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> ClientResult<()> {
     state.client.sign_out().await
@@ -80,7 +101,7 @@ pub async fn generate_live_code(
 ) -> ClientResult<LiveCodeView> {
     let (info, generated) = state.client.api()?.generate_live_code(&session_id).await?;
     let code = LiveCode::parse(&info.code).map_err(|e| ClientError {
-        code: "unexpected_response".into(),
+        code: AppErrorCode::UnexpectedResponse,
         message: e.to_string(),
     })?;
     Ok(LiveCodeView {
@@ -118,7 +139,7 @@ pub fn open_logs_folder(state: State<'_, AppState>) -> ClientResult<()> {
     let dir = state.client.paths().logs_dir();
     let _ = std::fs::create_dir_all(&dir);
     tauri_plugin_opener::open_path(&dir, None::<&str>).map_err(|e| ClientError {
-        code: "open_failed".into(),
+        code: AppErrorCode::OpenFailed,
         message: format!("Could not open {}: {e}", dir.display()),
     })
 }

@@ -9,6 +9,7 @@ mod commands;
 mod links;
 mod logs;
 mod media_settings;
+mod notify;
 mod permissions;
 mod security;
 mod updates;
@@ -35,7 +36,10 @@ pub fn run() {
     // Kept alive for the app's life: dropping it would stop the log writer.
     let _log_guard = logs::init(&paths.logs_dir());
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "mentorlive starting");
-    let client = Arc::new(Client::new(paths, Arc::new(KeychainTokenStore)));
+    let launch_server = std::env::var(mentorlive_settings::SERVER_ENV).ok();
+    let client = Arc::new(
+        Client::new(paths, Arc::new(KeychainTokenStore)).with_launch_server(launch_server),
+    );
 
     let result = tauri::Builder::default()
         // First, so a second launch hands its link over and exits at once.
@@ -51,6 +55,7 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .on_permission_request(permissions::decide)
         .manage(AppState {
@@ -69,6 +74,8 @@ pub fn run() {
             commands::app_info,
             commands::restore_session,
             commands::sign_in,
+            commands::register,
+            notify::notify_if_away,
             commands::sign_out,
             commands::list_sessions,
             commands::generate_live_code,

@@ -5,7 +5,7 @@
 //! an update never takes bandwidth from, or restarts, a session in progress.
 
 use crate::AppState;
-use mentorlive_client::{ClientError, ClientResult};
+use mentorlive_client::{AppErrorCode, ClientError, ClientResult};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_updater::{Update, UpdaterExt};
@@ -37,11 +37,8 @@ impl From<&Update> for UpdateInfo {
     }
 }
 
-fn update_error(code: &str, message: impl Into<String>) -> ClientError {
-    ClientError {
-        code: code.into(),
-        message: message.into(),
-    }
+fn update_error(code: AppErrorCode, message: impl Into<String>) -> ClientError {
+    ClientError::new(code, message)
 }
 
 /// The updater's errors in the user's words, with codes the UI and tests
@@ -56,18 +53,21 @@ fn from_updater(err: tauri_plugin_updater::Error) -> ClientError {
         | E::SignatureUtf8(_)
         | E::SignedVersionMismatch { .. }
         | E::MissingSignedVersion => update_error(
-            "update_signature_invalid",
+            AppErrorCode::UpdateSignatureInvalid,
             "The update is not signed by mentorlive's release key, so it was not installed.",
         ),
         E::InsecureTransportProtocol => update_error(
-            "update_insecure",
+            AppErrorCode::UpdateInsecure,
             "Updates are only taken from servers that use https.",
         ),
         E::Reqwest(_) | E::Network(_) => update_error(
-            "update_unreachable",
+            AppErrorCode::UpdateUnreachable,
             "Could not reach the update server. Check your connection and try again.",
         ),
-        other => update_error("update_failed", format!("The update failed: {other}")),
+        other => update_error(
+            AppErrorCode::UpdateFailed,
+            format!("The update failed: {other}"),
+        ),
     }
 }
 
@@ -76,13 +76,13 @@ fn endpoint(server_url: &str) -> ClientResult<url::Url> {
     let base = server_url.trim_end_matches('/');
     format!("{base}/api/updates/{{{{target}}}}/{{{{arch}}}}/{{{{current_version}}}}?bundle={{{{bundle_type}}}}")
         .parse()
-        .map_err(|_| update_error("update_failed", "The server address is not a valid URL."))
+        .map_err(|_| update_error(AppErrorCode::UpdateFailed, "The server address is not a valid URL."))
 }
 
 async fn refuse_during_call(state: &AppState) -> ClientResult<()> {
     if state.call.lock().await.is_some() {
         return Err(update_error(
-            "update_in_call",
+            AppErrorCode::UpdateInCall,
             "The update waits until the call has ended.",
         ));
     }
@@ -138,7 +138,7 @@ pub async fn download_update(state: State<'_, AppState>) -> ClientResult<UpdateI
     let update = slot
         .found
         .clone()
-        .ok_or_else(|| update_error("update_none", "There is no update to download."))?;
+        .ok_or_else(|| update_error(AppErrorCode::UpdateNone, "There is no update to download."))?;
     let bytes = update
         .download(|_, _| {}, || {})
         .await
@@ -155,7 +155,7 @@ pub async fn install_update(app: AppHandle, state: State<'_, AppState>) -> Clien
     let slot = state.update.lock().await;
     let (Some(update), Some(bytes)) = (&slot.found, &slot.verified) else {
         return Err(update_error(
-            "update_none",
+            AppErrorCode::UpdateNone,
             "Download the update before installing it.",
         ));
     };

@@ -1,14 +1,17 @@
 // Typed calls to the app's Rust commands. Errors arrive as {code, message}.
 import { invoke, type Channel } from "@tauri-apps/api/core";
 
-import type { AppInfo, CallEvent, CallJoined, ChatMessage, LinkEvent, LiveCodeView, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./generated/types";
+import type { AppErrorCode, ClientError } from "./generated/types";
+import type { AppInfo, CallEvent, CallJoined, ChatMessage, LinkEvent, Role, LiveCodeView, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./generated/types";
 
 // The types come from Rust (src-tauri/src/bindings.rs), never written here.
-export type { AppInfo, CallEvent, CallJoined, CallState, CallStats, LinkEvent, LiveCodeView, Participant, Role, Session, UpdateInfo, User } from "./generated/types";
+export type { AppErrorCode, AppInfo, CallEvent, CallJoined, CallState, CallStats, LinkEvent, LiveCodeView, Participant, Role, Session, UpdateInfo, User } from "./generated/types";
 export type Validated = ValidateLiveCodeResponse;
 
+/** An error the app shows: `code` is one of the generated `AppErrorCode`s
+ *  (the contract's and the app's own), so a switch on it is checked. */
 export class AppError extends Error {
-  constructor(public code: string, message: string) {
+  constructor(public code: AppErrorCode, message: string) {
     super(message);
   }
 }
@@ -17,8 +20,10 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (err) {
-    const e = err as { code?: string; message?: string };
-    throw new AppError(e?.code ?? "error", e?.message ?? String(err));
+    const e = err as Partial<ClientError> | string;
+    // Tauri itself (not our commands) rejects with a bare string.
+    if (typeof e === "string" || !e?.code) throw new AppError("other", typeof e === "string" ? e : String(err));
+    throw new AppError(e.code, e.message ?? "");
   }
 }
 
@@ -26,6 +31,7 @@ export const api = {
   appInfo: () => call<AppInfo>("app_info"),
   restoreSession: () => call<User | null>("restore_session"),
   signIn: (server: string, email: string, password: string) => call<User>("sign_in", { server, email, password }),
+  register: (server: string, name: string, email: string, password: string, role: Role) => call<User>("register", { server, name, email, password, role }),
   signOut: () => call<void>("sign_out"),
   listSessions: () => call<Session[]>("list_sessions"),
   generateLiveCode: (sessionId: string) => call<LiveCodeView>("generate_live_code", { sessionId }),
@@ -38,6 +44,7 @@ export const api = {
   callSendChat: (text: string) => call<ChatMessage>("call_send_chat", { text }),
   callSetMediaState: (audioMuted: boolean, videoOff: boolean) => call<void>("call_set_media_state", { audioMuted, videoOff }),
   callHangUp: () => call<void>("call_hang_up"),
+  notifyIfAway: (title: string, body: string) => call<boolean>("notify_if_away", { title, body }),
   checkForUpdate: () => call<UpdateInfo | null>("check_for_update"),
   downloadUpdate: () => call<UpdateInfo>("download_update"),
   installUpdate: () => call<void>("install_update"),

@@ -23,8 +23,10 @@ export function grouped(code: string): string {
   return code.length === 8 ? `${code.slice(0, 4)} ${code.slice(4)}` : code;
 }
 
-/** The words a person sees for a contract error code. */
-export function codeErrorMessage(code: string, serverMessage: string): string {
+import type { AppErrorCode } from "./generated/types";
+
+/** The words a person sees for a live code's error. */
+export function codeErrorMessage(code: AppErrorCode, serverMessage: string): string {
   switch (code) {
     case "malformed_code":
       return "That doesn't look like a live session code. Codes are 8 letters and digits, like ABCD-EFGH.";

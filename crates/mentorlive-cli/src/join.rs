@@ -87,10 +87,15 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
         }
     };
     tokio::pin!(until);
+    // One listener for the whole call: a fresh `ctrl_c()` each time round
+    // the loop would miss a Ctrl+C (or a test's SIGINT) arriving between two
+    // events, and the call would go on until `--duration` ran out.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     loop {
         tokio::select! {
             _ = &mut until => break,
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut interrupted => break,
             event = events.recv() => {
                 let Some(event) = event else { break };
                 emit(json, &event);

@@ -4,55 +4,14 @@
 //! the keychain and revokes it on the server; a token the server no longer
 //! accepts is forgotten so the user is asked again.
 
-use mentorlive_api::{ApiClient, ApiError};
-use mentorlive_protocol::User;
-use mentorlive_settings::{AppPaths, AppSettings, SettingsError};
-use mentorlive_token_store::{Token, TokenKey, TokenStore, TokenStoreError};
+use mentorlive_api::ApiClient;
+use mentorlive_protocol::{AuthResponse, RegisterRequest, User};
+use mentorlive_settings::{AppPaths, AppSettings};
+use mentorlive_token_store::{Token, TokenKey, TokenStore};
 use std::sync::{Arc, Mutex};
 
-/// Every error a front end shows: a stable code and a human message.
-#[derive(Debug, thiserror::Error, serde::Serialize)]
-#[error("{message}")]
-pub struct ClientError {
-    pub code: String,
-    pub message: String,
-}
-
-impl From<ApiError> for ClientError {
-    fn from(err: ApiError) -> Self {
-        ClientError {
-            code: err.code().to_owned(),
-            message: err.to_string(),
-        }
-    }
-}
-
-impl From<TokenStoreError> for ClientError {
-    fn from(err: TokenStoreError) -> Self {
-        ClientError {
-            code: err.code().to_owned(),
-            message: err.to_string(),
-        }
-    }
-}
-
-impl From<SettingsError> for ClientError {
-    fn from(err: SettingsError) -> Self {
-        ClientError {
-            code: "settings".into(),
-            message: err.to_string(),
-        }
-    }
-}
-
-impl ClientError {
-    pub fn not_signed_in() -> ClientError {
-        ClientError {
-            code: "unauthorized".into(),
-            message: "Please sign in.".into(),
-        }
-    }
-}
+mod error;
+pub use error::{AppErrorCode, ClientError};
 
 pub type ClientResult<T> = Result<T, ClientError>;
 
@@ -66,6 +25,9 @@ pub struct Client {
     paths: AppPaths,
     store: Arc<dyn TokenStore>,
     current: Mutex<Option<SignedIn>>,
+    /// The server named at launch (`MENTORLIVE_SERVER`), over the saved one
+    /// until someone signs in (then the server they chose is the saved one).
+    launch_server: Mutex<Option<String>>,
 }
 
 impl Client {
@@ -74,7 +36,15 @@ impl Client {
             paths,
             store,
             current: Mutex::new(None),
+            launch_server: Mutex::new(None),
         }
+    }
+
+    /// This run uses `server` whatever the settings saved (see
+    /// [`AppSettings::with_launch_server`]).
+    pub fn with_launch_server(self, server: Option<String>) -> Client {
+        *self.launch_server.lock().unwrap_or_else(|p| p.into_inner()) = server;
+        self
     }
 
     pub fn paths(&self) -> &AppPaths {
@@ -82,7 +52,15 @@ impl Client {
     }
 
     pub fn settings(&self) -> ClientResult<AppSettings> {
-        Ok(self.paths.load_settings()?)
+        let launch = self
+            .launch_server
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Ok(self
+            .paths
+            .load_settings()?
+            .with_launch_server(launch.as_deref()))
     }
 
     pub fn save_settings(&self, settings: &AppSettings) -> ClientResult<()> {
@@ -109,6 +87,18 @@ impl Client {
     pub async fn sign_in(&self, server: &str, email: &str, password: &str) -> ClientResult<User> {
         let api = ApiClient::new(server)?;
         let auth = api.login(email, password).await?;
+        self.signed_in(api, auth)
+    }
+
+    /// Creates an account on `server` (the server checks every field and
+    /// says what is wrong) and signs in with it.
+    pub async fn register(&self, server: &str, request: &RegisterRequest) -> ClientResult<User> {
+        let api = ApiClient::new(server)?;
+        let auth = api.register(request).await?;
+        self.signed_in(api, auth)
+    }
+
+    fn signed_in(&self, api: ApiClient, auth: AuthResponse) -> ClientResult<User> {
         let server = api.server_url();
         // Without a keychain (no Secret Service running, a locked one) the
         // sign-in still works; it is only not remembered for the next start.
@@ -123,6 +113,7 @@ impl Client {
         settings.server_url = server;
         settings.account = Some(auth.user.email.clone());
         self.save_settings(&settings)?;
+        *self.launch_server.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let user = auth.user.clone();
         *self.lock() = Some(SignedIn {
             api: api.with_token(auth.token),

@@ -20,6 +20,28 @@ pub struct AppSettings {
 
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8787";
 
+/// Whoever starts the app (the README's run command, a launcher) may name
+/// its server here: that server wins over the saved one for this run.
+pub const SERVER_ENV: &str = "MENTORLIVE_SERVER";
+
+impl AppSettings {
+    /// The settings with the server named at launch, if any. The saved
+    /// account belongs to the saved server, so it goes when they differ.
+    pub fn with_launch_server(mut self, launch: Option<&str>) -> AppSettings {
+        let Some(server) = launch
+            .map(|s| s.trim().trim_end_matches('/'))
+            .filter(|s| !s.is_empty())
+        else {
+            return self;
+        };
+        if self.server_url.trim_end_matches('/') != server {
+            self.server_url = server.to_owned();
+            self.account = None;
+        }
+        self
+    }
+}
+
 impl Default for AppSettings {
     fn default() -> Self {
         AppSettings {
@@ -137,6 +159,25 @@ impl AppPaths {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_server_named_at_launch_wins_and_drops_the_other_servers_account() {
+        let saved = AppSettings {
+            account: Some("mentor@example.com".into()),
+            ..AppSettings::default()
+        };
+        let same = saved
+            .clone()
+            .with_launch_server(Some("http://127.0.0.1:8787/"));
+        assert_eq!(same, saved, "the same server keeps its account");
+        let other = saved
+            .clone()
+            .with_launch_server(Some("http://127.0.0.1:8790"));
+        assert_eq!(other.server_url, "http://127.0.0.1:8790");
+        assert_eq!(other.account, None);
+        assert_eq!(saved.clone().with_launch_server(None), saved);
+        assert_eq!(saved.clone().with_launch_server(Some("  ")), saved);
+    }
 
     #[test]
     fn settings_round_trip_and_default_when_missing() {

@@ -15,4 +15,4 @@ pub mod packet;
 
 pub use backoff::Backoff;
 pub use client::{ClientError, ClientEvent, ClientOptions, ConnectionState, SocketClient};
-pub use live::{LiveClient, LiveError, LiveEvent};
+pub use live::{ConnectFailure, LiveClient, LiveError, LiveEvent};

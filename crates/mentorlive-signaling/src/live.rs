@@ -25,7 +25,33 @@ pub enum LiveError {
     Transport(#[from] ClientError),
     /// CONNECT was refused (a bad or expired token) or the server is gone.
     #[error("Could not connect to the signaling server: {0}")]
-    Connect(String),
+    Connect(ConnectFailure),
+}
+
+/// Why the signaling connection never came up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectFailure {
+    /// CONNECT_ERROR `{message: "unauthorized"}`: the token was refused.
+    #[error("the server refused the sign-in token")]
+    Unauthorized,
+    /// Anything else, in the words it came with.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ConnectFailure {
+    /// The contract's CONNECT_ERROR message for a missing or bad token.
+    const UNAUTHORIZED: &'static str = "unauthorized";
+
+    /// Reads the reason the connection gave up with (the server's
+    /// CONNECT_ERROR message, or a transport failure in words).
+    pub fn from_reason(reason: String) -> ConnectFailure {
+        if reason == Self::UNAUTHORIZED {
+            ConnectFailure::Unauthorized
+        } else {
+            ConnectFailure::Other(reason)
+        }
+    }
 }
 
 impl LiveError {
@@ -39,15 +65,15 @@ impl LiveError {
             ) => "not_connected",
             LiveError::Transport(ClientError::TooLarge { .. }) => "payload_too_large",
             LiveError::Transport(ClientError::InvalidUrl(_)) => "invalid_server_url",
-            LiveError::Connect(reason) if reason == "unauthorized" => "unauthorized",
-            LiveError::Connect(_) => "not_connected",
+            LiveError::Connect(ConnectFailure::Unauthorized) => "unauthorized",
+            LiveError::Connect(ConnectFailure::Other(_)) => "not_connected",
         }
     }
 
     pub fn error_code(&self) -> Option<ErrorCode> {
         match self {
             LiveError::Refused(detail) => Some(detail.code),
-            LiveError::Connect(reason) if reason == "unauthorized" => Some(ErrorCode::Unauthorized),
+            LiveError::Connect(ConnectFailure::Unauthorized) => Some(ErrorCode::Unauthorized),
             _ => None,
         }
     }
@@ -99,7 +125,10 @@ impl LiveClient {
     ) -> Result<(LiveClient, mpsc::Receiver<LiveEvent>), LiveError> {
         options.auth = json!({ "token": token });
         let (socket, events) = SocketClient::connect(server, options)?;
-        socket.wait_connected().await.map_err(LiveError::Connect)?;
+        socket
+            .wait_connected()
+            .await
+            .map_err(|reason| LiveError::Connect(ConnectFailure::from_reason(reason)))?;
         let client = LiveClient {
             socket,
             membership: Arc::new(Mutex::new(None)),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { captureErrorMessage, openCapture } from "./devices";
+import { captureErrorMessage, missingDevicesNote, openCapture } from "./devices";
 
 const choice = { cameraId: null, microphoneId: null, speakerId: null };
 
@@ -21,10 +21,24 @@ describe("opening the camera and microphone", () => {
     Reflect.deleteProperty(navigator, "mediaDevices");
   });
 
-  it("says no device was found when there is none, not that a chosen one went away", async () => {
+  it("with no device at all, gives a stream without tracks to join with", async () => {
+    class FakeStream {
+      getVideoTracks = () => [];
+      getAudioTracks = () => [];
+    }
+    vi.stubGlobal("MediaStream", FakeStream);
     devices([], overconstrained);
-    const err = await openCapture(choice).catch((e) => e);
-    expect(captureErrorMessage(err)).toMatch(/No camera or microphone was found/);
+    const stream = await openCapture(choice);
+    expect(stream).toBeInstanceOf(FakeStream);
+    expect(missingDevicesNote(stream, "Leo")).toBe("No camera or microphone was found. You can still join: you will see and hear Leo, and Leo will see that you have no camera or microphone.");
+    vi.unstubAllGlobals();
+  });
+
+  it("says what the partner will miss", () => {
+    const stream = (video: number, audio: number) => ({ getVideoTracks: () => Array(video), getAudioTracks: () => Array(audio) }) as unknown as MediaStream;
+    expect(missingDevicesNote(stream(1, 1), "Leo")).toBeNull();
+    expect(missingDevicesNote(stream(0, 1), "Leo")).toMatch(/Leo will hear you but not see you/);
+    expect(missingDevicesNote(stream(1, 0), "Leo")).toMatch(/Leo will see you but not hear you/);
   });
 
   it("joins with the microphone alone when there is no camera", async () => {

@@ -20,11 +20,24 @@ export async function openCapture(choice: DeviceChoice): Promise<MediaStream> {
     // what is plugged in decides the words, not the error's name.
     if (name !== "NotFoundError" && name !== "OverconstrainedError") throw err;
     const { cameras, microphones } = await listDevices().catch(() => ({ cameras: [], microphones: [] }));
-    // No camera at all: a call with the microphone alone is still a call.
+    // A call with one of the two, or neither, is still a call: the person
+    // sees and hears the partner, and the partner is told what is missing.
     if (cameras.length === 0 && microphones.length > 0) return navigator.mediaDevices.getUserMedia({ audio });
-    if (cameras.length === 0 && microphones.length === 0) throw new DOMException("No camera or microphone", "NotFoundError");
+    if (cameras.length > 0 && microphones.length === 0) return navigator.mediaDevices.getUserMedia({ video });
+    if (cameras.length === 0 && microphones.length === 0) return new MediaStream();
     throw err;
   }
+}
+
+/** What the partner will get of us with this stream, in words; null when
+ *  both camera and microphone are there. */
+export function missingDevicesNote(stream: MediaStream, partner: string): string | null {
+  const camera = stream.getVideoTracks().length > 0;
+  const microphone = stream.getAudioTracks().length > 0;
+  if (camera && microphone) return null;
+  if (!camera && !microphone) return `No camera or microphone was found. You can still join: you will see and hear ${partner}, and ${partner} will see that you have no camera or microphone.`;
+  if (!camera) return `No camera was found. You can still join: ${partner} will hear you but not see you.`;
+  return `No microphone was found. You can still join: ${partner} will see you but not hear you, so use the chat to talk.`;
 }
 
 export async function listDevices(): Promise<{ cameras: MediaDeviceInfo[]; microphones: MediaDeviceInfo[]; speakers: MediaDeviceInfo[] }> {
@@ -59,7 +72,7 @@ export function canChooseSpeaker(context: AudioContext): boolean {
   return typeof (context as AudioContext & { setSinkId?: unknown }).setSinkId === "function";
 }
 
-export async function useSpeaker(context: AudioContext, speakerId: string | null): Promise<void> {
+export async function routeToSpeaker(context: AudioContext, speakerId: string | null): Promise<void> {
   const withSink = context as AudioContext & { setSinkId?: (id: string) => Promise<void> };
   if (speakerId && withSink.setSinkId) await withSink.setSinkId(speakerId).catch(() => {});
 }

@@ -58,6 +58,24 @@ export class MediaSender {
     await this.startAudio();
   }
 
+  /** Carries on with other devices (a camera or microphone switched or
+   *  gone): the encoders stay, the next video frame is a keyframe, and the
+   *  engine and the partner see no change but the picture. */
+  async carryOnWith(stream: MediaStream): Promise<void> {
+    this.stream = stream;
+    this.preview.srcObject = stream;
+    this.wantKeyframe = true;
+    if (!this.videoEncoder) this.startVideo();
+    const track = stream.getAudioTracks()[0];
+    if (!this.audioEncoder) return this.startAudio();
+    this.audioSource?.disconnect();
+    this.audioSource = null;
+    if (track && this.audioNode) {
+      this.audioSource = this.audioContext.createMediaStreamSource(new MediaStream([track]));
+      this.audioSource.connect(this.audioNode);
+    }
+  }
+
   requestKeyframe(): void {
     this.wantKeyframe = true;
   }
@@ -92,6 +110,9 @@ export class MediaSender {
   }
 
   private startVideo(): void {
+    // No camera (or none chosen): nothing to encode; the partner is told
+    // videoOff.
+    if (this.stream.getVideoTracks().length === 0) return;
     this.videoEncoder = new VideoEncoder({
       output: (chunk) => {
         const key = chunk.type === "key";

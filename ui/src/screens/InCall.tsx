@@ -5,7 +5,9 @@ import { codeErrorMessage } from "../code";
 import { MediaBridge } from "../media/bridge";
 import { MediaReceiver } from "../media/receiver";
 import { MediaSender } from "../media/sender";
-import { useSpeaker } from "../media/devices";
+import { captureErrorMessage, listDevices, routeToSpeaker } from "../media/devices";
+import { newDevices, repairStream, switchDevice, type DeviceKind } from "../media/callDevices";
+import { playChime } from "../media/chime";
 import { warmUpWebCodecs, webCodecsAvailable } from "../media/warmup";
 import type { JoinRequest } from "./PreJoin";
 
@@ -21,8 +23,9 @@ export function quality(stats: CallStats | null): { level: "good" | "fair" | "po
   return { level: "poor", detail };
 }
 
-function elapsed(ms: number): string {
-  const s = Math.floor(ms / 1000);
+/** The call's clock; a tick that came before the start reads 00:00. */
+export function elapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
   const mm = String(Math.floor(s / 60) % 60).padStart(2, "0");
   const ss = String(s % 60).padStart(2, "0");
   return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
@@ -49,6 +52,81 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   const sender = useRef<MediaSender | null>(null);
   const mediaState = useRef({ muted, cameraOff });
   mediaState.current = { muted, cameraOff };
+  // The camera and microphone in use: they change when the person switches
+  // devices or one is unplugged, without leaving the call.
+  const localStream = useRef(request.stream);
+  const audio = useRef<AudioContext | null>(null);
+  const [devicesOpen, setDevicesOpen] = useState(false);
+  const [deviceList, setDeviceList] = useState<{ cameras: MediaDeviceInfo[]; microphones: MediaDeviceInfo[]; speakers: MediaDeviceInfo[] }>({ cameras: [], microphones: [], speakers: [] });
+  // Whether we have a camera and a microphone at all (for the buttons).
+  const [has, setHas] = useState({ camera: request.stream.getVideoTracks().length > 0, microphone: request.stream.getAudioTracks().length > 0 });
+  const [inUse, setInUse] = useState(() => ({
+    camera: request.stream.getVideoTracks()[0]?.getSettings().deviceId ?? "",
+    microphone: request.stream.getAudioTracks()[0]?.getSettings().deviceId ?? "",
+    speaker: request.speakerId ?? "",
+  }));
+  const [deviceNotice, setDeviceNotice] = useState<{ text: string; offer?: { kind: DeviceKind; id: string } } | null>(null);
+
+  const carryOnWith = useCallback((next: MediaStream) => {
+    localStream.current = next;
+    if (local.current) local.current.srcObject = next;
+    sender.current?.carryOnWith(next).catch(() => {});
+    setInUse((u) => ({ ...u, camera: next.getVideoTracks()[0]?.getSettings().deviceId ?? "", microphone: next.getAudioTracks()[0]?.getSettings().deviceId ?? "" }));
+    setHas({ camera: next.getVideoTracks().length > 0, microphone: next.getAudioTracks().length > 0 });
+    // What is gone cannot be sent: the partner is told.
+    if (next.getVideoTracks().length === 0) setCameraOff(true);
+    if (next.getAudioTracks().length === 0) setMuted(true);
+  }, []);
+
+  const chooseDevice = useCallback(
+    async (kind: DeviceKind, id: string) => {
+      try {
+        carryOnWith(await switchDevice(localStream.current, kind, id || null));
+        setDeviceNotice(null);
+        const s = localStream.current;
+        api.saveDevices(s.getVideoTracks()[0]?.getSettings().deviceId ?? null, s.getAudioTracks()[0]?.getSettings().deviceId ?? null, inUse.speaker || null).catch(() => {});
+      } catch (err) {
+        setError(captureErrorMessage(err));
+      }
+    },
+    [carryOnWith, inUse.speaker],
+  );
+
+  const chooseSpeaker = useCallback(async (id: string) => {
+    setInUse((u) => ({ ...u, speaker: id }));
+    if (audio.current) await routeToSpeaker(audio.current, id || null);
+  }, []);
+
+  // Plugged in or pulled out: offer what is new, fall back from what is gone.
+  useEffect(() => {
+    let before: MediaDeviceInfo[] = [];
+    let stopped = false;
+    const refresh = async () => {
+      const after = await navigator.mediaDevices.enumerateDevices();
+      const added = newDevices(before, after);
+      const first = before.length === 0;
+      before = after;
+      setDeviceList(await listDevices());
+      if (stopped || first) return;
+      const repaired = await repairStream(localStream.current);
+      if (repaired) {
+        carryOnWith(repaired.stream);
+        const what = repaired.lost.join(" and ");
+        setDeviceNotice({ text: `Your ${what} was disconnected. ${repaired.stream.getTracks().length ? "The call goes on with another device." : "The call goes on without it."}` });
+      } else if (added.length > 0) {
+        const d = added[0];
+        const kind: DeviceKind = d.kind === "videoinput" ? "camera" : "microphone";
+        setDeviceNotice({ text: `New ${kind}: ${d.label || "unnamed"}.`, offer: { kind, id: d.deviceId } });
+      }
+    };
+    refresh().catch(() => {});
+    const onChange = () => void refresh().catch(() => {});
+    navigator.mediaDevices?.addEventListener("devicechange", onChange);
+    return () => {
+      stopped = true;
+      navigator.mediaDevices?.removeEventListener("devicechange", onChange);
+    };
+  }, [carryOnWith]);
 
   const leave = useCallback(async () => {
     await api.callHangUp().catch(() => {});
@@ -61,16 +139,23 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
     let send: MediaSender | null = null;
     let receive: MediaReceiver | null = null;
     const audioContext = new AudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
+    audio.current = audioContext;
     if (local.current) local.current.srcObject = request.stream;
     const fail = (message: string) => !stopped && setError(message);
 
+    // Whether we were alone in the room: a partner arriving then is news.
+    let waiting = false;
     const onEvent = new Channel<CallEvent>();
     onEvent.onmessage = (event) => {
       switch (event.event) {
         case "state":
+          waiting = event.state === "waiting_for_peer";
           setState(event.state);
           if (event.state === "connected") {
+            // The clock runs from the moment both are in, and on across
+            // reconnects (it is set once).
             setConnectedAt((at) => at ?? Date.now());
+            setNow(Date.now());
             setPartnerLeft(false);
             send?.requestKeyframe();
           }
@@ -80,10 +165,15 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
           // The engine tells the newcomer our media state itself.
           setPartner((p) => ({ ...p, name: event.user.name, present: true }));
           setPartnerLeft(false);
+          if (waiting) {
+            playChime(audioContext, "joined");
+            api.notifyIfAway(`${event.user.name} joined “${request.sessionTitle}”`, "Your live session has started.").catch(() => {});
+          }
           break;
         case "peer_left":
           setPartner((p) => ({ ...p, present: false }));
           if (event.reason === "left") setPartnerLeft(true);
+          if (event.reason !== "replaced") playChime(audioContext, "left");
           break;
         case "keyframe_requested":
           send?.requestKeyframe();
@@ -120,11 +210,11 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
         onClose: () => fail("The connection to the call engine closed."),
       });
       receive = new MediaReceiver(() => bridge, remote.current!, audioContext, fail);
-      send = new MediaSender(bridge, local.current!, request.stream, audioContext, fail);
+      send = new MediaSender(bridge, local.current!, localStream.current, audioContext, fail);
       send.setAudioMuted(mediaState.current.muted);
       send.setVideoOff(mediaState.current.cameraOff);
       sender.current = send;
-      await useSpeaker(audioContext, request.speakerId);
+      await routeToSpeaker(audioContext, request.speakerId);
       await receive.start();
       await send.start();
       await audioContext.resume();
@@ -139,7 +229,7 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
       receive?.stop();
       bridge?.close();
       audioContext.close();
-      request.stream.getTracks().forEach((t) => t.stop());
+      localStream.current.getTracks().forEach((t) => t.stop());
       sender.current = null;
     };
   }, [request]);
@@ -148,12 +238,13 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   useEffect(() => {
     sender.current?.setAudioMuted(muted);
     sender.current?.setVideoOff(cameraOff);
-    request.stream.getVideoTracks().forEach((t) => (t.enabled = !cameraOff));
+    localStream.current.getVideoTracks().forEach((t) => (t.enabled = !cameraOff));
     if (state !== "joining") api.callSetMediaState(muted, cameraOff).catch(() => {});
   }, [muted, cameraOff]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    // Twice a second, so the clock never lags its true value by a second.
+    const timer = window.setInterval(() => setNow(Date.now()), 500);
     return () => window.clearInterval(timer);
   }, []);
 
@@ -162,8 +253,8 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
     const onKey = (e: KeyboardEvent) => {
       const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
       if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.key === "m" || e.key === "M") setMuted((m) => !m);
-      if (e.key === "v" || e.key === "V") setCameraOff((c) => !c);
+      if ((e.key === "m" || e.key === "M") && localStream.current.getAudioTracks().length > 0) setMuted((m) => !m);
+      if ((e.key === "v" || e.key === "V") && localStream.current.getVideoTracks().length > 0) setCameraOff((c) => !c);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -217,11 +308,52 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
         <span className={`quality ${q.level}`} title={q.detail} data-testid="quality">● {q.level === "unknown" ? "…" : q.level}</span>
         <span className="elapsed" data-testid="elapsed">{connectedAt ? elapsed(now - connectedAt) : "00:00"}</span>
         <span className="grow" />
-        <button aria-pressed={muted} onClick={() => setMuted((m) => !m)} data-testid="toggle-mute" title="Mute (M)">{muted ? "Unmute" : "Mute"}</button>
-        <button aria-pressed={cameraOff} onClick={() => setCameraOff((c) => !c)} data-testid="toggle-camera" title="Camera (V)">{cameraOff ? "Camera on" : "Camera off"}</button>
+        {!has.microphone ? (
+          <button disabled data-testid="toggle-mute" title="Plug in a microphone, or pick one under Devices">No microphone</button>
+        ) : (
+          <button aria-pressed={muted} onClick={() => setMuted((m) => !m)} data-testid="toggle-mute" title="Mute (M)">{muted ? "Unmute" : "Mute"}</button>
+        )}
+        {!has.camera ? (
+          <button disabled data-testid="toggle-camera" title="Plug in a camera, or pick one under Devices">No camera</button>
+        ) : (
+          <button aria-pressed={cameraOff} onClick={() => setCameraOff((c) => !c)} data-testid="toggle-camera" title="Camera (V)">{cameraOff ? "Camera on" : "Camera off"}</button>
+        )}
+        <button aria-expanded={devicesOpen} onClick={() => setDevicesOpen((o) => !o)} data-testid="toggle-devices" title="Camera, microphone and speaker">Devices</button>
         <button onClick={fullscreen} title="Fullscreen">Fullscreen</button>
         <button className="danger" onClick={leave} data-testid="hang-up">Hang up</button>
       </div>
+      {deviceNotice && (
+        <p className="note" role="status" data-testid="device-notice">
+          {deviceNotice.text}{" "}
+          {deviceNotice.offer && <button onClick={() => chooseDevice(deviceNotice.offer!.kind, deviceNotice.offer!.id)}>Use it</button>}{" "}
+          <button className="link" onClick={() => setDeviceNotice(null)}>Dismiss</button>
+        </p>
+      )}
+      {devicesOpen && (
+        <div className="devices call-devices" data-testid="call-devices">
+          <label>
+            Camera
+            <select value={inUse.camera} onChange={(e) => chooseDevice("camera", e.target.value)} data-testid="call-camera-select">
+              {inUse.camera === "" && <option value="">None</option>}
+              {deviceList.cameras.map((d, i) => <option key={d.deviceId} value={d.deviceId}>{d.label || `Camera ${i + 1}`}</option>)}
+            </select>
+          </label>
+          <label>
+            Microphone
+            <select value={inUse.microphone} onChange={(e) => chooseDevice("microphone", e.target.value)} data-testid="call-microphone-select">
+              {inUse.microphone === "" && <option value="">None</option>}
+              {deviceList.microphones.map((d, i) => <option key={d.deviceId} value={d.deviceId}>{d.label || `Microphone ${i + 1}`}</option>)}
+            </select>
+          </label>
+          <label>
+            Speaker
+            <select value={inUse.speaker} onChange={(e) => chooseSpeaker(e.target.value)} data-testid="call-speaker-select">
+              <option value="">System default</option>
+              {deviceList.speakers.map((d, i) => <option key={d.deviceId} value={d.deviceId}>{d.label || `Speaker ${i + 1}`}</option>)}
+            </select>
+          </label>
+        </div>
+      )}
       {error && <p className="error" role="alert" data-testid="call-error">{error}</p>}
       <aside className="chat" aria-label="Chat">
         <ol data-testid="chat-lines">

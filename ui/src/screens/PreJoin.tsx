@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, AppError, type AppInfo, type Validated } from "../api";
 import { codeErrorMessage, grouped } from "../code";
-import { captureErrorMessage, listDevices, openCapture, type DeviceChoice } from "../media/devices";
+import { captureErrorMessage, listDevices, missingDevicesNote, openCapture, type DeviceChoice } from "../media/devices";
 
 export interface JoinRequest {
   code: string;
@@ -10,6 +10,7 @@ export interface JoinRequest {
   startCameraOff: boolean;
   speakerId: string | null;
   partnerName: string;
+  sessionTitle: string;
 }
 
 /** The pre-join screen: the code checked with the server, a camera
@@ -92,12 +93,16 @@ export function PreJoin(props: { code: string; info: AppInfo | null; userId: str
     });
   }, []);
 
+  const partnerName = valid ? (valid.session.mentor.id === props.userId ? valid.session.learner : valid.session.mentor).name : "your partner";
+  const hasCamera = (stream?.getVideoTracks().length ?? 0) > 0;
+  const hasMicrophone = (stream?.getAudioTracks().length ?? 0) > 0;
+  const missingNote = stream ? missingDevicesNote(stream, partnerName) : null;
+
   const join = () => {
     if (!stream || !valid) return;
     handedOver.current = true;
-    const mentor = valid.session.mentor;
-    const partner = mentor.id === props.userId ? valid.session.learner : mentor;
-    props.onJoin({ code, stream, startMuted, startCameraOff, speakerId: choice.speakerId, partnerName: partner.name });
+    // What is missing cannot be sent: the partner is told muted / camera off.
+    props.onJoin({ code, stream, startMuted: startMuted || !hasMicrophone, startCameraOff: startCameraOff || !hasCamera, speakerId: choice.speakerId, partnerName, sessionTitle: valid.session.title });
   };
 
   const currentCamera = stream?.getVideoTracks()[0]?.getSettings().deviceId ?? "";
@@ -119,11 +124,17 @@ export function PreJoin(props: { code: string; info: AppInfo | null; userId: str
       {!error && (
         <div className="prejoin-media">
           <div className="preview-box">
-            <video ref={preview} className={startCameraOff ? "preview off" : "preview"} autoPlay muted playsInline data-testid="prejoin-preview" />
-            {startCameraOff && <span className="preview-note">Camera off</span>}
+            <video ref={preview} className={startCameraOff || !hasCamera ? "preview off" : "preview"} autoPlay muted playsInline data-testid="prejoin-preview" />
+            {stream && !hasCamera && <span className="preview-note">No camera</span>}
+            {hasCamera && startCameraOff && <span className="preview-note">Camera off</span>}
             {!stream && !captureError && <span className="preview-note" aria-busy="true">Starting camera…</span>}
           </div>
           <div className="devices">
+            {missingNote && (
+              <p className="note" role="status" data-testid="missing-devices">
+                {missingNote}
+              </p>
+            )}
             {captureError && (
               <div role="alert" className="error" data-testid="capture-error">
                 <p>{captureError}</p>
@@ -133,12 +144,14 @@ export function PreJoin(props: { code: string; info: AppInfo | null; userId: str
             <label>
               Camera
               <select value={currentCamera} onChange={(e) => choose({ cameraId: e.target.value })} data-testid="camera-select">
+                {devices.cameras.length === 0 && <option value="">None found</option>}
                 {devices.cameras.map((d, i) => <option key={d.deviceId} value={d.deviceId}>{d.label || `Camera ${i + 1}`}</option>)}
               </select>
             </label>
             <label>
               Microphone
               <select value={currentMic} onChange={(e) => choose({ microphoneId: e.target.value })} data-testid="microphone-select">
+                {devices.microphones.length === 0 && <option value="">None found</option>}
                 {devices.microphones.map((d, i) => <option key={d.deviceId} value={d.deviceId}>{d.label || `Microphone ${i + 1}`}</option>)}
               </select>
             </label>
@@ -153,10 +166,10 @@ export function PreJoin(props: { code: string; info: AppInfo | null; userId: str
               </select>
             </label>
             <label className="check">
-              <input type="checkbox" checked={startMuted} onChange={(e) => setStartMuted(e.target.checked)} /> Join muted
+              <input type="checkbox" checked={startMuted || (!!stream && !hasMicrophone)} disabled={!!stream && !hasMicrophone} onChange={(e) => setStartMuted(e.target.checked)} /> Join muted
             </label>
             <label className="check">
-              <input type="checkbox" checked={startCameraOff} onChange={(e) => setStartCameraOff(e.target.checked)} /> Join with camera off
+              <input type="checkbox" checked={startCameraOff || (!!stream && !hasCamera)} disabled={!!stream && !hasCamera} onChange={(e) => setStartCameraOff(e.target.checked)} /> Join with camera off
             </label>
           </div>
         </div>

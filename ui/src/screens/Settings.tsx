@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { api, AppError, type AppInfo } from "../api";
+import { setSoundsOn, soundsOn } from "../media/chime";
 
 export function Settings(props: { info: AppInfo | null; onChanged: () => void }) {
   const [server, setServer] = useState(props.info?.serverUrl ?? "");
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [sounds, setSounds] = useState(soundsOn());
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -28,6 +30,19 @@ export function Settings(props: { info: AppInfo | null; onChanged: () => void })
         <button type="submit">Save</button>
       </form>
       {message && <p className={message.ok ? "ok" : "error"} role="status">{message.text}</p>}
+      <h2>Sounds</h2>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={sounds}
+          data-testid="sounds-setting"
+          onChange={(e) => {
+            setSoundsOn(e.target.checked);
+            setSounds(e.target.checked);
+          }}
+        />{" "}
+        Play a short sound when your partner joins or leaves
+      </label>
       <h2>Logs</h2>
       <p className="muted" data-testid="logs-dir">{props.info?.logsDir}</p>
       <button onClick={() => api.openLogsFolder().catch((e: AppError) => setMessage({ ok: false, text: e.message }))}>Open logs folder</button>

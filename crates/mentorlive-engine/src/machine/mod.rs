@@ -291,12 +291,12 @@ impl CallMachine {
             peer_id: joined.peer_id,
             polite: joined.polite,
         });
-        m.emit(CallEvent::State {
-            state: CallState::WaitingForPeer,
-        });
-        // The second to join makes the first offer.
-        if let Some(partner) = joined.peers.into_iter().next() {
-            m.meet(partner, true, now);
+        // The second to join makes the first offer, and never waited.
+        match joined.peers.into_iter().next() {
+            Some(partner) => m.meet(partner, true, now),
+            None => m.emit(CallEvent::State {
+                state: CallState::WaitingForPeer,
+            }),
         }
         m
     }

@@ -38,6 +38,11 @@ fn the_second_to_join_offers_and_both_connect_and_chat() {
     w.learner_joins("pb");
     assert_in_call(&w);
     assert_eq!(
+        w.b().states(),
+        vec![CallState::Connecting, CallState::Connected],
+        "the second to join never waited"
+    );
+    assert_eq!(
         w.a.states(),
         vec![
             CallState::WaitingForPeer,
