@@ -16,8 +16,8 @@ cargo fmt --all --check
 echo "== lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== UI unit tests (Vitest)"
-(cd ui && npx vitest run)
+echo "== UI lint (oxlint: the React hooks rules, and correctness) and unit tests (Vitest)"
+(cd ui && npx oxlint --deny-warnings src && npx vitest run)
 
 echo "== build (the binaries the end-to-end tests start)"
 cargo build --workspace --bins --locked

@@ -22,6 +22,14 @@ async fn both_bridge_transports_carry_every_chunk_and_report_their_figures() {
     let desktop = DesktopApp::start(900, &[]);
     let wd = desktop.session().await;
     wd.wait("input[name=server]", 30).await;
+    // The hooks come with a test build, once the app has said so.
+    app_harness::wait_js(
+        &wd,
+        "the bench hook",
+        "return typeof window.mentorliveBenchBridge === 'function'",
+        20,
+    )
+    .await;
     wd.script_timeout(seconds * 2 + 60).await;
     let results = wd
         .execute(
@@ -30,6 +38,11 @@ async fn both_bridge_transports_carry_every_chunk_and_report_their_figures() {
         )
         .await;
     let rows = results.as_array().expect("results");
+    let transports: Vec<_> = rows.iter().map(|r| r["transport"].clone()).collect();
+    assert!(
+        rows.len() >= 2,
+        "both transports (WebSocket and IPC) measured, got {transports:?}"
+    );
     println!("bridge round trips over {seconds} s each (30 fps video + 50 packets/s audio):");
     println!(
         "{:<44} {:>6} {:>6} {:>8} {:>8} {:>8} {:>10} {:>6}",

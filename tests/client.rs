@@ -3,8 +3,8 @@
 //! keychain still able to sign in (just not remembered).
 
 use mentorlive_client::Client;
-use mentorlive_protocol::ErrorCode;
 use mentorlive_e2e::Server;
+use mentorlive_protocol::ErrorCode;
 use mentorlive_settings::AppPaths;
 use mentorlive_token_store::{MemoryTokenStore, Token, TokenKey, TokenStore, TokenStoreError};
 use std::sync::Arc;

@@ -21,6 +21,9 @@ pub struct AppInfo {
     pub camera_id: Option<String>,
     pub microphone_id: Option<String>,
     pub speaker_id: Option<String>,
+    /// Whether the UI may expose figures for tests and benchmarks
+    /// (`window.mentorlive*`): debug builds and `--features bench` only.
+    pub test_hooks: bool,
 }
 
 #[tauri::command]
@@ -34,6 +37,7 @@ pub fn app_info(state: State<'_, AppState>) -> ClientResult<AppInfo> {
         camera_id: settings.camera_id,
         microphone_id: settings.microphone_id,
         speaker_id: settings.speaker_id,
+        test_hooks: cfg!(any(debug_assertions, feature = "bench")),
     })
 }
 

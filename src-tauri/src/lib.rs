@@ -2,6 +2,9 @@
 //! crates (`mentorlive-client` and below); this crate only adapts them to the
 //! window: plugins, deep links, logs, and the permission prompts.
 
+/// Benchmark and test hooks: in debug builds, and in release builds only
+/// with `--features bench` (the benchmark scripts); never in a shipped app.
+#[cfg(any(debug_assertions, feature = "bench"))]
 mod bench;
 mod bindings;
 mod call;
@@ -26,6 +29,7 @@ pub struct AppState {
     /// A link that arrived before the UI was listening (a cold start).
     pub pending_link: Mutex<Option<links::LinkEvent>>,
     pub call: call::CallSlot,
+    #[cfg(any(debug_assertions, feature = "bench"))]
     pub echo: bench::EchoSlot,
     pub update: updates::SharedUpdateSlot,
 }
@@ -91,8 +95,11 @@ pub fn run() {
             updates::check_for_update,
             updates::download_update,
             updates::install_update,
+            #[cfg(any(debug_assertions, feature = "bench"))]
             bench::bench_echo_bridge,
+            #[cfg(any(debug_assertions, feature = "bench"))]
             bench::bench_echo_ipc,
+            #[cfg(any(debug_assertions, feature = "bench"))]
             bench::bench_process_figures,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));

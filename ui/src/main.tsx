@@ -1,11 +1,21 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
+import { api } from "./api";
 import { benchBridge, processFigures } from "./media/bench";
+import { enableTestHooks, exposeForTests } from "./testHooks";
 import "./styles.css";
 
-// For scripts/bench-bridge.sh (through WebDriver): echoes only, no secrets.
-Object.assign(window, { mentorliveBenchBridge: benchBridge, mentorliveProcessFigures: processFigures });
+// Test and benchmark builds only (AppInfo.testHooks): what the end-to-end
+// tests and scripts/bench-*.sh read through WebDriver. Figures, no secrets.
+api
+  .appInfo()
+  .then((info) => {
+    enableTestHooks(info.testHooks);
+    exposeForTests("mentorliveBenchBridge", benchBridge);
+    exposeForTests("mentorliveProcessFigures", processFigures);
+  })
+  .catch(() => {});
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -24,7 +24,12 @@ export type LiveCodeView = { code: string,
  */
 grouped: string, inviteLink: string, sessionId: string, expiresAt: string, isNew: boolean, };
 
-export type AppInfo = { version: string, serverUrl: string, account: string | null, logsDir: string, cameraId: string | null, microphoneId: string | null, speakerId: string | null, };
+export type AppInfo = { version: string, serverUrl: string, account: string | null, logsDir: string, cameraId: string | null, microphoneId: string | null, speakerId: string | null, 
+/**
+ * Whether the UI may expose figures for tests and benchmarks
+ * (`window.mentorlive*`): debug builds and `--features bench` only.
+ */
+testHooks: boolean, };
 
 export type LinkEvent = { "kind": "join", code: string, } | { "kind": "refused", message: string, };
 

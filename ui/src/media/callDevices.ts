@@ -19,15 +19,27 @@ function tracksOf(stream: MediaStream, kind: DeviceKind): MediaStreamTrack[] {
  *  or without `kind` when `deviceId` is "none"; the other kind's tracks are
  *  kept and the replaced ones stopped. */
 export async function switchDevice(current: MediaStream, kind: DeviceKind, deviceId: string | null): Promise<MediaStream> {
-  let fresh: MediaStreamTrack[] = [];
-  if (deviceId !== "none") {
-    const wanted = { ...constraints[kind], ...(deviceId ? { deviceId: { exact: deviceId } } : {}) };
-    const opened = await navigator.mediaDevices.getUserMedia(kind === "camera" ? { video: wanted } : { audio: wanted });
-    fresh = tracksOf(opened, kind);
-  }
   const other = kind === "camera" ? current.getAudioTracks() : current.getVideoTracks();
-  tracksOf(current, kind).forEach((t) => t.stop());
-  return new MediaStream([...other, ...fresh]);
+  const old = tracksOf(current, kind);
+  const previousId = old[0]?.getSettings().deviceId;
+  // The old device first: many cameras cannot be open twice, and WebKit
+  // mutes one camera's track when the page opens another.
+  old.forEach((t) => t.stop());
+  if (deviceId === "none") return new MediaStream(other);
+  const open = async (id: string | null | undefined) => {
+    const wanted = { ...constraints[kind], ...(id ? { deviceId: { exact: id } } : {}) };
+    return tracksOf(await navigator.mediaDevices.getUserMedia(kind === "camera" ? { video: wanted } : { audio: wanted }), kind);
+  };
+  try {
+    return new MediaStream([...other, ...(await open(deviceId))]);
+  } catch (err) {
+    // The chosen one would not open: back to the one we had, if it still can.
+    if (previousId && previousId !== deviceId) {
+      const back = await open(previousId).catch(() => null);
+      if (back) return new MediaStream([...other, ...back]);
+    }
+    throw err;
+  }
 }
 
 /** After a `devicechange`: a track whose device went away is replaced by

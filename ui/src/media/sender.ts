@@ -9,6 +9,9 @@ import type { MediaBridge } from "./bridge";
 export interface SenderStats {
   videoFramesEncoded: number;
   videoFramesSkipped: number;
+  /** Frames the camera gave that could not be captured, and why (the last). */
+  captureErrors: number;
+  lastCaptureError: string;
   audioPacketsSent: number;
   keyframes: number;
   lastAudioBytes: number;
@@ -28,12 +31,17 @@ const START_BITRATE = 800_000;
 const MAX_BITRATE = 2_500_000;
 
 export class MediaSender {
-  stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0, lastVideoDurationUs: 0, cameraFrameRate: 0, frameCallbacks: 0, captureByTimer: false };
+  stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0, lastVideoDurationUs: 0, cameraFrameRate: 0, frameCallbacks: 0, captureByTimer: false, captureErrors: 0, lastCaptureError: "" };
   private videoEncoder: VideoEncoder | null = null;
   private audioEncoder: AudioEncoder | null = null;
   private audioNode: AudioWorkletNode | null = null;
   private audioSource: MediaStreamAudioSourceNode | null = null;
   private frameHandle = 0;
+  private captures = 0;
+  /** The camera track being encoded, to notice a switch. */
+  private cameraTrack: string | null = null;
+  /** The frame-callback loop, kept to restart it on a new source. */
+  private onFrame: (() => void) | null = null;
   private fallbackTimer = 0;
   private captureTimer = 0;
   private wantKeyframe = true;
@@ -63,9 +71,26 @@ export class MediaSender {
    *  engine and the partner see no change but the picture. */
   async carryOnWith(stream: MediaStream): Promise<void> {
     this.stream = stream;
-    this.preview.srcObject = stream;
+    const video = this.preview as FrameCallbackVideo;
+    if (video.srcObject !== stream) video.srcObject = stream;
+    // A new source drops the frame callbacks asked of the old one, and the
+    // element must play again: restart both, or capture stops.
+    video.play().catch(() => {});
+    if (this.onFrame) {
+      video.cancelVideoFrameCallback?.(this.frameHandle);
+      this.frameHandle = video.requestVideoFrameCallback(this.onFrame);
+    }
     this.wantKeyframe = true;
+    const camera = stream.getVideoTracks()[0]?.id ?? null;
     if (!this.videoEncoder) this.startVideo();
+    else if (camera && camera !== this.cameraTrack && this.videoEncoder.state !== "closed") {
+      // Another camera: a fresh encoder, as WebKit's does not follow a
+      // source whose frames change under it (it stopped giving output).
+      this.videoEncoder.close();
+      this.cameraTrack = this.stream.getVideoTracks()[0]?.id ?? null;
+    this.videoEncoder = this.makeVideoEncoder();
+    }
+    this.cameraTrack = camera;
     const track = stream.getAudioTracks()[0];
     if (!this.audioEncoder) return this.startAudio();
     this.audioSource?.disconnect();
@@ -74,6 +99,11 @@ export class MediaSender {
       this.audioSource = this.audioContext.createMediaStreamSource(new MediaStream([track]));
       this.audioSource.connect(this.audioNode);
     }
+  }
+
+  /** For tests: why video would not be sent right now. */
+  videoState(): { captures: number; width: number; videoOff: boolean; encoder: string; bridgeOpen: boolean; configured: { width: number; height: number } } {
+    return { captures: this.captures, width: this.preview.videoWidth, videoOff: this.videoOff, encoder: this.videoEncoder?.state ?? "none", bridgeOpen: this.bridge.isOpen, configured: this.configured };
   }
 
   requestKeyframe(): void {
@@ -109,11 +139,11 @@ export class MediaSender {
     });
   }
 
-  private startVideo(): void {
-    // No camera (or none chosen): nothing to encode; the partner is told
-    // videoOff.
-    if (this.stream.getVideoTracks().length === 0) return;
-    this.videoEncoder = new VideoEncoder({
+  /** A VP8 encoder whose chunks go over the bridge; configured on the
+   *  first frame (its size decides). */
+  private makeVideoEncoder(): VideoEncoder {
+    this.configured = { width: 0, height: 0 };
+    return new VideoEncoder({
       output: (chunk) => {
         const key = chunk.type === "key";
         const duration = this.lastVideoTs ? chunk.timestamp - this.lastVideoTs : 33_333;
@@ -129,8 +159,16 @@ export class MediaSender {
       },
       error: (e) => this.onError(`The video encoder stopped: ${e.message}`),
     });
+  }
+
+  private startVideo(): void {
+    // No camera (or none chosen): nothing to encode; the partner is told
+    // videoOff.
+    if (this.stream.getVideoTracks().length === 0) return;
+    this.videoEncoder = this.makeVideoEncoder();
     const video = this.preview as FrameCallbackVideo;
     const capture = () => {
+      this.captures += 1;
       const encoder = this.videoEncoder;
       if (!encoder || encoder.state === "closed" || this.videoOff || !this.bridge.isOpen) return;
       // An encoder with frames still queued is behind: skip this one.
@@ -146,7 +184,15 @@ export class MediaSender {
         this.wantKeyframe = true;
       }
       const timestamp = Math.round(performance.now() * 1000);
-      const frame = stampingOn() ? this.stamped(video, width, height, timestamp) : new VideoFrame(video, { timestamp });
+      let frame: VideoFrame;
+      try {
+        frame = stampingOn() ? this.stamped(video, width, height, timestamp) : new VideoFrame(video, { timestamp });
+      } catch (err) {
+        // A source between two frames (a device switch): the next one will do.
+        this.stats.captureErrors += 1;
+        this.stats.lastCaptureError = String((err as Error)?.message ?? err);
+        return;
+      }
       const keyFrame = this.wantKeyframe;
       this.wantKeyframe = false;
       encoder.encode(frame, { keyFrame });
@@ -155,7 +201,8 @@ export class MediaSender {
     };
     // Each new camera frame, as the page presents it...
     const onFrame = () => {
-      this.frameHandle = video.requestVideoFrameCallback(onFrame);
+      this.onFrame = onFrame;
+    this.frameHandle = video.requestVideoFrameCallback(onFrame);
       this.stats.frameCallbacks += 1;
       capture();
     };

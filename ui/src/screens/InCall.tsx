@@ -8,6 +8,7 @@ import { MediaSender } from "../media/sender";
 import { captureErrorMessage, listDevices, routeToSpeaker } from "../media/devices";
 import { newDevices, repairStream, switchDevice, type DeviceKind } from "../media/callDevices";
 import { playChime } from "../media/chime";
+import { exposeForTests } from "../testHooks";
 import { warmUpWebCodecs, webCodecsAvailable } from "../media/warmup";
 import type { JoinRequest } from "./PreJoin";
 
@@ -67,29 +68,47 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   }));
   const [deviceNotice, setDeviceNotice] = useState<{ text: string; offer?: { kind: DeviceKind; id: string } } | null>(null);
 
+  // Device work one step at a time: a devicechange arriving while a switch
+  // is opening its device would otherwise repair a stream already replaced.
+  const deviceQueue = useRef<Promise<void>>(Promise.resolve());
+  const serially = useCallback((job: () => Promise<void>) => {
+    deviceQueue.current = deviceQueue.current.then(job).catch(() => {});
+    return deviceQueue.current;
+  }, []);
+  // Turned off because the device went away (not by the person): back on
+  // when a device of that kind returns.
+  const forcedOff = useRef({ camera: false, microphone: false });
+
   const carryOnWith = useCallback((next: MediaStream) => {
     localStream.current = next;
-    if (local.current) local.current.srcObject = next;
-    sender.current?.carryOnWith(next).catch(() => {});
+    // The sender points the preview at the new stream (and restarts capture).
+    if (sender.current) sender.current.carryOnWith(next).catch(() => {});
+    else if (local.current) local.current.srcObject = next;
     setInUse((u) => ({ ...u, camera: next.getVideoTracks()[0]?.getSettings().deviceId ?? "", microphone: next.getAudioTracks()[0]?.getSettings().deviceId ?? "" }));
     setHas({ camera: next.getVideoTracks().length > 0, microphone: next.getAudioTracks().length > 0 });
     // What is gone cannot be sent: the partner is told.
-    if (next.getVideoTracks().length === 0) setCameraOff(true);
-    if (next.getAudioTracks().length === 0) setMuted(true);
+    const camera = next.getVideoTracks().length > 0;
+    const microphone = next.getAudioTracks().length > 0;
+    if (!camera) setCameraOff(true);
+    else if (forcedOff.current.camera) setCameraOff(false);
+    if (!microphone) setMuted(true);
+    else if (forcedOff.current.microphone) setMuted(false);
+    forcedOff.current = { camera: !camera, microphone: !microphone };
   }, []);
 
   const chooseDevice = useCallback(
-    async (kind: DeviceKind, id: string) => {
-      try {
-        carryOnWith(await switchDevice(localStream.current, kind, id || null));
-        setDeviceNotice(null);
-        const s = localStream.current;
-        api.saveDevices(s.getVideoTracks()[0]?.getSettings().deviceId ?? null, s.getAudioTracks()[0]?.getSettings().deviceId ?? null, inUse.speaker || null).catch(() => {});
-      } catch (err) {
-        setError(captureErrorMessage(err));
-      }
-    },
-    [carryOnWith, inUse.speaker],
+    (kind: DeviceKind, id: string) =>
+      serially(async () => {
+        try {
+          carryOnWith(await switchDevice(localStream.current, kind, id || null));
+          setDeviceNotice(null);
+          const s = localStream.current;
+          api.saveDevices(s.getVideoTracks()[0]?.getSettings().deviceId ?? null, s.getAudioTracks()[0]?.getSettings().deviceId ?? null, inUse.speaker || null).catch(() => {});
+        } catch (err) {
+          setError(captureErrorMessage(err));
+        }
+      }),
+    [carryOnWith, serially, inUse.speaker],
   );
 
   const chooseSpeaker = useCallback(async (id: string) => {
@@ -119,14 +138,14 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
         setDeviceNotice({ text: `New ${kind}: ${d.label || "unnamed"}.`, offer: { kind, id: d.deviceId } });
       }
     };
-    refresh().catch(() => {});
-    const onChange = () => void refresh().catch(() => {});
+    void serially(refresh);
+    const onChange = () => void serially(refresh);
     navigator.mediaDevices?.addEventListener("devicechange", onChange);
     return () => {
       stopped = true;
       navigator.mediaDevices?.removeEventListener("devicechange", onChange);
     };
-  }, [carryOnWith]);
+  }, [carryOnWith, serially]);
 
   const leave = useCallback(async () => {
     await api.callHangUp().catch(() => {});
@@ -183,7 +202,7 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
           break;
         case "stats":
           setStats(event.stats);
-          (window as unknown as { mentorliveEngineStats: CallStats }).mentorliveEngineStats = event.stats;
+          exposeForTests("mentorliveEngineStats", event.stats);
           break;
         case "chat":
           setChat((c) => [...c.slice(-199), { from: "partner", text: event.message.text, at: Date.now() }]);
@@ -219,7 +238,7 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
       await send.start();
       await audioContext.resume();
       // What the end-to-end test and the benchmark read. Figures only.
-      (window as unknown as { mentorliveCall: unknown }).mentorliveCall = { sender: send.stats, receiver: receive.stats, audioState: () => audioContext.state, glassToGlassMs: receive.glassToGlassMs };
+      exposeForTests("mentorliveCall", { videoState: () => send?.videoState(), sender: send.stats, receiver: receive.stats, audioState: () => audioContext.state, glassToGlassMs: receive.glassToGlassMs });
     })().catch((e: AppError | Error) => fail("code" in e ? codeErrorMessage(e.code, e.message) : e.message));
 
     return () => {
