@@ -336,11 +336,22 @@ async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
     join_and_connect(&wd, 30).await;
 
     // The partner is told: no microphone, no camera.
-    cli.wait_for("media state", Duration::from_secs(10), |v| {
-        v["event"] == "partner_media"
-            && v["state"]["audioMuted"] == true
-            && v["state"]["videoOff"] == true
-    });
+    let told = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cli.wait_for("media state", Duration::from_secs(20), |v| {
+            v["event"] == "partner_media"
+                && v["state"]["audioMuted"] == true
+                && v["state"]["videoOff"] == true
+        })
+    }));
+    if told.is_err() {
+        for (path, text) in desktop.files() {
+            if path.to_string_lossy().contains("/logs/") {
+                println!("{}:\n{text}", path.display());
+            }
+        }
+        println!("app: {}", wd.execute("return [window.mentorliveEngineStats, document.querySelector('[data-testid=call]')?.dataset.state, document.querySelector('[data-testid=call-error]')?.textContent]", json!([])).await);
+        panic!("the partner was not told the media state");
+    }
     // The app paints the partner and hears them.
     let painted = wait_js(&wd, "remote video", PROBE_CANVAS, 20).await;
     assert!(

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify};
-use webrtc::data_channel::DataChannelEvent;
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_local::TrackLocalEvent;
 use webrtc::media_stream::Track;
@@ -80,6 +80,11 @@ struct Current {
     peer: Peer,
     /// Wakes the receive path's keyframe asker (RTCP PLI).
     want_keyframe: Arc<Notify>,
+    /// Whether the machine was told the data channel is open.
+    data_open_seen: bool,
+    /// Handles webrtc announced for our channel; kept alive, since dropping
+    /// one unregisters the channel's event stream.
+    announced_data: Vec<Arc<dyn DataChannel>>,
 }
 
 impl Driver {
@@ -128,7 +133,7 @@ impl Driver {
                     }
                     return;
                 }
-                if let Some(result) = io.carry_out(action).await {
+                for result in io.carry_out(action).await {
                     machine.handle_input(result, Instant::now());
                 }
             }
@@ -142,6 +147,10 @@ impl Driver {
                     PcEvent::Machine(input) => Some(Input::Peer { generation, input }),
                     PcEvent::Track(track) => {
                         io.receive(generation, track);
+                        None
+                    }
+                    PcEvent::DataChannel(data) => {
+                        io.adopt_data_channel(generation, data);
                         None
                     }
                 },
@@ -233,8 +242,12 @@ struct Io {
 }
 
 impl Io {
-    /// Carries out one action; returns its result for the machine, if any.
-    async fn carry_out(&mut self, action: Action) -> Option<Input> {
+    /// Carries out one action; returns what it reports back to the machine.
+    async fn carry_out(&mut self, action: Action) -> Vec<Input> {
+        self.carry_out_one(action).await.into_iter().collect()
+    }
+
+    async fn carry_out_one(&mut self, action: Action) -> Option<Input> {
         let generation = self.current.as_ref().map(|c| c.generation);
         let result =
             |input: PeerInput| generation.map(|generation| Input::Peer { generation, input });
@@ -318,11 +331,16 @@ impl Io {
                 None
             }
             Action::SendData(message) => {
-                let data = &self.current.as_ref()?.peer.data;
-                if let Err(err) = data.send_text(&message.to_json()).await {
-                    tracing::debug!(%err, "could not send on the data channel");
+                let current = self.current.as_mut()?;
+                match current.peer.data.send_text(&message.to_json()).await {
+                    Ok(_) => None,
+                    Err(err) => {
+                        // Not lost: it goes again once the channel is open.
+                        tracing::warn!(%err, "the data channel did not take a message");
+                        current.data_open_seen = false;
+                        result(PeerInput::DataNotSent(message))
+                    }
                 }
-                None
             }
             Action::StartSending => {
                 self.start_sending().await;
@@ -338,7 +356,15 @@ impl Io {
                 }
                 None
             }
-            Action::CollectStats => Some(Input::Stats(self.sample().await)),
+            Action::CollectStats => {
+                // The channel's OnOpen can be lost in webrtc's event queue
+                // (it says so itself); its state cannot. Messages wait for
+                // the open, so tell the machine once if it is open.
+                if let Some(input) = self.data_open_unreported().await {
+                    return Some(input);
+                }
+                Some(Input::Stats(self.sample().await))
+            }
             Action::Leave => {
                 let _ = self.live.leave().await;
                 None
@@ -349,6 +375,27 @@ impl Io {
             }
             Action::Stop => None,
         }
+    }
+
+    /// `DataOpen`, once per connection, when the channel is open but no
+    /// OnOpen came.
+    async fn data_open_unreported(&mut self) -> Option<Input> {
+        let current = self.current.as_mut()?;
+        if current.data_open_seen {
+            return None;
+        }
+        let open = matches!(
+            current.peer.data.ready_state().await,
+            Ok(rtc::data_channel::RTCDataChannelState::Open)
+        );
+        if !open {
+            return None;
+        }
+        current.data_open_seen = true;
+        Some(Input::Peer {
+            generation: current.generation,
+            input: PeerInput::DataOpen,
+        })
     }
 
     async fn new_peer(&mut self, generation: u64) {
@@ -384,29 +431,13 @@ impl Io {
             }
         });
         // The negotiated data channel: its opening and its messages.
-        let data = peer.data.clone();
-        let tx = self.pc_tx.clone();
-        tokio::spawn(async move {
-            while let Some(event) = data.poll().await {
-                let input = match event {
-                    DataChannelEvent::OnOpen => PeerInput::DataOpen,
-                    DataChannelEvent::OnMessage(message) => {
-                        match String::from_utf8(message.data.to_vec()) {
-                            Ok(text) => PeerInput::DataText(text),
-                            Err(_) => continue,
-                        }
-                    }
-                    _ => continue,
-                };
-                if tx.send((generation, PcEvent::Machine(input))).is_err() {
-                    return;
-                }
-            }
-        });
+        spawn_data_events(peer.data.clone(), generation, self.pc_tx.clone());
         self.current = Some(Current {
             generation,
             peer,
             want_keyframe: Arc::new(Notify::new()),
+            data_open_seen: false,
+            announced_data: Vec::new(),
         });
     }
 
@@ -415,6 +446,16 @@ impl Io {
         if let Some(current) = self.current.take() {
             let _ = current.peer.pc.close().await;
         }
+    }
+
+    /// Listens on a handle webrtc announced for the data channel.
+    fn adopt_data_channel(&mut self, generation: u64, data: Arc<dyn DataChannel>) {
+        let Some(current) = self.current.as_mut().filter(|c| c.generation == generation) else {
+            return;
+        };
+        tracing::debug!("the data channel was announced again: listening on the new handle");
+        spawn_data_events(data.clone(), generation, self.pc_tx.clone());
+        current.announced_data.push(data);
     }
 
     fn receive(
@@ -498,6 +539,31 @@ impl Io {
         sample.target_bps = Some(peer.target_bitrate.load(Ordering::Relaxed));
         sample
     }
+}
+
+/// Feeds a data channel's opening and text messages to the machine.
+fn spawn_data_events(
+    data: Arc<dyn DataChannel>,
+    generation: u64,
+    tx: mpsc::UnboundedSender<(u64, PcEvent)>,
+) {
+    tokio::spawn(async move {
+        while let Some(event) = data.poll().await {
+            let input = match event {
+                DataChannelEvent::OnOpen => PeerInput::DataOpen,
+                DataChannelEvent::OnMessage(message) => {
+                    match String::from_utf8(message.data.to_vec()) {
+                        Ok(text) => PeerInput::DataText(text),
+                        Err(_) => continue,
+                    }
+                }
+                _ => continue,
+            };
+            if tx.send((generation, PcEvent::Machine(input))).is_err() {
+                return;
+            }
+        }
+    });
 }
 
 fn candidate_init(candidate: IceCandidate) -> RTCIceCandidateInit {

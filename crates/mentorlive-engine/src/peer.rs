@@ -51,6 +51,10 @@ pub const DATA_CHANNEL_LABEL: &str = "mentorlive";
 pub enum PcEvent {
     Machine(PeerInput),
     Track(Arc<dyn TrackRemote>),
+    /// The stack handed us (again) a data channel: when the one we created
+    /// had lost its event stream at the moment it opened, webrtc announces a
+    /// fresh handle for the same channel, and its messages arrive only there.
+    DataChannel(Arc<dyn DataChannel>),
 }
 
 struct Handler {
@@ -112,6 +116,10 @@ impl PeerConnectionEventHandler for Handler {
         self.send(PeerInput::SignalingStable(
             state == RTCSignalingState::Stable,
         ));
+    }
+
+    async fn on_data_channel(&self, data: Arc<dyn DataChannel>) {
+        let _ = self.tx.send((self.generation, PcEvent::DataChannel(data)));
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {

@@ -123,6 +123,9 @@ pub enum PeerInput {
     AnswerFailed,
     /// The data channel opened.
     DataOpen,
+    /// A `SendData` did not go (the channel was not ready after all): it
+    /// waits for the channel again.
+    DataNotSent(DataMessage),
     /// A text message on the data channel.
     DataText(String),
     /// The partner asked for a keyframe over RTCP (PLI or FIR).
@@ -351,6 +354,7 @@ impl CallMachine {
         }
         if now >= self.next_stats {
             self.next_stats = now + STATS_INTERVAL;
+            self.retry_backlog();
             self.out.push_back(Action::CollectStats);
         }
     }
@@ -636,6 +640,10 @@ impl CallMachine {
                     self.out.push_back(Action::SendData(message));
                 }
             }
+            PeerInput::DataNotSent(message) => {
+                peer.data_open = false;
+                self.backlog.push_front(message);
+            }
             PeerInput::DataText(text) => self.on_data(&text),
             PeerInput::KeyframeWanted => self.emit(CallEvent::KeyframeRequested),
         }
@@ -664,6 +672,22 @@ impl CallMachine {
             DataMessage::Record(message) => self.emit(CallEvent::Record { message }),
             DataMessage::Keyframe => self.emit(CallEvent::KeyframeRequested),
             DataMessage::Unknown(_) => {}
+        }
+    }
+
+    /// Messages still held on a connected call: try them again each second.
+    /// The channel's own "open" can come late or not at all from the stack;
+    /// a send it refuses comes back (`DataNotSent`) and waits for the next try.
+    fn retry_backlog(&mut self) {
+        let Some(peer) = self.peer.as_mut().filter(|p| p.connected) else {
+            return;
+        };
+        if self.backlog.is_empty() {
+            return;
+        }
+        peer.data_open = true;
+        while let Some(message) = self.backlog.pop_front() {
+            self.out.push_back(Action::SendData(message));
         }
     }
 

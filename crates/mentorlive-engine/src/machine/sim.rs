@@ -78,6 +78,10 @@ pub struct Peer {
     pub errors: Vec<String>,
     pub ice_restarts: u32,
     pub plis_sent: u32,
+    /// Sends the channel refuses (as webrtc's can, just after it opens).
+    pub refuse_sends: u32,
+    /// The stack never reports the channel open (the channel is open).
+    pub lose_data_open: bool,
     pub stopped: bool,
 }
 
@@ -485,8 +489,11 @@ impl World {
                 let Some(pc) = peer.pc.as_mut() else {
                     return peer.errors.push("data without a connection".into());
                 };
-                if !pc.data_open {
-                    return peer.errors.push("data before the channel opened".into());
+                // A channel that is not open yet, or that refuses the send
+                // (as webrtc's can just after it opens), gives it back.
+                if !pc.data_open || peer.refuse_sends > 0 {
+                    peer.refuse_sends = peer.refuse_sends.saturating_sub(1);
+                    return self.feed(side, PeerInput::DataNotSent(message));
                 }
                 pc.sctp_out.push_back(message.to_json());
             }
@@ -565,7 +572,9 @@ fn set_connected(peer: &mut Peer, up: bool, now: Instant) -> bool {
     ];
     if up && !pc.data_open {
         pc.data_open = true;
-        inputs.push(PeerInput::DataOpen);
+        if !peer.lose_data_open {
+            inputs.push(PeerInput::DataOpen);
+        }
     }
     for input in inputs {
         peer.machine
@@ -607,6 +616,8 @@ fn new_peer(machine: CallMachine, peer_id: &str) -> Peer {
         errors: Vec::new(),
         ice_restarts: 0,
         plis_sent: 0,
+        refuse_sends: 0,
+        lose_data_open: false,
         stopped: false,
     }
 }

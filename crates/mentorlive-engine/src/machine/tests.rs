@@ -365,3 +365,55 @@ fn stats_come_every_second_with_the_state() {
             .collect();
     assert_eq!(stats, vec![CallState::Connected; 3]);
 }
+
+#[test]
+fn a_message_the_channel_refuses_goes_again_once_it_is_open() {
+    let mut w = World::mentor_waiting();
+    w.peer(Side::A).refuse_sends = 1;
+    w.command(
+        Side::A,
+        Command::SetMedia(MediaState {
+            audio_muted: true,
+            video_off: true,
+            screen: false,
+        }),
+    );
+    w.learner_joins("pb");
+    assert_in_call(&w);
+    assert!(
+        !w.b()
+            .events
+            .iter()
+            .any(|e| matches!(e, CallEvent::PartnerMedia { .. })),
+        "refused at first"
+    );
+    w.advance(Duration::from_millis(1_100));
+    assert!(w.b().events.iter().any(|e| matches!(
+        e,
+        CallEvent::PartnerMedia { state } if state.audio_muted && state.video_off
+    )));
+}
+
+#[test]
+fn messages_go_even_when_the_channel_never_says_it_opened() {
+    let mut w = World::mentor_waiting();
+    // The stack loses the channel's open event on the mentor's side.
+    w.peer(Side::A).lose_data_open = true;
+    w.command(
+        Side::A,
+        Command::SetMedia(MediaState {
+            audio_muted: true,
+            video_off: true,
+            screen: false,
+        }),
+    );
+    w.command(Side::A, chat("a1", "hello?"));
+    w.learner_joins("pb");
+    assert_in_call(&w);
+    w.advance(Duration::from_millis(1_100));
+    assert_eq!(w.b().chats(), vec!["hello?"]);
+    assert!(w.b().events.iter().any(|e| matches!(
+        e,
+        CallEvent::PartnerMedia { state } if state.video_off
+    )));
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { callReducer, initialView, type CallAction } from "./callView";
+import type { CallEvent } from "../generated/types";
+
+const engine = (event: CallEvent, at = 1_000): CallAction => ({ type: "engine", event, at });
+const run = (actions: CallAction[]) => actions.reduce(callReducer, initialView("Leo"));
+
+describe("the call screen's state", () => {
+  it("starts the clock when both are in and keeps it across a reconnect", () => {
+    const view = run([
+      engine({ event: "state", state: "waiting_for_peer" }, 100),
+      engine({ event: "state", state: "connected" }, 2_000),
+      engine({ event: "state", state: "reconnecting" }, 5_000),
+      engine({ event: "state", state: "connected" }, 9_000),
+    ]);
+    expect(view.state).toBe("connected");
+    expect(view.connectedAt).toBe(2_000);
+  });
+
+  it("tells a hang-up from a drop", () => {
+    const user = { id: "u", name: "Leo Learner", role: "learner" as const };
+    const dropped = run([engine({ event: "peer_present", peer_id: "p", user }), engine({ event: "peer_left", peer_id: "p", reason: "disconnected" })]);
+    expect(dropped.partnerLeft).toBe(false);
+    expect(dropped.partner).toMatchObject({ name: "Leo Learner", present: false });
+    const left = callReducer(dropped, engine({ event: "peer_left", peer_id: "p", reason: "left" }));
+    expect(left.partnerLeft).toBe(true);
+    expect(callReducer(left, { type: "wait_for_partner" }).partnerLeft).toBe(false);
+  });
+
+  it("shows the partner's media state and chat, ours too", () => {
+    const view = run([
+      engine({ event: "partner_media", state: { audioMuted: true, videoOff: false, screen: false } }),
+      engine({ event: "chat", message: { id: "c1", text: "hello", sentAt: "2026-12-01T10:00:00Z" } }),
+      { type: "chat_sent", id: "m1", text: "hi Leo", at: 2_000 },
+    ]);
+    expect(view.partner.audioMuted).toBe(true);
+    expect(view.chat.map((l) => [l.from, l.text])).toEqual([
+      ["partner", "hello"],
+      ["me", "hi Leo"],
+    ]);
+  });
+
+  it("keeps the last 200 chat lines", () => {
+    const many: CallAction[] = Array.from({ length: 250 }, (_, i) => ({ type: "chat_sent", id: `m${i}`, text: `${i}`, at: i }));
+    const view = run(many);
+    expect(view.chat).toHaveLength(200);
+    expect(view.chat[0].text).toBe("50");
+  });
+
+  it("says why the call ended", () => {
+    expect(run([engine({ event: "replaced" })]).ended).toMatch(/another device/);
+    expect(run([engine({ event: "state", state: "ended" })]).ended).toBe("The call has ended.");
+  });
+});

@@ -1,0 +1,92 @@
+// What the call screen shows, as a reducer over the engine's events (the
+// generated `CallEvent` union) and the screen's own actions. Pure: the side
+// effects of an event (a keyframe, a chime) are the hook's, not this file's.
+
+import type { CallEvent, CallState, CallStats } from "../generated/types";
+
+export type ChatLine = { id: string; from: "me" | "partner"; text: string; at: number };
+
+export interface CallView {
+  state: CallState | "joining";
+  partner: { name: string; audioMuted: boolean; videoOff: boolean; present: boolean };
+  /** The partner hung up (not a drop): offer to wait or leave. */
+  partnerLeft: boolean;
+  stats: CallStats | null;
+  /** When both were first in: the call's clock runs from here, across reconnects. */
+  connectedAt: number | null;
+  chat: ChatLine[];
+  /** Why the call is over, in words. */
+  ended: string | null;
+  error: string | null;
+}
+
+export type CallAction =
+  | { type: "engine"; event: CallEvent; at: number }
+  | { type: "chat_sent"; id: string; text: string; at: number }
+  | { type: "failed"; message: string }
+  | { type: "wait_for_partner" };
+
+/** Chat lines kept on screen. */
+const CHAT_LINES = 200;
+
+export function initialView(partnerName: string): CallView {
+  return {
+    state: "joining",
+    partner: { name: partnerName, audioMuted: false, videoOff: false, present: false },
+    partnerLeft: false,
+    stats: null,
+    connectedAt: null,
+    chat: [],
+    ended: null,
+    error: null,
+  };
+}
+
+function withChat(view: CallView, line: ChatLine): CallView {
+  return { ...view, chat: [...view.chat.slice(-(CHAT_LINES - 1)), line] };
+}
+
+export function callReducer(view: CallView, action: CallAction): CallView {
+  switch (action.type) {
+    case "chat_sent":
+      return withChat(view, { id: action.id, from: "me", text: action.text, at: action.at });
+    case "failed":
+      return { ...view, error: action.message };
+    case "wait_for_partner":
+      return { ...view, partnerLeft: false };
+    case "engine":
+      return onEvent(view, action.event, action.at);
+  }
+}
+
+function onEvent(view: CallView, event: CallEvent, at: number): CallView {
+  switch (event.event) {
+    case "state":
+      return {
+        ...view,
+        state: event.state,
+        connectedAt: event.state === "connected" ? (view.connectedAt ?? at) : view.connectedAt,
+        partnerLeft: event.state === "connected" ? false : view.partnerLeft,
+        ended: event.state === "ended" ? (view.ended ?? "The call has ended.") : view.ended,
+      };
+    case "peer_present":
+      return { ...view, partner: { ...view.partner, name: event.user.name, present: true }, partnerLeft: false };
+    case "peer_left":
+      return { ...view, partner: { ...view.partner, present: false }, partnerLeft: view.partnerLeft || event.reason === "left" };
+    case "stats":
+      return { ...view, stats: event.stats };
+    case "chat":
+      return withChat(view, { id: event.message.id, from: "partner", text: event.message.text, at });
+    case "partner_media":
+      return { ...view, partner: { ...view.partner, audioMuted: event.state.audioMuted, videoOff: event.state.videoOff } };
+    case "replaced":
+      return { ...view, ended: "You joined this session from another device, so this window left the call." };
+    case "joined":
+    case "signaling":
+    case "keyframe_requested":
+    case "target_bitrate":
+    case "partner_screen":
+    case "record":
+      return view;
+  }
+}
