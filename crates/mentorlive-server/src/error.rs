@@ -95,6 +95,25 @@ impl IntoResponse for ApiError {
 }
 
 /// A database failure is never the caller's fault: log it, answer 500.
+/// A code refused by the domain rule, as the contract answers it over HTTP.
+impl From<crate::live_codes::CodeRefusal> for ApiError {
+    fn from(refusal: crate::live_codes::CodeRefusal) -> Self {
+        use crate::live_codes::CodeRefusal;
+        let status = match &refusal {
+            CodeRefusal::Malformed(_) => StatusCode::BAD_REQUEST,
+            CodeRefusal::Unknown => StatusCode::NOT_FOUND,
+            CodeRefusal::NotParticipant => StatusCode::FORBIDDEN,
+            CodeRefusal::Expired(_) => StatusCode::GONE,
+            CodeRefusal::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        match refusal {
+            // The store's own answer (it knows "try again" from a real fault).
+            CodeRefusal::Store(err) => ApiError::from(err),
+            other => ApiError::new(status, other.code(), other.to_string()),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         tracing::error!(error = %err, "database error");

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod live_codes;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;

@@ -4,6 +4,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientIp;
 use crate::extract::{ApiJson, ApiPath};
+use crate::live_codes;
 use crate::rate_limit::Limit;
 use crate::state::AppState;
 use crate::store::{ts, SessionRow, SetCodeOutcome, StoredLiveCode};
@@ -14,7 +15,6 @@ use mentorlive_protocol::{
     CreateSessionRequest, ErrorBody, ErrorCode, GenerateLiveCodeRequest, LiveCode, LiveCodeInfo,
     Role, Session, SessionList, SessionStatus, ValidateLiveCodeResponse,
 };
-use time::macros::format_description;
 
 /// How many fresh codes to draw before giving up on a unique one. With 31^8
 /// codes a second collision in a row is already vanishingly rare.
@@ -272,57 +272,11 @@ pub async fn validate_live_code(
         ])
         .await?;
     let now = crate::now();
-    let (row, code) = resolve_live_code(&state, &auth.user.id, &input, now).await?;
+    let (row, code) = live_codes::resolve(&state.store, &auth.user.id, &input, now).await?;
     Ok(Json(ValidateLiveCodeResponse {
         valid: true,
         session_id: row.id.clone(),
         expires_at: ts(code.expires_at),
         session: row.to_session(now),
     }))
-}
-
-/// The checks every use of a code makes, in order: form, existence,
-/// participation, expiry. Signaling's `live:join` runs the same function.
-pub async fn resolve_live_code(
-    state: &AppState,
-    user_id: &str,
-    input: &str,
-    now: i64,
-) -> ApiResult<(SessionRow, StoredLiveCode)> {
-    let code = LiveCode::parse(input).map_err(|err| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::MalformedCode,
-            err.to_string(),
-        )
-    })?;
-    let unknown = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownCode,
-            "There is no live session with this code. Check it with your partner.",
-        )
-    };
-    let row = state
-        .store
-        .session_by_code(code.as_str())
-        .await?
-        .ok_or_else(unknown)?;
-    if !row.is_participant(user_id) {
-        return Err(ApiError::not_participant("join it"));
-    }
-    let stored = row.live_code.clone().ok_or_else(unknown)?;
-    if !stored.is_valid_at(now) {
-        let at = ts(stored.expires_at)
-            .format(format_description!(
-                "[hour]:[minute] UTC on [year]-[month]-[day]"
-            ))
-            .unwrap_or_default();
-        return Err(ApiError::new(
-            StatusCode::GONE,
-            ErrorCode::ExpiredCode,
-            format!("This live session code expired at {at}. Ask your partner for a new one."),
-        ));
-    }
-    Ok((row, stored))
 }

@@ -10,8 +10,8 @@ pub mod rooms;
 mod sequencer;
 
 use crate::auth::token_hash;
+use crate::live_codes;
 use crate::rate_limit::Limit;
-use crate::routes::sessions::resolve_live_code;
 use crate::state::AppState;
 use mentorlive_protocol::signaling::{
     AckEnvelope, JoinRequest, PeerUser, SignalRequest, EVENT_JOIN, EVENT_LEAVE, EVENT_SIGNAL,
@@ -246,9 +246,9 @@ async fn join<A: Adapter>(
     .await
     .map_err(|e| error(e.code, e.message))?;
     let now = crate::now();
-    let (row, _code) = resolve_live_code(app, &conn.user.id, &request.code, now)
+    let (row, _code) = live_codes::resolve(&app.store, &conn.user.id, &request.code, now)
         .await
-        .map_err(|e| error(e.code, e.message))?;
+        .map_err(|refusal| refusal.detail())?;
     let params = JoinParams {
         user: PeerUser {
             id: conn.user.id.clone(),
