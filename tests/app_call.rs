@@ -379,7 +379,7 @@ async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
 
 /// The app waits alone in the call with its window hidden; when the partner
 /// joins, the desktop's notification daemon (dunst, on the app's own
-/// session bus) shows "… joined".
+/// session bus) shows "… joined", and a click on it shows the call again.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_partner_arriving_is_announced_by_a_notification() {
     let server = Server::start_default();
@@ -466,11 +466,33 @@ async fn the_partner_arriving_is_announced_by_a_notification() {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let _ = dunst.kill();
-    let _ = dunst.wait();
     println!("notifications: {shown:?}");
     assert!(
         shown.contains("Maya Mentor joined") && shown.contains("Your live session has started."),
         "the desktop showed the arrival: {shown:?}"
     );
+    // A click on it (dunst's default action) brings the call to the front.
+    let clicked = std::process::Command::new("dunstctl")
+        .arg("action")
+        .envs(desktop.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .status()
+        .expect("dunstctl");
+    assert!(clicked.success(), "dunst took the click");
+    let shown_again = std::process::Command::new("timeout")
+        .args([
+            "10",
+            "xdotool",
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            "mentorlive",
+        ])
+        .envs(desktop.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("xdotool");
+    assert!(shown_again.success(), "the call's window is shown again");
+    let _ = dunst.kill();
+    let _ = dunst.wait();
 }
