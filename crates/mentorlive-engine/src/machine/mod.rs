@@ -229,6 +229,11 @@ pub const STATS_INTERVAL: Duration = Duration::from_secs(1);
 const SEEN_CHAT_IDS: usize = 512;
 /// Data-channel messages held while the channel is not open.
 const DATA_BACKLOG: usize = 64;
+/// After the channel opens, the media state goes once more this much later:
+/// webrtc 0.21 can lose a message sent in the instant a channel opens (the
+/// receiver's stack has not registered the channel yet), and the media state
+/// is a state, so saying it twice costs nothing.
+pub const MEDIA_RESEND_AFTER: Duration = Duration::from_secs(2);
 /// Signals kept for sending again after a rejoin (a negotiation's worth).
 const UNSENT_SIGNALS: usize = 64;
 
@@ -265,6 +270,8 @@ pub struct CallMachine {
     backlog: VecDeque<DataMessage>,
     /// Signals that did not leave, for the current peer connection.
     unsent: VecDeque<(String, SignalData)>,
+    /// When to say the media state once more (see [`MEDIA_RESEND_AFTER`]).
+    media_resend_at: Option<Instant>,
     out: VecDeque<Action>,
 }
 
@@ -287,6 +294,7 @@ impl CallMachine {
             seen_chat: VecDeque::new(),
             backlog: VecDeque::new(),
             unsent: VecDeque::new(),
+            media_resend_at: None,
             out: VecDeque::new(),
         };
         m.emit(CallEvent::Joined {
@@ -320,10 +328,10 @@ impl CallMachine {
     /// When the machine next wants `handle_timeout`: the next figures, or
     /// an ICE restart falling due before them.
     pub fn poll_timeout(&self) -> Instant {
-        match self.restart_at() {
-            Some(at) => at.min(self.next_stats),
-            None => self.next_stats,
-        }
+        [self.restart_at(), self.media_resend_at]
+            .into_iter()
+            .flatten()
+            .fold(self.next_stats, Instant::min)
     }
 
     /// When an ICE restart falls due, while the path is down with a partner.
@@ -350,6 +358,12 @@ impl CallMachine {
                     now.duration_since(since)
                 );
                 self.make_offer(true, now);
+            }
+        }
+        if self.media_resend_at.is_some_and(|at| now >= at) {
+            self.media_resend_at = None;
+            if let Some(media) = self.media {
+                self.send_data(DataMessage::Media(media));
             }
         }
         if now >= self.next_stats {
@@ -631,6 +645,7 @@ impl CallMachine {
                 if std::mem::replace(&mut peer.data_open, true) {
                     return;
                 }
+                self.media_resend_at = Some(now + MEDIA_RESEND_AFTER);
                 if let Some(media) = self.media {
                     // The contract: the media state after each (re)connect.
                     self.backlog.retain(|m| !matches!(m, DataMessage::Media(_)));

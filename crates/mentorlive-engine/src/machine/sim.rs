@@ -82,6 +82,8 @@ pub struct Peer {
     pub refuse_sends: u32,
     /// The stack never reports the channel open (the channel is open).
     pub lose_data_open: bool,
+    /// Messages to this peer lost in the instant its channel opens.
+    pub lose_first_messages: u32,
     pub stopped: bool,
 }
 
@@ -593,6 +595,10 @@ fn deliver(from: &mut Peer, to: &mut Peer, now: Instant) -> bool {
     };
     let moved = !out.is_empty();
     for text in out {
+        if to.lose_first_messages > 0 {
+            to.lose_first_messages -= 1;
+            continue;
+        }
         to.machine.handle_input(
             Input::Peer {
                 generation,
@@ -618,6 +624,7 @@ fn new_peer(machine: CallMachine, peer_id: &str) -> Peer {
         plis_sent: 0,
         refuse_sends: 0,
         lose_data_open: false,
+        lose_first_messages: 0,
         stopped: false,
     }
 }

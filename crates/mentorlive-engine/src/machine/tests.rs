@@ -417,3 +417,59 @@ fn messages_go_even_when_the_channel_never_says_it_opened() {
         CallEvent::PartnerMedia { state } if state.video_off
     )));
 }
+
+#[test]
+fn the_media_state_is_said_again_when_the_first_is_lost_at_the_open() {
+    let mut w = World::mentor_waiting();
+    w.command(
+        Side::A,
+        Command::SetMedia(MediaState {
+            audio_muted: true,
+            video_off: true,
+            screen: false,
+        }),
+    );
+    w.learner_joins("pb");
+    assert_in_call(&w);
+    let told = |w: &World| {
+        w.b()
+            .events
+            .iter()
+            .filter(|e| matches!(e, CallEvent::PartnerMedia { .. }))
+            .count()
+    };
+    assert_eq!(told(&w), 1);
+    w.advance(MEDIA_RESEND_AFTER + Duration::from_millis(100));
+    assert_eq!(told(&w), 2, "said once more after the open");
+    w.advance(Duration::from_secs(10));
+    assert_eq!(told(&w), 2, "and only once");
+}
+
+#[test]
+fn a_media_state_lost_at_the_open_still_reaches_the_partner() {
+    let mut w = World::mentor_waiting();
+    w.command(
+        Side::A,
+        Command::SetMedia(MediaState {
+            audio_muted: true,
+            video_off: true,
+            screen: false,
+        }),
+    );
+    w.hold_wire = true;
+    w.learner_joins("pb");
+    w.peer(Side::B).lose_first_messages = 1;
+    w.release();
+    assert_in_call(&w);
+    let told = |w: &World| {
+        w.b().events.iter().any(|e| {
+            matches!(
+                e,
+                CallEvent::PartnerMedia { state } if state.audio_muted && state.video_off
+            )
+        })
+    };
+    assert!(!told(&w), "the first was lost");
+    w.advance(MEDIA_RESEND_AFTER + Duration::from_millis(100));
+    assert!(told(&w), "the second arrived");
+}
