@@ -156,29 +156,36 @@ mod tests {
         out
     }
 
-    /// What ffprobe counts in the file: (packets, duration in ms).
-    fn ffprobe(path: &Path) -> (usize, u64) {
+    fn ffprobe_value(path: &Path, args: &[&str]) -> String {
         let out = Command::new("ffprobe")
-            .args(["-v", "error", "-count_packets", "-select_streams", "a"])
-            .args(["-show_entries", "stream=nb_read_packets", "-of", "csv=p=0"])
-            .arg(path)
-            .output()
-            .expect("ffprobe (Debian's ffmpeg) is installed");
-        let count = String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("a test fixture");
-        let out = Command::new("ffprobe")
-            .args(["-v", "error", "-show_entries", "format=duration"])
+            .args(["-v", "error"])
+            .args(args)
             .args(["-of", "csv=p=0"])
             .arg(path)
             .output()
-            .expect("ffprobe");
-        let secs: f64 = String::from_utf8_lossy(&out.stdout)
-            .trim()
+            .expect("ffprobe (Debian's ffmpeg) is installed");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// What ffprobe counts in the file: (packets, duration in ms).
+    fn ffprobe(path: &Path) -> (usize, u64) {
+        let count = ffprobe_value(
+            path,
+            &[
+                "-count_packets",
+                "-select_streams",
+                "a",
+                "-show_entries",
+                "stream=nb_read_packets",
+            ],
+        );
+        let secs: f64 = ffprobe_value(path, &["-show_entries", "format=duration"])
             .parse()
-            .expect("a test fixture");
-        (count, (secs * 1000.0).round() as u64)
+            .expect("a duration");
+        (
+            count.parse().expect("a count"),
+            (secs * 1000.0).round() as u64,
+        )
     }
 
     fn check(path: &Path) {

@@ -80,8 +80,6 @@ struct Current {
     peer: Peer,
     /// Wakes the receive path's keyframe asker (RTCP PLI).
     want_keyframe: Arc<Notify>,
-    /// Whether the machine was told the data channel is open.
-    data_open_seen: bool,
     /// Handles webrtc announced for our channel; kept alive, since dropping
     /// one unregisters the channel's event stream.
     announced_data: Vec<Arc<dyn DataChannel>>,
@@ -331,13 +329,12 @@ impl Io {
                 None
             }
             Action::SendData(message) => {
-                let current = self.current.as_mut()?;
+                let current = self.current.as_ref()?;
                 match current.peer.data.send_text(&message.to_json()).await {
                     Ok(_) => None,
                     Err(err) => {
                         // Not lost: it goes again once the channel is open.
                         tracing::warn!(%err, "the data channel did not take a message");
-                        current.data_open_seen = false;
                         result(PeerInput::DataNotSent(message))
                     }
                 }
@@ -356,15 +353,7 @@ impl Io {
                 }
                 None
             }
-            Action::CollectStats => {
-                // The channel's OnOpen can be lost in webrtc's event queue
-                // (it says so itself); its state cannot. Messages wait for
-                // the open, so tell the machine once if it is open.
-                if let Some(input) = self.data_open_unreported().await {
-                    return Some(input);
-                }
-                Some(Input::Stats(self.sample().await))
-            }
+            Action::CollectStats => Some(Input::Stats(self.sample().await)),
             Action::Leave => {
                 let _ = self.live.leave().await;
                 None
@@ -375,27 +364,6 @@ impl Io {
             }
             Action::Stop => None,
         }
-    }
-
-    /// `DataOpen`, once per connection, when the channel is open but no
-    /// OnOpen came.
-    async fn data_open_unreported(&mut self) -> Option<Input> {
-        let current = self.current.as_mut()?;
-        if current.data_open_seen {
-            return None;
-        }
-        let open = matches!(
-            current.peer.data.ready_state().await,
-            Ok(rtc::data_channel::RTCDataChannelState::Open)
-        );
-        if !open {
-            return None;
-        }
-        current.data_open_seen = true;
-        Some(Input::Peer {
-            generation: current.generation,
-            input: PeerInput::DataOpen,
-        })
     }
 
     async fn new_peer(&mut self, generation: u64) {
@@ -436,7 +404,6 @@ impl Io {
             generation,
             peer,
             want_keyframe: Arc::new(Notify::new()),
-            data_open_seen: false,
             announced_data: Vec::new(),
         });
     }

@@ -13,6 +13,15 @@ fn chat(id: &str, text: &str) -> Command {
     })
 }
 
+/// The media state of someone with the microphone muted and no camera.
+fn muted_without_camera() -> Command {
+    Command::SetMedia(MediaState {
+        audio_muted: true,
+        video_off: true,
+        screen: false,
+    })
+}
+
 fn assert_clean(w: &World) {
     assert!(w.a.errors.is_empty(), "mentor: {:?}", w.a.errors);
     if let Some(b) = &w.b {
@@ -370,14 +379,7 @@ fn stats_come_every_second_with_the_state() {
 fn a_message_the_channel_refuses_goes_again_once_it_is_open() {
     let mut w = World::mentor_waiting();
     w.peer(Side::A).refuse_sends = 1;
-    w.command(
-        Side::A,
-        Command::SetMedia(MediaState {
-            audio_muted: true,
-            video_off: true,
-            screen: false,
-        }),
-    );
+    w.command(Side::A, muted_without_camera());
     w.learner_joins("pb");
     assert_in_call(&w);
     assert!(
@@ -399,14 +401,7 @@ fn messages_go_even_when_the_channel_never_says_it_opened() {
     let mut w = World::mentor_waiting();
     // The stack loses the channel's open event on the mentor's side.
     w.peer(Side::A).lose_data_open = true;
-    w.command(
-        Side::A,
-        Command::SetMedia(MediaState {
-            audio_muted: true,
-            video_off: true,
-            screen: false,
-        }),
-    );
+    w.command(Side::A, muted_without_camera());
     w.command(Side::A, chat("a1", "hello?"));
     w.learner_joins("pb");
     assert_in_call(&w);
@@ -421,14 +416,7 @@ fn messages_go_even_when_the_channel_never_says_it_opened() {
 #[test]
 fn the_media_state_is_said_again_when_the_first_is_lost_at_the_open() {
     let mut w = World::mentor_waiting();
-    w.command(
-        Side::A,
-        Command::SetMedia(MediaState {
-            audio_muted: true,
-            video_off: true,
-            screen: false,
-        }),
-    );
+    w.command(Side::A, muted_without_camera());
     w.learner_joins("pb");
     assert_in_call(&w);
     let told = |w: &World| {
@@ -448,14 +436,7 @@ fn the_media_state_is_said_again_when_the_first_is_lost_at_the_open() {
 #[test]
 fn a_media_state_lost_at_the_open_still_reaches_the_partner() {
     let mut w = World::mentor_waiting();
-    w.command(
-        Side::A,
-        Command::SetMedia(MediaState {
-            audio_muted: true,
-            video_off: true,
-            screen: false,
-        }),
-    );
+    w.command(Side::A, muted_without_camera());
     w.hold_wire = true;
     w.learner_joins("pb");
     w.peer(Side::B).lose_first_messages = 1;
