@@ -163,7 +163,20 @@ impl Joiner {
     /// Waits for the process to end; returns every event line.
     pub fn finish(mut self) -> Vec<Value> {
         let status = self.child.wait().expect("wait");
-        self.seen.extend(self.lines.try_iter());
+        // The process has ended, but its reader thread may still be reading
+        // the last lines out of the pipe: read until it hangs up at EOF (a
+        // `try_iter` here lost the final "ended" line now and then in CI).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(value) => self.seen.push(value),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("mentorlive-cli's output did not close after it exited")
+                }
+            }
+        }
         assert!(
             status.success(),
             "mentorlive-cli exited with {status}: {:?}",

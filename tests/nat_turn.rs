@@ -260,7 +260,7 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
     }
     assert!(a.wait().expect("a").success());
     assert!(b.wait().expect("b").success());
-    a_seen.extend(a_rx.try_iter().map(|(_, v)| v));
+    a_seen.extend(a_rx.iter().map(|(_, v)| v)); // to EOF
     drop(b_rx);
     let log: String = std::fs::read_dir(turn_logs.path())
         .into_iter()
