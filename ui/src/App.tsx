@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { listen } from "@tauri-apps/api/event";
 import { api, AppError, type AppInfo, type LinkEvent, type User } from "./api";
 import { SignIn } from "./screens/SignIn";
 import { Sessions } from "./screens/Sessions";
@@ -7,15 +6,39 @@ import { JoinWithCode } from "./screens/JoinWithCode";
 import { PreJoin, type JoinRequest } from "./screens/PreJoin";
 import { InCall } from "./screens/InCall";
 import { Settings } from "./screens/Settings";
+import { Invitation } from "./screens/Invitation";
+import { Downloads } from "./screens/Downloads";
 import { UpdateBanner } from "./components/UpdateBanner";
 
-export type Screen = { name: "sessions" } | { name: "join"; code?: string } | { name: "prejoin"; code: string } | { name: "settings" } | { name: "call"; request: JoinRequest };
+export type Screen =
+  | { name: "sessions" }
+  | { name: "join"; code?: string }
+  | { name: "prejoin"; code: string }
+  | { name: "settings" }
+  | { name: "call"; request: JoinRequest }
+  // The web client's pages, open without a sign-in.
+  | { name: "invitation"; code: string }
+  | { name: "downloads" };
+
+/** Where the web client's address bar points for a screen. */
+function addressOf(screen: Screen): string {
+  if (screen.name === "invitation") return `/join/${screen.code}`;
+  if (screen.name === "downloads") return "/downloads";
+  return "/";
+}
+
+function firstScreen(): { screen: Screen; notice: string | null } {
+  const page = api.pageInAddress();
+  if (page?.name === "refused") return { screen: { name: "sessions" }, notice: page.message };
+  return { screen: page ?? { name: "sessions" }, notice: null };
+}
 
 export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [user, setUser] = useState<User | null | undefined>(undefined);
-  const [screen, setScreen] = useState<Screen>({ name: "sessions" });
-  const [notice, setNotice] = useState<string | null>(null);
+  const [first] = useState(firstScreen);
+  const [screen, setScreen] = useState<Screen>(first.screen);
+  const [notice, setNotice] = useState<string | null>(first.notice);
   const [startError, setStartError] = useState<string | null>(null);
 
   const inCall = useRef(false);
@@ -43,12 +66,17 @@ export function App() {
         setUser(null);
         if (e.code !== "unauthorized") setStartError(e.message);
       });
-    const unlisten = listen<LinkEvent>("deep-link", (e) => onLink(e.payload));
+    const unlisten = api.onLink(onLink);
     api.takePendingLink().then((e) => e && onLink(e));
-    return () => {
-      unlisten.then((f) => f());
-    };
+    return unlisten;
   }, [onLink]);
+
+  // The web client's address follows the screen, so a reload lands on it.
+  useEffect(() => {
+    if (api.kind !== "web") return;
+    const address = addressOf(screen);
+    if (location.pathname !== address) history.replaceState(null, "", address);
+  }, [screen]);
 
   const signedOut = useCallback(async () => {
     await api.signOut().catch(() => {});
@@ -83,8 +111,12 @@ export function App() {
       {startError && <div className="notice error" role="alert">{startError}</div>}
       <UpdateBanner hidden={screen.name === "call"} serverUrl={info?.serverUrl} />
       <main>
-        {!user ? (
-          <SignIn defaultServer={info?.serverUrl ?? "http://127.0.0.1:8787"} defaultEmail={info?.account ?? ""} onSignedIn={(u) => { setUser(u); api.appInfo().then(setInfo); }} />
+        {screen.name === "invitation" ? (
+          <Invitation code={screen.code} onJoinHere={() => setScreen({ name: "prejoin", code: screen.code })} onDownloads={() => setScreen({ name: "downloads" })} />
+        ) : screen.name === "downloads" ? (
+          <Downloads onBack={() => setScreen({ name: "sessions" })} />
+        ) : !user ? (
+          <SignIn defaultServer={info?.serverUrl ?? "http://127.0.0.1:8787"} defaultEmail={info?.account ?? ""} purpose={screen.name === "prejoin" ? "Sign in to join the live session." : undefined} onSignedIn={(u) => { setUser(u); api.appInfo().then(setInfo); }} />
         ) : screen.name === "sessions" ? (
           <Sessions user={user} onJoin={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
         ) : screen.name === "join" ? (

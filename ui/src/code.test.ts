@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkCode, codeErrorMessage, countdown, grouped } from "./code";
+import { checkCode, codeErrorMessage, countdown, grouped, inviteUrl } from "./code";
 
 describe("checkCode", () => {
   it("forgives case, spaces and one middle hyphen", () => {
@@ -14,6 +14,22 @@ describe("checkCode", () => {
     for (const bad of ["ABCDEFG0", "ABCDEFGO", "ABCDEFG1", "ABCDEFGI", "ABCDEFGL", "AB-CDEFGH", "ABCDEFGHJ", "ABCD EFGH"]) {
       expect(checkCode(bad)).toEqual({ ok: false, reason: "malformed" });
     }
+  });
+});
+
+describe("pasted invitations", () => {
+  it("takes the code out of the platform's page and the app's link", () => {
+    for (const link of ["https://live.example.org/join/ABCDEFGH", "http://127.0.0.1:8787/join/abcd-efgh", " https://live.example.org/join/ABCDEFGH/ ", "mentorlive://join/ABCD-EFGH"]) {
+      expect(checkCode(link)).toEqual({ ok: true, code: "ABCDEFGH" });
+    }
+  });
+  it("refuses links that are not exactly an invitation", () => {
+    for (const link of ["https://x.org/join/ABCDEFGH?next=/", "https://x.org/join/ABCDEFGH#a", "https://x.org/ABCDEFGH", "https://x.org/join/ABCDEFG0", "mentorlive://leave/ABCDEFGH", "https://x.org/join/A/B"]) {
+      expect(checkCode(link)).toEqual({ ok: false, reason: "malformed" });
+    }
+  });
+  it("makes the invitation from the server's address", () => {
+    expect(inviteUrl("https://live.example.org/", "ABCDEFGH")).toBe("https://live.example.org/join/ABCDEFGH");
   });
 });
 

@@ -7,7 +7,7 @@ export const ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 export type CodeCheck = { ok: true; code: string } | { ok: false; reason: "empty" | "incomplete" | "malformed" };
 
 export function checkCode(input: string): CodeCheck {
-  const trimmed = input.trim();
+  const trimmed = codeInLink(input.trim()) ?? input.trim();
   if (trimmed === "") return { ok: false, reason: "empty" };
   let compact = trimmed;
   if (trimmed.length === 9 && trimmed[4] === "-") compact = trimmed.slice(0, 4) + trimmed.slice(5);
@@ -16,6 +16,33 @@ export function checkCode(input: string): CodeCheck {
   if (upper.length < 8) return { ok: false, reason: "incomplete" };
   if (upper.length > 8) return { ok: false, reason: "malformed" };
   return { ok: true, code: upper };
+}
+
+/** The code part of a pasted invitation: `https://server/join/CODE` (the
+ *  platform's invitation page) or `mentorlive://join/CODE`; null when the
+ *  input is not a link, and the link itself when it is not an
+ *  invitation. Only the path `/join/CODE` counts: a query or a
+ *  fragment is not part of an invitation. */
+export function codeInLink(input: string): string | null {
+  if (!/^(https?|mentorlive):\/\//i.test(input)) return null;
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return input;
+  }
+  // `mentorlive://join/CODE` parses with `join` as the host.
+  const path = url.protocol === "mentorlive:" ? `/${url.host}${url.pathname}` : url.pathname;
+  const match = /^\/join\/([^/]+)\/?$/.exec(path);
+  // Not an invitation: the whole input stands, and reads as malformed.
+  if (!match || url.search || url.hash) return input;
+  return decodeURIComponent(match[1]);
+}
+
+/** The invitation a person sends: the platform's page for the code, which
+ *  opens the app or joins in the browser. */
+export function inviteUrl(server: string, code: string): string {
+  return `${server.replace(/\/+$/, "")}/join/${code}`;
 }
 
 /** `ABCDEFGH` → `ABCD EFGH`: easier to read aloud. */

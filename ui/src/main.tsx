@@ -2,8 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import { api } from "./api";
-import { benchBridge, processFigures } from "./media/bench";
-import { enableTestHooks, exposeForTests } from "./testHooks";
+import { enableTestHooks } from "./testHooks";
 import "./styles.css";
 
 // Test and benchmark builds only (AppInfo.testHooks): what the end-to-end
@@ -12,8 +11,7 @@ api
   .appInfo()
   .then((info) => {
     enableTestHooks(info.testHooks);
-    exposeForTests("mentorliveBenchBridge", benchBridge);
-    exposeForTests("mentorliveProcessFigures", processFigures);
+    api.exposeBenchHooks();
   })
   .catch(() => {});
 

@@ -14,6 +14,7 @@ pub mod seed;
 pub mod signaling;
 pub mod state;
 pub mod store;
+pub mod web;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::StatusCode;
@@ -59,6 +60,7 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
             get(updates::check),
         )
         .route("/updates/files/{name}", get(updates::file))
+        .route("/downloads", get(updates::downloads))
         .route("/health", get(routes::health))
         .route(
             "/openapi.json",
@@ -66,7 +68,7 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
         );
     let router = Router::new()
         .nest("/api", api)
-        .fallback(|| async { ApiError::not_found("There is nothing at this address.") })
+        .fallback(web::fallback)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -75,6 +77,7 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
             )
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal().into_response()
         }))

@@ -5,6 +5,7 @@ use clap::Parser;
 use mentorlive_server::signaling::ice::IceConfig;
 use mentorlive_server::state::{AppState, Settings};
 use mentorlive_server::store::Store;
+use mentorlive_server::web::WebClient;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -66,6 +67,13 @@ struct Args {
     /// for per-address limits is the last entry of X-Forwarded-For.
     #[arg(long = "trusted-proxy")]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serve the web client from this folder (a `ui` build made with
+    /// `--mode web`) instead of the one built into the server.
+    #[arg(long, env = "MENTORLIVE_WEB_DIR", conflicts_with = "no_web")]
+    web_dir: Option<std::path::PathBuf>,
+    /// Serve no web client: the API and signaling only.
+    #[arg(long)]
+    no_web: bool,
 }
 
 fn default_db() -> anyhow::Result<String> {
@@ -133,8 +141,14 @@ async fn main() -> anyhow::Result<()> {
         grace_period: Duration::from_secs(args.grace_period),
         updates_dir: args.updates_dir,
         trusted_proxies: args.trusted_proxies,
+        web: match (args.no_web, args.web_dir) {
+            (true, _) => WebClient::Off,
+            (false, Some(dir)) => WebClient::Dir(dir),
+            (false, None) => WebClient::Embedded,
+        },
         ..Settings::default()
     };
+    tracing::info!(web_client = %mentorlive_server::web::describe(&settings.web), "web client");
     let mut state = AppState::new(Store::new(pool), settings);
     if let Some(redis) = &args.redis {
         if mentorlive_server::db::database_url(&db).0 != mentorlive_server::db::Backend::Postgres {

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
         auth::register, auth::login, auth::me, auth::logout,
         sessions::list, sessions::get, sessions::create,
         sessions::generate_live_code, sessions::validate_live_code,
-        updates::check, updates::file,
+        updates::check, updates::file, updates::downloads,
     ),
     modifiers(&BearerAuth),
 )]

@@ -23,6 +23,8 @@ pub struct Settings {
     pub updates_dir: Option<std::path::PathBuf>,
     /// Load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The web client served at `/` (the invitation page among its pages).
+    pub web: crate::web::WebClient,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             grace_period: crate::signaling::DEFAULT_GRACE_PERIOD,
             updates_dir: None,
             trusted_proxies: Vec::new(),
+            web: Default::default(),
         }
     }
 }

@@ -4,23 +4,22 @@
 
 import { useCallback, useEffect, useRef, useState, type Dispatch, type RefObject, type SetStateAction } from "react";
 import { api } from "../api";
+import type { CallConnection } from "../backend/backend";
 import { newDevices, repairStream, switchDevice, type DeviceKind } from "../media/callDevices";
-import { captureErrorMessage, listDevices, routeToSpeaker } from "../media/devices";
-import type { MediaSender } from "../media/sender";
+import { captureErrorMessage, listDevices } from "../media/devices";
 
 type Lists = { cameras: MediaDeviceInfo[]; microphones: MediaDeviceInfo[]; speakers: MediaDeviceInfo[] };
 
 export function useCallDevices(args: {
   localStream: RefObject<MediaStream>;
-  sender: RefObject<MediaSender | null>;
+  connection: RefObject<CallConnection | null>;
   local: RefObject<HTMLVideoElement | null>;
-  audio: RefObject<AudioContext | null>;
   speakerId: string | null;
   setMuted: Dispatch<SetStateAction<boolean>>;
   setCameraOff: Dispatch<SetStateAction<boolean>>;
   onError: (message: string) => void;
 }) {
-  const { localStream, sender, local, audio, setMuted, setCameraOff, onError } = args;
+  const { localStream, connection, local, setMuted, setCameraOff, onError } = args;
   const [lists, setLists] = useState<Lists>({ cameras: [], microphones: [], speakers: [] });
   const first = localStream.current;
   // Whether we have a camera and a microphone at all (for the buttons).
@@ -45,8 +44,8 @@ export function useCallDevices(args: {
   const carryOnWith = useCallback(
     (next: MediaStream) => {
       localStream.current = next;
-      // The sender points the preview at the new stream (and restarts capture).
-      if (sender.current) sender.current.carryOnWith(next).catch(() => {});
+      // The call points the preview at the new stream and sends from it.
+      if (connection.current) connection.current.carryOnWith(next).catch(() => {});
       else if (local.current) local.current.srcObject = next;
       setInUse((u) => ({ ...u, camera: next.getVideoTracks()[0]?.getSettings().deviceId ?? "", microphone: next.getAudioTracks()[0]?.getSettings().deviceId ?? "" }));
       const camera = next.getVideoTracks().length > 0;
@@ -59,7 +58,7 @@ export function useCallDevices(args: {
       else if (forcedOff.current.microphone) setMuted(false);
       forcedOff.current = { camera: !camera, microphone: !microphone };
     },
-    [localStream, sender, local, setMuted, setCameraOff],
+    [localStream, connection, local, setMuted, setCameraOff],
   );
 
   const chooseDevice = useCallback(
@@ -80,9 +79,9 @@ export function useCallDevices(args: {
   const chooseSpeaker = useCallback(
     async (id: string) => {
       setInUse((u) => ({ ...u, speaker: id }));
-      if (audio.current) await routeToSpeaker(audio.current, id || null);
+      await connection.current?.setSpeaker(id || null);
     },
-    [audio],
+    [connection],
   );
 
   // Plugged in or pulled out: offer what is new, fall back from what is gone.

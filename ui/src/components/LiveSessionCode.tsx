@@ -1,11 +1,10 @@
 import { useEffect, useState } from "react";
-import { writeText } from "@tauri-apps/plugin-clipboard-manager";
-import type { LiveCodeView } from "../api";
+import { api, type LiveCodeView } from "../api";
 import { countdown } from "../code";
 
 /** The code, large and grouped, with its countdown and the copy buttons. */
 export function LiveSessionCode(props: { code: LiveCodeView; onJoin: () => void; onExpired: () => void; copy?: (text: string) => Promise<void> }) {
-  const copy = props.copy ?? writeText;
+  const copy = props.copy ?? api.copyText;
   const [now, setNow] = useState(Date.now());
   const [copied, setCopied] = useState<"code" | "link" | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { api, AppError, type CallStats } from "../api";
 import { useCall } from "../call/useCall";
 import { useCallDevices } from "../call/useCallDevices";
-import type { JoinRequest } from "./PreJoin";
+import type { JoinRequest } from "../backend/backend";
 
 export function quality(stats: CallStats | null): { level: "good" | "fair" | "poor" | "unknown"; detail: string } {
   if (!stats) return { level: "unknown", detail: "No figures yet" };
@@ -25,7 +25,7 @@ export function elapsed(ms: number): string {
 /** The call: the partner's video large, ours small, the controls below. */
 export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   const { request, onLeft } = props;
-  const remote = useRef<HTMLCanvasElement>(null);
+  const remote = useRef<HTMLCanvasElement & HTMLVideoElement>(null);
   const local = useRef<HTMLVideoElement>(null);
   const stage = useRef<HTMLDivElement>(null);
   const [muted, setMuted] = useState(request.startMuted);
@@ -33,16 +33,16 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   const [now, setNow] = useState(Date.now());
   const [draft, setDraft] = useState("");
   const [devicesOpen, setDevicesOpen] = useState(false);
-  const { view, dispatch, sender, audio, localStream } = useCall(request, remote, local, muted, cameraOff);
+  const { view, dispatch, connection, localStream } = useCall(request, remote, local, muted, cameraOff);
   const onError = useCallback((message: string) => dispatch({ type: "failed", message }), [dispatch]);
-  const devices = useCallDevices({ localStream, sender, local, audio, speakerId: request.speakerId, setMuted, setCameraOff, onError });
+  const devices = useCallDevices({ localStream, connection, local, speakerId: request.speakerId, setMuted, setCameraOff, onError });
   const { state, partner, partnerLeft, stats, connectedAt, chat, ended, error } = view;
   const { has, inUse, lists } = devices;
 
   const leave = useCallback(async () => {
-    await api.callHangUp().catch(() => {});
+    await connection.current?.hangUp().catch(() => {});
     onLeft();
-  }, [onLeft]);
+  }, [onLeft, connection]);
 
   useEffect(() => {
     // Twice a second, so the clock never lags its true value by a second.
@@ -67,7 +67,8 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
     const text = draft.trim();
     if (!text) return;
     try {
-      const sent = await api.callSendChat(text);
+      if (!connection.current) return;
+      const sent = await connection.current.sendChat(text);
       dispatch({ type: "chat_sent", id: sent.id, text: sent.text, at: Date.now() });
       setDraft("");
     } catch (err) {
@@ -86,7 +87,11 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   return (
     <section className="call" aria-label="Live session" data-testid="call" data-state={state}>
       <div className="stage" ref={stage}>
-        <canvas ref={remote} className={partner.videoOff ? "remote hidden" : "remote"} data-testid="remote-video" aria-label={`${partner.name}'s video`} />
+        {api.remoteView === "video" ? (
+          <video ref={remote} className={partner.videoOff ? "remote hidden" : "remote"} data-testid="remote-video" aria-label={`${partner.name}'s video`} autoPlay playsInline />
+        ) : (
+          <canvas ref={remote} className={partner.videoOff ? "remote hidden" : "remote"} data-testid="remote-video" aria-label={`${partner.name}'s video`} />
+        )}
         {partner.videoOff && <div className="remote-note">{partner.name} turned their camera off</div>}
         {waiting && !ended && <div className="remote-note" aria-live="polite" data-testid="waiting">{state === "joining" ? "Joining…" : `Waiting for ${partner.name} to join…`}</div>}
         <video ref={local} className={cameraOff ? "local off" : "local"} autoPlay muted playsInline aria-label="Your camera" />

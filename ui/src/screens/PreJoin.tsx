@@ -3,15 +3,8 @@ import { api, AppError, type AppInfo, type Validated } from "../api";
 import { codeErrorMessage, grouped } from "../code";
 import { captureErrorMessage, listDevices, missingDevicesNote, openCapture, type DeviceChoice } from "../media/devices";
 
-export interface JoinRequest {
-  code: string;
-  stream: MediaStream;
-  startMuted: boolean;
-  startCameraOff: boolean;
-  speakerId: string | null;
-  partnerName: string;
-  sessionTitle: string;
-}
+export type { JoinRequest } from "../backend/backend";
+import type { JoinRequest } from "../backend/backend";
 
 /** The pre-join screen: the code checked with the server, a camera
  *  preview, device choice (remembered), a microphone level meter, and

@@ -22,13 +22,15 @@ export function Settings(props: { info: AppInfo | null; onChanged: () => void })
   return (
     <section className="card narrow" aria-labelledby="settings-title">
       <h1 id="settings-title">Settings</h1>
-      <form onSubmit={save}>
-        <label>
-          Server
-          <input name="server" type="url" value={server} onChange={(e) => setServer(e.target.value)} required />
-        </label>
-        <button type="submit">Save</button>
-      </form>
+      {api.kind === "desktop" && (
+        <form onSubmit={save}>
+          <label>
+            Server
+            <input name="server" type="url" value={server} onChange={(e) => setServer(e.target.value)} required />
+          </label>
+          <button type="submit">Save</button>
+        </form>
+      )}
       {message && <p className={message.ok ? "ok" : "error"} role="status">{message.text}</p>}
       <h2>Sounds</h2>
       <label className="check">
@@ -43,9 +45,13 @@ export function Settings(props: { info: AppInfo | null; onChanged: () => void })
         />{" "}
         Play a short sound when your partner joins or leaves
       </label>
-      <h2>Logs</h2>
-      <p className="muted" data-testid="logs-dir">{props.info?.logsDir}</p>
-      <button onClick={() => api.openLogsFolder().catch((e: AppError) => setMessage({ ok: false, text: e.message }))}>Open logs folder</button>
+      {api.kind === "desktop" && (
+        <>
+          <h2>Logs</h2>
+          <p className="muted" data-testid="logs-dir">{props.info?.logsDir}</p>
+          <button onClick={() => api.openLogsFolder().catch((e: AppError) => setMessage({ ok: false, text: e.message }))}>Open logs folder</button>
+        </>
+      )}
       <p className="muted">mentorlive {props.info?.version}</p>
     </section>
   );

@@ -19,7 +19,7 @@ export function accountErrorMessage(e: AppError, mode: "sign-in" | "register"): 
 }
 
 /** Sign in, or create an account on the server and sign in with it. */
-export function SignIn(props: { defaultServer: string; defaultEmail: string; onSignedIn: (user: User) => void }) {
+export function SignIn(props: { defaultServer: string; defaultEmail: string; onSignedIn: (user: User) => void; purpose?: string }) {
   const [mode, setMode] = useState<"sign-in" | "register">("sign-in");
   const [server, setServer] = useState(props.defaultServer);
   const [name, setName] = useState("");
@@ -52,10 +52,14 @@ export function SignIn(props: { defaultServer: string; defaultEmail: string; onS
   return (
     <form className="card narrow" onSubmit={submit} aria-labelledby="signin-title" data-testid={registering ? "register-form" : "signin-form"}>
       <h1 id="signin-title">{registering ? "Create an account" : "Sign in"}</h1>
-      <label>
-        Server
-        <input name="server" type="url" value={server} onChange={(e) => setServer(e.target.value)} required />
-      </label>
+      {props.purpose && <p className="hint" data-testid="signin-purpose">{props.purpose}</p>}
+      {/* The web client's server is the one that served the page. */}
+      {api.kind === "desktop" && (
+        <label>
+          Server
+          <input name="server" type="url" value={server} onChange={(e) => setServer(e.target.value)} required />
+        </label>
+      )}
       {registering && (
         <>
           <label>

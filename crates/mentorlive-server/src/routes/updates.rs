@@ -226,6 +226,77 @@ pub async fn file(
         .into_response())
 }
 
+/// What the downloads page lists: the release the updates folder publishes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Downloads {
+    /// The published version; null when nothing is published.
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub files: Vec<DownloadFile>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DownloadFile {
+    /// The manifest's platform key, e.g. `linux-x86_64-deb`.
+    pub platform: String,
+    /// The bundle's file name, as a person would save it.
+    pub name: String,
+    /// Where to get it: this server's `/api/updates/files/…`, or an absolute URL.
+    pub url: String,
+}
+
+#[utoipa::path(get, path = "/api/downloads", tag = "updates",
+    responses((status = 200, body = Downloads, description = "The desktop app's published bundles, possibly none")))]
+pub async fn downloads(State(state): State<AppState>) -> Result<Json<Downloads>, ApiError> {
+    let none = Downloads {
+        version: None,
+        notes: None,
+        files: Vec::new(),
+    };
+    let Some(dir) = state.settings.updates_dir.clone() else {
+        return Ok(Json(none));
+    };
+    let manifest = match tokio::task::spawn_blocking(move || read_manifest(&dir)).await {
+        Ok(Ok(Some(manifest))) => manifest,
+        Ok(Ok(None)) => return Ok(Json(none)),
+        Ok(Err(err)) => {
+            tracing::error!(%err, "update manifest unusable; listing no downloads");
+            return Ok(Json(none));
+        }
+        Err(_) => return Err(ApiError::internal()),
+    };
+    let mut files: Vec<DownloadFile> = manifest
+        .platforms
+        .into_iter()
+        .map(|(platform, release)| {
+            let (name, url) = if is_absolute_url(&release.url) {
+                let name = release
+                    .url
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                (name, release.url)
+            } else {
+                let url = format!("/api/updates/files/{}", release.url);
+                (release.url, url)
+            };
+            DownloadFile {
+                platform,
+                name,
+                url,
+            }
+        })
+        .collect();
+    files.sort_by(|a, b| a.platform.cmp(&b.platform));
+    Ok(Json(Downloads {
+        version: Some(manifest.version.to_string()),
+        notes: manifest.notes,
+        files,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,86 @@
+// What differs between the desktop app and the platform's web client, as
+// one interface: the screens in `ui/` are the same, and `#backend` (an alias
+// that vite.config.ts points at desktop.ts or web.ts by build mode) is the
+// one that runs. Each build carries only its own.
+//
+// - desktop: Tauri commands, the Rust engine (signaling and WebRTC in
+//   Rust, media over the loopback bridge), tokens in the OS keychain;
+// - web: `fetch` for the REST API, the official socket.io-client, and the
+//   browser's own RTCPeerConnection, speaking the contract exactly.
+
+import type { AppInfo, CallEvent, ChatMessage, LinkEvent, LiveCodeView, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "../generated/types";
+
+export type AddressPage = { name: "invitation"; code: string } | { name: "downloads" } | { name: "refused"; message: string };
+
+/** What the pre-join screen hands the call. */
+export interface JoinRequest {
+  code: string;
+  stream: MediaStream;
+  startMuted: boolean;
+  startCameraOff: boolean;
+  speakerId: string | null;
+  partnerName: string;
+  sessionTitle: string;
+}
+
+/** What a call needs from the screen. */
+export interface CallStart {
+  request: JoinRequest;
+  /** The partner's picture: a canvas (desktop paints decoded frames) or a
+   *  video element (web plays the peer's stream), per `remoteView`. */
+  remote: HTMLCanvasElement | HTMLVideoElement;
+  /** Our own preview. */
+  local: HTMLVideoElement;
+  /** The call's audio context: playback on the desktop, the chimes on both. */
+  audio: AudioContext;
+  /** Mute and camera as they are now (they change before the join ends). */
+  media: () => { muted: boolean; cameraOff: boolean };
+  onEvent: (event: CallEvent) => void;
+  onFail: (message: string) => void;
+}
+
+/** One call in progress. */
+export interface CallConnection {
+  /** Stops or resumes sending, and tells the partner. */
+  setMediaState(muted: boolean, cameraOff: boolean): void;
+  sendChat(text: string): Promise<ChatMessage>;
+  /** Carries on with another camera or microphone, without renegotiating. */
+  carryOnWith(stream: MediaStream): Promise<void>;
+  setSpeaker(id: string | null): Promise<void>;
+  /** Leaves the room: the partner hears `left`. */
+  hangUp(): Promise<void>;
+  /** Releases what the call holds; the screen is going away. */
+  close(): void;
+}
+
+export interface Backend {
+  kind: "desktop" | "web";
+  /** How the partner's video is shown. */
+  remoteView: "canvas" | "video";
+  appInfo(): Promise<AppInfo>;
+  restoreSession(): Promise<User | null>;
+  signIn(server: string, email: string, password: string): Promise<User>;
+  register(server: string, name: string, email: string, password: string, role: Role): Promise<User>;
+  signOut(): Promise<void>;
+  listSessions(): Promise<Session[]>;
+  generateLiveCode(sessionId: string): Promise<LiveCodeView>;
+  validateLiveCode(input: string): Promise<ValidateLiveCodeResponse>;
+  setServerUrl(url: string): Promise<string>;
+  openLogsFolder(): Promise<void>;
+  /** A link that started or reached the app before the screens were up. */
+  takePendingLink(): Promise<LinkEvent | null>;
+  /** The page the address asks for (the web client's `/join/CODE` and
+   *  `/downloads`); the desktop app has none. */
+  pageInAddress(): AddressPage | null;
+  /** Links arriving later; returns the unsubscribe. */
+  onLink(handler: (event: LinkEvent) => void): () => void;
+  saveDevices(cameraId: string | null, microphoneId: string | null, speakerId: string | null): Promise<void>;
+  notifyIfAway(title: string, body: string): Promise<boolean>;
+  checkForUpdate(): Promise<UpdateInfo | null>;
+  downloadUpdate(): Promise<UpdateInfo>;
+  installUpdate(): Promise<void>;
+  copyText(text: string): Promise<void>;
+  startCall(start: CallStart): CallConnection;
+  /** Test and benchmark builds: the figures scripts read (never secrets). */
+  exposeBenchHooks(): void;
+}

@@ -1,0 +1,318 @@
+// A call in the browser, speaking the platform's contract exactly
+// (shared/protocol.md): the official socket.io-client for signaling, the
+// browser's RTCPeerConnection under W3C perfect negotiation, and the
+// negotiated data channel (id 0, "mentorlive") for chat and media state.
+// It reports the same events the desktop engine does, so the call screen
+// is one screen.
+
+import { io, type Socket } from "socket.io-client";
+import { AppError } from "../errors";
+import type { CallEvent, CallState, CallStats, ChatMessage, LeaveReason, PeerUser, SignalData } from "../generated/types";
+import { codeErrorMessage } from "../code";
+import { exposeForTests } from "../testHooks";
+import type { CallConnection, CallStart } from "./backend";
+import { token } from "./web";
+import { inboundStats, type Counters } from "./webStats";
+
+type JoinAck =
+  | { ok: true; sessionId: string; peerId: string; polite: boolean; peers: { peerId: string; user: PeerUser }[]; iceServers: RTCIceServer[] }
+  | { ok: false; error: { code: string; message: string } };
+
+/** How long a `live:leave` may wait for its ack when hanging up. */
+const LEAVE_TIMEOUT_MS = 2000;
+/** How long to wait on a path that dropped before restarting ICE. */
+const ICE_RESTART_AFTER_MS = 2000;
+const CHAT_MAX = 2000;
+
+export function startWebCall(start: CallStart): CallConnection {
+  const { request, onEvent } = start;
+  const remoteVideo = start.remote as HTMLVideoElement;
+  let stream = request.stream;
+  let stopped = false;
+  let state: CallState | null = null;
+  let socket: Socket | null = null;
+  let peerId: string | null = null;
+  let polite = false;
+  let partner: string | null = null;
+  let pc: RTCPeerConnection | null = null;
+  let channel: RTCDataChannel | null = null;
+  let audioSender: RTCRtpSender | null = null;
+  let videoSender: RTCRtpSender | null = null;
+  // The contract: the peer that joins second sends the first offer; the
+  // one that waited offers only after that first exchange (an ICE restart).
+  let mayOffer = false;
+  let makingOffer = false;
+  let ignoreOffer = false;
+  let restartTimer: number | undefined;
+  const seenChat = new Set<string>();
+  let counters: Counters | null = null;
+  let media = start.media();
+
+  const emit = (event: CallEvent) => !stopped && onEvent(event);
+  const setState = (next: CallState) => {
+    if (state === next) return;
+    state = next;
+    emit({ event: "state", state: next });
+  };
+  const fail = (message: string) => !stopped && start.onFail(message);
+  const signal = (data: SignalData) => {
+    if (socket && partner) socket.emit("live:signal", { to: partner, data });
+  };
+  const sendData = (message: object) => {
+    if (channel?.readyState === "open") channel.send(JSON.stringify(message));
+  };
+  const sendMediaState = () => sendData({ type: "media", audioMuted: media.muted, videoOff: media.cameraOff, screen: false });
+
+  const applyMedia = () => {
+    stream.getAudioTracks().forEach((t) => (t.enabled = !media.muted));
+    stream.getVideoTracks().forEach((t) => (t.enabled = !media.cameraOff));
+  };
+
+  const closePeer = () => {
+    window.clearTimeout(restartTimer);
+    channel?.close();
+    pc?.close();
+    pc = null;
+    channel = null;
+    audioSender = videoSender = null;
+    counters = null;
+  };
+
+  const onMessage = (text: unknown) => {
+    if (typeof text !== "string" || text.length > 64 * 1024) return;
+    let message: { type?: unknown; [k: string]: unknown };
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    switch (message.type) {
+      case "chat": {
+        const { id, text: line, sentAt } = message;
+        if (typeof id !== "string" || typeof line !== "string" || line.length === 0 || line.length > CHAT_MAX || seenChat.has(id)) return;
+        seenChat.add(id);
+        emit({ event: "chat", message: { id, text: line, sentAt: typeof sentAt === "string" ? sentAt : new Date().toISOString() } });
+        break;
+      }
+      case "media":
+        emit({ event: "partner_media", state: { audioMuted: message.audioMuted === true, videoOff: message.videoOff === true, screen: message.screen === true } });
+        break;
+      case "screen":
+        emit({ event: "partner_screen", share: { active: message.active === true, mid: typeof message.mid === "string" ? message.mid : undefined } });
+        break;
+      case "record":
+        // Recording consent is not built yet: a request goes unanswered,
+        // which the contract reads as a decline after 30 s.
+        break;
+      // `keyframe`: RTCP PLI already asks the browser's encoder; unknown types are ignored.
+    }
+  };
+
+  /** A fresh peer connection for `partner`; the newcomer offers. */
+  const newPeer = (iceServers: RTCIceServer[]) => {
+    closePeer();
+    const peer = new RTCPeerConnection({ iceServers });
+    pc = peer;
+    // Both directions always exist, with or without a device here: a
+    // person without a camera still sees the partner's.
+    const audioTrack = stream.getAudioTracks()[0];
+    const videoTrack = stream.getVideoTracks()[0];
+    audioSender = peer.addTransceiver(audioTrack ?? "audio", { direction: "sendrecv", streams: [stream] }).sender;
+    videoSender = peer.addTransceiver(videoTrack ?? "video", { direction: "sendrecv", streams: [stream] }).sender;
+    const dc = peer.createDataChannel("mentorlive", { negotiated: true, id: 0, ordered: true });
+    channel = dc;
+    dc.onopen = () => sendMediaState();
+    dc.onmessage = (e) => onMessage(e.data);
+
+    const inbound = new MediaStream();
+    peer.ontrack = ({ track }) => {
+      inbound.addTrack(track);
+      if (remoteVideo.srcObject !== inbound) remoteVideo.srcObject = inbound;
+      remoteVideo.play().catch(() => {});
+    };
+    peer.onicecandidate = ({ candidate }) =>
+      signal({ type: "candidate", candidate: candidate ? { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex } : { candidate: "", sdpMid: null, sdpMLineIndex: null } });
+    peer.onnegotiationneeded = async () => {
+      if (!mayOffer) return;
+      try {
+        makingOffer = true;
+        await peer.setLocalDescription();
+        const local = peer.localDescription;
+        if (local && pc === peer) signal({ type: local.type as "offer", sdp: local.sdp });
+      } catch (err) {
+        fail(`The call could not be set up: ${String(err)}`);
+      } finally {
+        makingOffer = false;
+      }
+    };
+    peer.onconnectionstatechange = () => {
+      if (pc !== peer) return;
+      switch (peer.connectionState) {
+        case "connected":
+          window.clearTimeout(restartTimer);
+          setState("connected");
+          break;
+        case "disconnected":
+        case "failed":
+          setState("reconnecting");
+          // A path that dropped: a new one is looked for (an ICE restart,
+          // offered by whichever side gets there; glare is handled).
+          window.clearTimeout(restartTimer);
+          restartTimer = window.setTimeout(() => pc === peer && peer.restartIce(), peer.connectionState === "failed" ? 0 : ICE_RESTART_AFTER_MS);
+          break;
+      }
+    };
+  };
+
+  const onSignal = async (from: string, data: SignalData) => {
+    const peer = pc;
+    if (from !== partner || !peer) return;
+    try {
+      if (data.type === "offer" || data.type === "answer") {
+        const collision = data.type === "offer" && (makingOffer || peer.signalingState !== "stable");
+        ignoreOffer = !polite && collision;
+        if (ignoreOffer) return;
+        await peer.setRemoteDescription({ type: data.type, sdp: data.sdp });
+        mayOffer = true;
+        if (data.type === "offer") {
+          await peer.setLocalDescription();
+          const local = peer.localDescription;
+          if (local) signal({ type: "answer", sdp: local.sdp });
+        }
+      } else if (data.type === "candidate") {
+        try {
+          await peer.addIceCandidate(data.candidate.candidate === "" ? undefined : data.candidate);
+        } catch (err) {
+          if (!ignoreOffer) throw err;
+        }
+      }
+    } catch (err) {
+      if (pc === peer) console.warn("signal not applied", err);
+    }
+  };
+
+  const meet = (id: string, user: PeerUser, iceServers: RTCIceServer[], weOffer: boolean) => {
+    partner = id;
+    mayOffer = weOffer;
+    emit({ event: "peer_present", peer_id: id, user });
+    setState("connecting");
+    newPeer(iceServers);
+  };
+
+  const join = async () => {
+    const bearer = token();
+    if (!bearer) throw new AppError("unauthorized", "Sign in again to join.");
+    const s = io(location.origin, { transports: ["websocket"], auth: { token: bearer }, reconnectionDelayMax: 2000 });
+    socket = s;
+    let iceServers: RTCIceServer[] = [];
+    const sendJoin = async (resume: boolean): Promise<JoinAck> => s.timeout(10_000).emitWithAck("live:join", resume && peerId ? { code: request.code, resumePeerId: peerId } : { code: request.code });
+
+    s.on("live:peer-joined", ({ peerId: id, user }: { peerId: string; user: PeerUser }) => {
+      // A newcomer (or the partner from another device): the newcomer offers.
+      meet(id, user, iceServers, false);
+    });
+    s.on("live:peer-left", ({ peerId: id, reason }: { peerId: string; reason: LeaveReason }) => {
+      if (id === peerId && reason === "replaced") {
+        emit({ event: "replaced" });
+        setState("ended");
+        shutDown();
+        return;
+      }
+      if (id !== partner) return;
+      emit({ event: "peer_left", peer_id: id, reason });
+      partner = null;
+      closePeer();
+      setState("waiting_for_peer");
+    });
+    s.on("live:signal", ({ from, data }: { from: string; data: SignalData }) => void onSignal(from, data));
+    s.on("connect_error", (err) => {
+      if (err.message === "unauthorized") fail("The server no longer accepts this sign-in. Sign in again.");
+    });
+    // The media path does not depend on the socket: after a drop, rejoin
+    // with the same peer id and the partner sees nothing of it.
+    s.io.on("reconnect", () => {
+      sendJoin(true)
+        .then((ack) => {
+          if (!ack.ok) fail(codeErrorMessage(ack.error.code as never, ack.error.message));
+        })
+        .catch(() => {});
+    });
+
+    await new Promise<void>((resolve, reject) => {
+      s.once("connect", () => resolve());
+      s.once("connect_error", (err) => reject(err.message === "unauthorized" ? new AppError("unauthorized", "Sign in again to join.") : new AppError("network", "Could not reach the signaling server.")));
+    });
+    const ack = await sendJoin(false);
+    if (!ack.ok) throw new AppError(ack.error.code as never, ack.error.message);
+    if (stopped) return;
+    peerId = ack.peerId;
+    polite = ack.polite;
+    iceServers = ack.iceServers;
+    emit({ event: "joined", session_id: ack.sessionId, peer_id: ack.peerId, polite: ack.polite });
+    const first = ack.peers[0];
+    if (first) meet(first.peerId, first.user, iceServers, true);
+    else setState("waiting_for_peer");
+  };
+
+  // Figures once a second: the quality indicator and the test hooks.
+  const statsTimer = window.setInterval(async () => {
+    if (!pc || !state) return;
+    const figures = await inboundStats(pc, counters).catch(() => null);
+    if (!figures || stopped) return;
+    counters = figures.counters;
+    const stats: CallStats = { ...figures.stats, state };
+    emit({ event: "stats", stats });
+    exposeForTests("mentorliveEngineStats", stats);
+  }, 1000);
+
+  const shutDown = () => {
+    stopped = true;
+    window.clearInterval(statsTimer);
+    closePeer();
+    socket?.close();
+    socket = null;
+  };
+
+  applyMedia();
+  start.local.srcObject = stream;
+  join().catch((e: AppError | Error) => fail("code" in e ? codeErrorMessage(e.code, e.message) : e.message));
+  exposeForTests("mentorliveWebCall", { peer: () => pc, stats: () => (pc ? pc.getStats() : null) });
+
+  return {
+    setMediaState(muted, cameraOff) {
+      media = { muted, cameraOff };
+      applyMedia();
+      sendMediaState();
+    },
+    async sendChat(text) {
+      const line = text.trim();
+      if (line.length === 0 || line.length > CHAT_MAX) throw new AppError("invalid_chat", `A message has 1 to ${CHAT_MAX} characters.`);
+      if (channel?.readyState !== "open") throw new AppError("not_connected", "The message could not be sent: the call is not connected.");
+      const message: ChatMessage = { text: line, id: crypto.randomUUID(), sentAt: new Date().toISOString() };
+      channel.send(JSON.stringify({ type: "chat", ...message }));
+      return message;
+    },
+    async carryOnWith(next) {
+      stream = next;
+      applyMedia();
+      start.local.srcObject = next;
+      // replaceTrack: the same m-lines, nothing renegotiated.
+      await audioSender?.replaceTrack(next.getAudioTracks()[0] ?? null);
+      await videoSender?.replaceTrack(next.getVideoTracks()[0] ?? null);
+    },
+    async setSpeaker(id) {
+      const sink = remoteVideo as HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> };
+      await sink.setSinkId?.(id ?? "").catch(() => {});
+    },
+    async hangUp() {
+      const s = socket;
+      if (s?.connected) await s.timeout(LEAVE_TIMEOUT_MS).emitWithAck("live:leave", {}).catch(() => {});
+      setState("ended");
+      shutDown();
+    },
+    close() {
+      if (!stopped && socket?.connected) socket.emit("live:leave", {});
+      shutDown();
+    },
+  };
+}
