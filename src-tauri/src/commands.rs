@@ -5,7 +5,7 @@ use crate::links::LinkEvent;
 use crate::AppState;
 use mentorlive_client::{AppErrorCode, ClientError, ClientResult};
 use mentorlive_protocol::{
-    invite_link, LiveCode, RegisterRequest, Role, Session, User, ValidateLiveCodeResponse,
+    invitation_url, LiveCode, RegisterRequest, Role, Session, User, ValidateLiveCodeResponse,
 };
 use serde::Serialize;
 use tauri::State;
@@ -92,6 +92,7 @@ pub struct LiveCodeView {
     pub code: String,
     /// `ABCD EFGH`
     pub grouped: String,
+    /// `{server}/join/CODE`: the platform's invitation page.
     pub invite_link: String,
     pub session_id: String,
     pub expires_at: String,
@@ -103,14 +104,15 @@ pub async fn generate_live_code(
     state: State<'_, AppState>,
     session_id: String,
 ) -> ClientResult<LiveCodeView> {
-    let (info, generated) = state.client.api()?.generate_live_code(&session_id).await?;
+    let api = state.client.api()?;
+    let (info, generated) = api.generate_live_code(&session_id).await?;
     let code = LiveCode::parse(&info.code).map_err(|e| ClientError {
         code: AppErrorCode::UnexpectedResponse,
         message: e.to_string(),
     })?;
     Ok(LiveCodeView {
         grouped: code.grouped(),
-        invite_link: invite_link(&code),
+        invite_link: invitation_url(&api.server_url(), &code),
         code: code.to_string(),
         session_id: info.session_id,
         expires_at: info

@@ -24,9 +24,16 @@ pub fn parse_deep_link(link: &str) -> Result<LiveCode, InvalidDeepLink> {
     LiveCode::parse(rest).map_err(|_| InvalidDeepLink)
 }
 
-/// The invitation link for a code.
-pub fn invite_link(code: &LiveCode) -> String {
+/// The app's own link for a code, which the invitation page tries.
+pub fn app_link(code: &LiveCode) -> String {
     format!("{SCHEME}://join/{code}")
+}
+
+/// The invitation a person sends: the platform's web page for the code
+/// (`{server}/join/CODE`), which opens the app when it is installed and
+/// offers to join in the browser when it is not.
+pub fn invitation_url(server: &str, code: &LiveCode) -> String {
+    format!("{}/join/{code}", server.trim_end_matches('/'))
 }
 
 #[cfg(test)]
@@ -44,7 +51,11 @@ mod tests {
             Ok("ABCDEFGH".into())
         );
         let code = LiveCode::parse("ABCDEFGH").expect("code");
-        assert_eq!(parse_deep_link(&invite_link(&code)), Ok(code));
+        assert_eq!(parse_deep_link(&app_link(&code)), Ok(code.clone()));
+        assert_eq!(
+            invitation_url("https://live.example.org/", &code),
+            "https://live.example.org/join/ABCDEFGH"
+        );
     }
 
     #[test]

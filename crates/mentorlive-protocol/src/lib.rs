@@ -10,7 +10,7 @@ pub mod model;
 pub mod peer_messages;
 pub mod signaling;
 
-pub use deep_link::{invite_link, parse_deep_link, InvalidDeepLink};
+pub use deep_link::{app_link, invitation_url, parse_deep_link, InvalidDeepLink};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use live_code::{LiveCode, MalformedCode};
 pub use model::*;

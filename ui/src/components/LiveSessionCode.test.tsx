@@ -9,7 +9,7 @@ import { LiveSessionCode } from "./LiveSessionCode";
 const code = {
   code: "ABCDEFGH",
   grouped: "ABCD EFGH",
-  inviteLink: "mentorlive://join/ABCDEFGH",
+  inviteLink: "https://live.example.org/join/ABCDEFGH",
   sessionId: "s1",
   expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
   isNew: true,

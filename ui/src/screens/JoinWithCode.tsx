@@ -16,8 +16,9 @@ export function JoinWithCode(props: { initial?: string; onValid: (code: string) 
       return;
     }
     const asked = input;
+    // The code itself, also when a whole invitation link was pasted.
     api
-      .validateLiveCode(asked)
+      .validateLiveCode(check.code)
       .then((valid) => latest.current === asked && setResult({ input: asked, valid }))
       .catch((e: AppError) => {
         if (e.code === "unauthorized") return props.onSignedOut();
@@ -43,7 +44,7 @@ export function JoinWithCode(props: { initial?: string; onValid: (code: string) 
           className="code-input"
           value={input}
           onChange={(e) => setInput(e.target.value)}
-          placeholder="ABCD-EFGH"
+          placeholder="ABCD-EFGH, or paste the invitation link"
           autoFocus
           autoComplete="off"
           spellCheck={false}

@@ -1,0 +1,72 @@
+// The platform's web client (served by the server under test) in Debian's
+// Chromium, driven line by line: the Rust test writes one JSON command per
+// line on stdin and reads one JSON answer per line on stdout. Fake camera
+// and microphone; `--phone` emulates a phone (360x740, touch, mobile).
+//
+// Commands: {do: "open", url} · {do: "fill", selector, value} ·
+// {do: "click", selector} · {do: "waitFor", js, timeoutMs} · {do: "eval", js} ·
+// {do: "screenshot", path} · {do: "close"}. `js` is an expression,
+// awaited when it is a promise. Answers: {ok: true, value} or
+// {ok: false, message}.
+import { createInterface } from "node:readline";
+import { launchChromium } from "./browser-page.js";
+
+const phone = process.argv.includes("--phone");
+const print = (value) => console.log(JSON.stringify(value));
+const browser = await launchChromium();
+const context = await browser.newContext(
+  phone
+    ? { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, permissions: ["camera", "microphone", "clipboard-read", "clipboard-write"] }
+    : { viewport: { width: 1100, height: 760 }, permissions: ["camera", "microphone", "clipboard-read", "clipboard-write"] },
+);
+// Figures for the test (window.mentorlive*): the client exposes them only
+// when asked; they are never secrets.
+await context.addInitScript(() => localStorage.setItem("mentorlive.testHooks", "1"));
+const page = await context.newPage();
+const problems = [];
+page.on("pageerror", (err) => problems.push(`page error: ${err}`));
+page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+// Every request the page makes, to check what leaves it (Referer).
+const requests = [];
+page.on("request", (r) => requests.push({ url: r.url(), referer: r.headers()["referer"] || null }));
+
+const run = {
+  open: ({ url }) => page.goto(url).then((r) => r?.status() ?? null),
+  fill: ({ selector, value }) => page.fill(selector, value),
+  click: ({ selector }) => page.click(selector, { timeout: 15_000 }),
+  // Polled from here: waitForFunction would evaluate the string inside the
+  // page, which the page's own CSP (no 'unsafe-eval') rightly refuses.
+  waitFor: async ({ js, timeoutMs }) => {
+    const deadline = Date.now() + (timeoutMs ?? 20_000);
+    for (;;) {
+      const value = await page.evaluate(js).catch((err) => {
+        // A navigation in between: look again.
+        if (/context was destroyed|navigat/i.test(String(err))) return null;
+        throw err;
+      });
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(value)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  },
+  eval: ({ js }) => page.evaluate(js),
+  screenshot: ({ path }) => page.screenshot({ path, fullPage: false }).then(() => path),
+  problems: () => problems.splice(0),
+  requests: () => requests.splice(0),
+  close: async () => {
+    await browser.close();
+    process.exit(0);
+  },
+};
+
+print({ ok: true, value: "ready" });
+for await (const line of createInterface({ input: process.stdin })) {
+  let command;
+  try {
+    command = JSON.parse(line);
+    print({ ok: true, value: (await run[command.do](command)) ?? null });
+  } catch (err) {
+    print({ ok: false, message: `${command?.do ?? line}: ${String(err).split("\n").slice(0, 12).join(" | ")}` });
+  }
+}
+await browser.close();

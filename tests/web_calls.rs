@@ -1,0 +1,336 @@
+//! Calls in the platform's web client, as a person makes them: Debian's
+//! Chromium opens the server's own pages (the invitation `/join/CODE`,
+//! sign-in, pre-join, the call) with a fake camera and microphone, and
+//! meets the other web client or `mentorlive-cli`.
+
+#[path = "cli_joiner.rs"]
+mod cli_joiner;
+#[path = "media.rs"]
+mod media;
+#[path = "web_client.rs"]
+mod web_client;
+
+use cli_joiner::Joiner;
+use mentorlive_e2e::{Http, Server};
+use mentorlive_testkit::ServerOptions;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+use web_client::WebClient;
+
+/// One browser call at a time: three Chromiums and a CLI at once on two
+/// cores starve each other's media, and the test would measure that.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn shots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-output/web");
+    std::fs::create_dir_all(&dir).expect("test-output/web");
+    dir
+}
+
+/// A line of `text` in the page's chat, from `who` ("me" or "partner").
+fn chat_line_js(who: &str, text: &str) -> String {
+    format!(
+        "[...document.querySelectorAll('[data-testid=chat-lines] li.{who}')].some(l => l.textContent.includes({}))",
+        json!(text)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
+    let _turn = one_at_a_time();
+    let server = Server::start_default();
+    let out = shots();
+
+    // The mentor starts the live session on the web and copies the invitation.
+    let mut mentor = WebClient::start("mentor", false);
+    mentor.open(&format!("{}/", server.url));
+    mentor.sign_in("mentor@example.com");
+    mentor.wait_for(
+        "the sessions",
+        "!!document.querySelector('[data-testid=session]')",
+        20,
+    );
+    mentor.click("text=Start Live Session");
+    mentor.click("[data-testid=confirm-start]");
+    mentor.wait_for(
+        "the code",
+        "!!document.querySelector('[data-testid=live-code]')",
+        20,
+    );
+    mentor.click("[data-testid=copy-link]");
+    let invitation = mentor
+        .eval("navigator.clipboard.readText()")
+        .as_str()
+        .expect("the invitation")
+        .to_owned();
+    let code = mentor.eval("document.querySelector('[data-testid=live-code]').dataset.code");
+    assert_eq!(
+        invitation,
+        format!("{}/join/{}", server.url, code.as_str().expect("code")),
+        "the invitation is the server's page for the code"
+    );
+    mentor.screenshot(&out.join("web-mentor-code.png"));
+    mentor.click("[data-testid=join-now]");
+    mentor.join_from_prejoin();
+
+    // The learner opens the invitation: the page offers the app and the browser.
+    let mut learner = WebClient::start("learner", false);
+    learner.open(&invitation);
+    learner.wait_for(
+        "the invitation page",
+        "!!document.querySelector('[data-testid=invitation]')",
+        20,
+    );
+    let invitation_text = learner.eval("document.body.innerText");
+    assert!(
+        !invitation_text
+            .as_str()
+            .unwrap_or_default()
+            .contains("Demo mentoring session"),
+        "nothing about the session before a sign-in: {invitation_text}"
+    );
+    learner.screenshot(&out.join("web-invitation.png"));
+    learner.join_from_invitation(&invitation, "learner@example.com");
+    mentor.wait_connected(30);
+    learner.wait_connected(30);
+
+    // Each plays the other's camera.
+    for (who, client) in [("mentor", &mut mentor), ("learner", &mut learner)] {
+        client.wait_for(
+            "the partner's video",
+            "(document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 30",
+            20,
+        );
+        let inbound = client.inbound();
+        assert!(
+            inbound["audio"]["packetsReceived"].as_u64().unwrap_or(0) > 50,
+            "{who} hears the partner: {inbound}"
+        );
+    }
+
+    // Chat both ways, and mute seen by the partner.
+    learner.fill("input[name=chat]", "Hello from the learner");
+    learner.run(json!({"do": "eval", "js": "document.querySelector('input[name=chat]').form.requestSubmit()"}));
+    mentor.wait_for(
+        "the learner's line",
+        &chat_line_js("partner", "Hello from the learner"),
+        10,
+    );
+    mentor.fill("input[name=chat]", "Hi, welcome");
+    mentor.run(json!({"do": "eval", "js": "document.querySelector('input[name=chat]').form.requestSubmit()"}));
+    learner.wait_for(
+        "the mentor's line",
+        &chat_line_js("partner", "Hi, welcome"),
+        10,
+    );
+    learner.click("[data-testid=toggle-mute]");
+    mentor.wait_for(
+        "the learner shown muted",
+        "!!document.querySelector('[data-testid=partner-muted]')",
+        10,
+    );
+    mentor.screenshot(&out.join("web-call-mentor.png"));
+    learner.screenshot(&out.join("web-call-learner.png"));
+
+    // No request of either page carried a Referer (the code is in the address).
+    for client in [&mut mentor, &mut learner] {
+        let requests = client.run(json!({"do": "requests"}));
+        let with_referer: Vec<&Value> = requests
+            .as_array()
+            .expect("requests")
+            .iter()
+            .filter(|r| !r["referer"].is_null())
+            .collect();
+        assert!(with_referer.is_empty(), "{with_referer:?}");
+    }
+
+    // The learner hangs up: the mentor is told.
+    learner.click("[data-testid=hang-up]");
+    mentor.wait_for(
+        "the partner gone",
+        "!!document.querySelector('[data-testid=partner-left]')",
+        15,
+    );
+    let problems = mentor.run(json!({"do": "problems"}));
+    assert_eq!(problems, json!([]), "the mentor's page had no errors");
+    mentor.close();
+    learner.close();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_browser_calls_the_cli_from_the_invitation() {
+    let _turn = one_at_a_time();
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let out = shots();
+    let recordings = tempfile::tempdir().expect("dir");
+
+    let mut mentor = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        40.0,
+        recordings.path(),
+        "mentor-cli",
+    );
+    mentor.wait_for("joined", Duration::from_secs(20), |v| {
+        v["event"] == "joined"
+    });
+
+    let mut phone = WebClient::start("phone", true);
+    let invitation = format!("{}/join/{code}", server.url);
+    phone.open(&invitation);
+    phone.wait_for(
+        "the invitation page",
+        "!!document.querySelector('[data-testid=join-in-browser]')",
+        20,
+    );
+    phone.screenshot(&out.join("phone-1-invitation.png"));
+    phone.click("[data-testid=join-in-browser]");
+    phone.wait_for(
+        "the sign-in form",
+        "!!document.querySelector('[data-testid=signin-form]')",
+        20,
+    );
+    phone.screenshot(&out.join("phone-2-sign-in.png"));
+    phone.sign_in("learner@example.com");
+    phone.wait_for(
+        "the pre-join screen",
+        "!!document.querySelector('[data-testid=prejoin-session]')",
+        20,
+    );
+    phone.screenshot(&out.join("phone-3-prejoin.png"));
+    phone.join_from_prejoin();
+    phone.wait_connected(30);
+    mentor.wait_for("connected", Duration::from_secs(20), |v| {
+        v["event"] == "state" && v["state"] == "connected"
+    });
+    phone.wait_for(
+        "the CLI's video",
+        "(document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 30",
+        20,
+    );
+    phone.screenshot(&out.join("phone-4-call.png"));
+
+    // Nothing on the phone is wider than the phone, and every control is
+    // big enough for a finger.
+    let layout = phone.eval(
+        "(() => { const w = document.documentElement.clientWidth; \
+          const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1).map(e => e.tagName + '.' + e.className); \
+          const small = [...document.querySelectorAll('button, a, input, select')].filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.height < 44 || r.width < 44); }).map(e => e.textContent || e.getAttribute('aria-label') || e.name); \
+          return { width: w, wide, small }; })()",
+    );
+    assert_eq!(layout["wide"], json!([]), "nothing overflows: {layout}");
+    assert_eq!(
+        layout["small"],
+        json!([]),
+        "touch targets of 44 px: {layout}"
+    );
+
+    // The chat reaches the CLI.
+    phone.fill("input[name=chat]", "Hi from my phone");
+    phone.run(json!({"do": "eval", "js": "document.querySelector('input[name=chat]').form.requestSubmit()"}));
+    mentor.wait_for("the phone's chat", Duration::from_secs(10), |v| {
+        v["event"] == "chat" && v["message"]["text"] == "Hi from my phone"
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    phone.click("[data-testid=hang-up]");
+    mentor.wait_for("the phone left", Duration::from_secs(15), |v| {
+        v["event"] == "peer_left" && v["reason"] == "left"
+    });
+    mentor.interrupt();
+    let events = mentor.finish();
+    // The most the call saw: the counters start again once the peer is gone.
+    let received = events
+        .iter()
+        .filter(|v| v["event"] == "stats")
+        .filter_map(|v| v["stats"]["videoFramesIn"].as_u64())
+        .max()
+        .unwrap_or(0);
+    assert!(
+        received >= 60,
+        "the CLI received the phone's video: {received}"
+    );
+    phone.close();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_invitation_page_says_what_is_wrong_with_a_code() {
+    let _turn = one_at_a_time();
+    let server = Server::start(ServerOptions {
+        live_code_ttl: Some(2),
+        ..Default::default()
+    });
+    let http = Http::new(&server);
+    let (_demo, expired) = http.demo_code().await;
+    let mut page = WebClient::start("stranger", false);
+
+    // An outsider with their own account: the code is not theirs.
+    page.open(&format!("{}/", server.url));
+    page.wait_for(
+        "the sign-in form",
+        "!!document.querySelector('[data-testid=switch-account-mode]')",
+        20,
+    );
+    page.click("[data-testid=switch-account-mode]");
+    page.fill("input[name=name]", "Stranger");
+    page.fill("input[name=email]", "stranger@example.com");
+    page.fill("input[name=password]", "a long password");
+    page.click("[data-testid=account-submit]");
+    page.wait_for(
+        "signed in",
+        "document.body.innerText.includes('Sign out')",
+        20,
+    );
+    let cases = [
+        (format!("/join/{expired}"), "belongs to someone else"),
+        ("/join/ABCD-EFG0".to_owned(), "not complete"),
+        (
+            "/join/ZZZZ-ZZZZ".to_owned(),
+            "no live session with this code",
+        ),
+    ];
+    for (path, words) in cases {
+        page.open(&format!("{}{path}", server.url));
+        // The invitation page, or the notice for a link that is not one.
+        page.wait_for(
+            "the page to settle",
+            "!!document.querySelector('[data-testid=join-in-browser], [data-testid=link-notice]')",
+            20,
+        );
+        if page.has("[data-testid=join-in-browser]") {
+            page.click("[data-testid=join-in-browser]");
+        }
+        page.wait_for(
+            words,
+            &format!("document.body.innerText.includes({})", json!(words)),
+            20,
+        );
+        assert!(
+            !page.has("[data-testid=prejoin-session]"),
+            "{path}: no session shown"
+        );
+    }
+
+    // The code's own participant, after it expired.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut learner = WebClient::start("learner", false);
+    learner.open(&format!("{}/join/{expired}", server.url));
+    learner.click("[data-testid=join-in-browser]");
+    learner.sign_in("learner@example.com");
+    learner.wait_for(
+        "the expiry in words",
+        "document.body.innerText.includes('This code has expired')",
+        20,
+    );
+    page.close();
+    learner.close();
+}

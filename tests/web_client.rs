@@ -1,0 +1,209 @@
+//! The platform's web client, as the server serves it, in Debian's Chromium
+//! (`tests/node/web-client.js`): a person in a browser, step by step.
+//! Shared by the suites that call a browser (`#[path]`-included).
+
+// Each suite that includes this uses a part of it.
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The inbound and outbound figures of the web client's peer connection.
+pub const INBOUND_JS: &str = r#"(async () => {
+  const pc = window.mentorliveWebCall?.peer();
+  if (!pc) return null;
+  const out = { video: null, audio: null, outbound: {} };
+  for (const s of (await pc.getStats()).values()) {
+    if (s.type === "inbound-rtp") out[s.kind] = { framesDecoded: s.framesDecoded ?? 0, packetsReceived: s.packetsReceived ?? 0 };
+    if (s.type === "outbound-rtp") out.outbound[s.kind] = { packetsSent: s.packetsSent ?? 0, framesEncoded: s.framesEncoded ?? null };
+  }
+  return out;
+})()"#;
+
+pub struct WebClient {
+    child: Child,
+    stdin: ChildStdin,
+    answers: mpsc::Receiver<Value>,
+    name: &'static str,
+}
+
+impl WebClient {
+    /// Chromium with a fresh profile; `phone` emulates a 360 px wide phone.
+    pub fn start(name: &'static str, phone: bool) -> WebClient {
+        let script = mentorlive_testkit::node_dir().join("web-client.js");
+        let mut child = Command::new("node")
+            .arg(script)
+            .args(phone.then_some("--phone"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, answers) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                match serde_json::from_str::<Value>(&line) {
+                    Ok(value) => {
+                        if tx.send(value).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => println!("[{name}] {line}"),
+                }
+            }
+        });
+        let mut client = WebClient {
+            child,
+            stdin,
+            answers,
+            name,
+        };
+        let ready = client.answer(Duration::from_secs(60));
+        assert_eq!(ready["value"], "ready", "{name}: {ready}");
+        client
+    }
+
+    fn answer(&mut self, timeout: Duration) -> Value {
+        self.answers
+            .recv_timeout(timeout)
+            .unwrap_or_else(|_| panic!("{}: the browser did not answer", self.name))
+    }
+
+    /// Runs one command; panics with the page's words when it fails.
+    pub fn run(&mut self, command: Value) -> Value {
+        let answer = self.try_run(command.clone());
+        assert_eq!(
+            answer["ok"], true,
+            "{}: {command} failed: {answer}",
+            self.name
+        );
+        answer["value"].clone()
+    }
+
+    pub fn try_run(&mut self, command: Value) -> Value {
+        writeln!(self.stdin, "{command}").expect("write to node");
+        self.stdin.flush().expect("flush");
+        self.answer(Duration::from_secs(120))
+    }
+
+    pub fn open(&mut self, url: &str) -> Value {
+        self.run(json!({"do": "open", "url": url}))
+    }
+
+    pub fn click(&mut self, selector: &str) {
+        self.run(json!({"do": "click", "selector": selector}));
+    }
+
+    pub fn fill(&mut self, selector: &str, value: &str) {
+        self.run(json!({"do": "fill", "selector": selector, "value": value}));
+    }
+
+    /// Waits until `js` is truthy; returns its value.
+    pub fn wait_for(&mut self, what: &str, js: &str, secs: u64) -> Value {
+        let answer = self.try_run(json!({"do": "waitFor", "js": js, "timeoutMs": secs * 1000}));
+        if answer["ok"] != true {
+            let problems = self.run(json!({"do": "problems"}));
+            let text = self.eval("document.body.innerText");
+            panic!(
+                "{}: no {what} within {secs} s: {answer}\npage problems: {problems}\npage text: {text}",
+                self.name
+            );
+        }
+        answer["value"].clone()
+    }
+
+    pub fn eval(&mut self, js: &str) -> Value {
+        self.run(json!({"do": "eval", "js": js}))
+    }
+
+    pub fn screenshot(&mut self, path: &std::path::Path) {
+        self.run(json!({"do": "screenshot", "path": path}));
+    }
+
+    /// Whether an element is on the page now.
+    pub fn has(&mut self, selector: &str) -> bool {
+        self.eval(&format!("!!document.querySelector({})", json!(selector))) == Value::Bool(true)
+    }
+
+    /// Signs in on the sign-in form the page shows.
+    pub fn sign_in(&mut self, email: &str) {
+        self.wait_for(
+            "the sign-in form",
+            "!!document.querySelector('[data-testid=signin-form]')",
+            20,
+        );
+        self.fill("input[name=email]", email);
+        self.fill("input[name=password]", "mentorlive");
+        self.click("[data-testid=account-submit]");
+    }
+
+    /// From the invitation page to a connected call: join in the browser,
+    /// sign in, pre-join, join.
+    pub fn join_from_invitation(&mut self, invitation: &str, email: &str) {
+        let status = self.open(invitation);
+        assert_eq!(status, 200, "{invitation}");
+        self.wait_for(
+            "the invitation page",
+            "!!document.querySelector('[data-testid=join-in-browser]')",
+            20,
+        );
+        self.click("[data-testid=join-in-browser]");
+        self.sign_in(email);
+        self.join_from_prejoin();
+    }
+
+    /// On the pre-join screen: waits for the code to validate and joins.
+    pub fn join_from_prejoin(&mut self) {
+        self.wait_for(
+            "an enabled Join button",
+            "(() => { const b = document.querySelector('[data-testid=join-call]'); return b && !b.disabled; })()",
+            30,
+        );
+        self.click("[data-testid=join-call]");
+        self.wait_for(
+            "the call screen",
+            "!!document.querySelector('[data-testid=call]')",
+            20,
+        );
+    }
+
+    /// Waits for the call to be connected.
+    pub fn wait_connected(&mut self, secs: u64) {
+        self.wait_for(
+            "a connected call",
+            "document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
+            secs,
+        );
+    }
+
+    /// The remote video element's decoded frames, as the page plays them.
+    pub fn remote_frames(&mut self) -> u64 {
+        self.eval(
+            "document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality?.().totalVideoFrames ?? 0",
+        )
+        .as_u64()
+        .unwrap_or(0)
+    }
+
+    pub fn inbound(&mut self) -> Value {
+        self.eval(INBOUND_JS)
+    }
+
+    /// Closes the browser; the script exits without an answer.
+    pub fn close(mut self) {
+        let _ = writeln!(self.stdin, "{}", json!({"do": "close"}));
+        let _ = self.stdin.flush();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for WebClient {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
