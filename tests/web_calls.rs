@@ -44,7 +44,7 @@ fn chat_line_js(who: &str, text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
-    let _turn = one_at_a_time();
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = Server::start_default();
     let out = shots();
 
@@ -166,7 +166,7 @@ async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_browser_calls_the_cli_from_the_invitation() {
-    let _turn = one_at_a_time();
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = Server::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
@@ -264,7 +264,7 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_invitation_page_says_what_is_wrong_with_a_code() {
-    let _turn = one_at_a_time();
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = Server::start(ServerOptions {
         live_code_ttl: Some(2),
         ..Default::default()
