@@ -12,7 +12,9 @@ mod web_client;
 #[path = "webdriver.rs"]
 mod webdriver;
 
-use app_harness::{click_text, output_dir, sign_in, wait_js, DesktopApp, PROBE_CANVAS};
+use app_harness::{
+    assert_accessible, click_text, output_dir, sign_in, wait_js, DesktopApp, PROBE_CANVAS,
+};
 use mentorlive_e2e::Server;
 use serde_json::json;
 use std::process::Command;
@@ -38,8 +40,11 @@ async fn the_app_invites_a_browser_and_they_see_and_hear_each_other() {
     // The learner starts the session in the app and copies the invitation.
     let desktop = DesktopApp::start(1300, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
+    wd.wait("[data-testid=signin-form]", 30).await;
+    assert_accessible(&wd, "sign-in").await;
     sign_in(&wd, &server.url, "learner@example.com").await;
     wd.wait("[data-testid=session]", 30).await;
+    assert_accessible(&wd, "sessions").await;
     click_text(&wd, "button", "Start Live Session").await;
     let confirm = wd.wait("[data-testid=confirm-start]", 10).await;
     wd.click(&confirm).await;
@@ -66,6 +71,7 @@ async fn the_app_invites_a_browser_and_they_see_and_hear_each_other() {
         format!("{}/join/{}", server.url, code.as_str().expect("code")),
         "Copy invite link copies the server's invitation page"
     );
+    assert_accessible(&wd, "live code").await;
     let join_now = wd.wait("[data-testid=join-now]", 5).await;
     wd.click(&join_now).await;
     wait_js(
@@ -75,6 +81,7 @@ async fn the_app_invites_a_browser_and_they_see_and_hear_each_other() {
         20,
     )
     .await;
+    assert_accessible(&wd, "pre-join").await;
     let join = wd.wait("[data-testid=join-call]", 10).await;
     wd.click(&join).await;
 
@@ -158,6 +165,7 @@ async fn the_app_invites_a_browser_and_they_see_and_hear_each_other() {
         "!!document.querySelector('[data-testid=partner-muted]')",
         10,
     );
+    assert_accessible(&wd, "call").await;
     desktop.screenshot(&out.join("app-with-browser.png"));
     browser.screenshot(&out.join("browser-with-app.png"));
 

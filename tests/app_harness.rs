@@ -143,6 +143,33 @@ for (let i = 0; i < d.length; i += 4 * 97) { sum += d[i] + d[i + 1] + d[i + 2]; 
 return { width: c.width, height: c.height, mean: sum / n, hash };
 "#;
 
+/// axe-core on the app's screen as it is now: no serious or critical
+/// violation. The library is evaluated through WebDriver (the app's CSP
+/// lets no page script load it).
+pub async fn assert_accessible(wd: &WebDriver, screen: &str) {
+    let source = std::fs::read_to_string(
+        mentorlive_testkit::node_dir().join("node_modules/axe-core/axe.min.js"),
+    )
+    .expect("axe-core (npm ci --prefix tests/node)");
+    wd.execute(
+        &format!(
+            "if (typeof window.axe !== 'object') {{ {source}\n }} window.__axe = null; \
+             axe.run(document, {{ resultTypes: ['violations'] }}).then(r => {{ window.__axe = r.violations \
+               .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+               .map(v => ({{ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) }})); }}); \
+             return true;"
+        ),
+        json!([]),
+    )
+    .await;
+    let violations = wait_js(wd, "axe's verdict", "return window.__axe", 30).await;
+    assert_eq!(
+        violations,
+        json!([]),
+        "accessibility of the app's {screen} screen"
+    );
+}
+
 pub async fn click_text(wd: &WebDriver, css: &str, text: &str) {
     let found = wd
         .execute(

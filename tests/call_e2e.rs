@@ -2,14 +2,13 @@
 //! reference server, media from files made by ffmpeg, recordings checked by
 //! ffprobe.
 
-#[path = "browser_peer.rs"]
-mod browser_peer;
 #[path = "cli_joiner.rs"]
 mod cli_joiner;
 #[path = "media.rs"]
 mod media;
+#[path = "web_client.rs"]
+mod web_client;
 
-use browser_peer::{browser_event, start_browser};
 use cli_joiner::Joiner;
 use mentorlive_e2e::{Http, Server, ServerOptions};
 use mentorlive_testkit::workspace_binary;
@@ -17,6 +16,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use web_client::WebClient;
 
 async fn code_for_demo(http: &Http) -> (mentorlive_e2e::Demo, String) {
     http.demo_code().await
@@ -30,57 +30,64 @@ fn out_dir() -> tempfile::TempDir {
 }
 
 /// How long the CLI side of a browser call may last at most; the test hangs
-/// it up once the browser has reported, since Chromium can take many seconds
-/// to start under CI load and a CLI that left first would end the call early.
+/// it up once the browser has played 5 s, since Chromium can take many
+/// seconds to start under CI load and a CLI that left first would end the
+/// call early.
 const CLI_STAYS_FOR: f64 = 90.0;
 
 async fn call_with_browser(browser_first: bool) {
     let server = Server::start_default();
     let http = Http::new(&server);
-    let (demo, code) = code_for_demo(&http).await;
+    let (_demo, code) = code_for_demo(&http).await;
     let out = out_dir();
-    let seconds = 5;
-    let (mut cli, browser) = if browser_first {
-        let browser = start_browser(&server, &demo.learner, &code, seconds);
-        let ready = browser_event(&browser.1, "ready");
-        assert_eq!(ready["peers"], 0);
-        let cli = Joiner::start(
+    let invitation = format!("{}/join/{code}", server.url);
+    let start_cli = || {
+        Joiner::start(
             &server,
             "mentor@example.com",
             &code,
             CLI_STAYS_FOR,
             out.path(),
             "from-browser",
-        );
-        (cli, browser)
-    } else {
-        let mut cli = Joiner::start(
-            &server,
-            "mentor@example.com",
-            &code,
-            CLI_STAYS_FOR,
-            out.path(),
-            "from-browser",
-        );
-        cli.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
-        let browser = start_browser(&server, &demo.learner, &code, seconds);
-        let ready = browser_event(&browser.1, "ready");
-        assert_eq!(ready["peers"], 1, "the browser joined second, so it offers");
-        (cli, browser)
+        )
     };
-    let (mut child, rx) = browser;
-    browser_event(&rx, "connected");
+    // The platform's web client in Chromium, as the learner.
+    let mut browser = WebClient::start("learner", false);
+    let mut cli = if browser_first {
+        browser.join_from_invitation(&invitation, "learner@example.com");
+        browser.wait_for(
+            "the browser alone in the room",
+            "!!document.querySelector('[data-testid=waiting]')?.textContent.includes('Waiting for')",
+            20,
+        );
+        start_cli()
+    } else {
+        let mut cli = start_cli();
+        cli.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+        // The browser joins second, so it offers.
+        browser.join_from_invitation(&invitation, "learner@example.com");
+        cli
+    };
+    browser.wait_connected(30);
     cli.wait_for("connected", Duration::from_secs(20), |v| {
         v["event"] == "state" && v["state"] == "connected"
     });
-    let stats = browser_event(&rx, "stats");
+    // Five seconds of call once the browser plays the CLI's video.
+    browser.wait_for(
+        "the CLI's video in the browser",
+        "(document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 0",
+        20,
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let stats = browser.inbound();
+    let problems = browser.run(serde_json::json!({"do": "problems"}));
     cli.interrupt();
-    assert!(child.wait().expect("node").success());
     let events = cli.finish();
+    browser.close();
 
     // The browser decoded our video and received our audio...
-    let video = &stats["stats"]["video"];
-    let audio = &stats["stats"]["audio"];
+    let video = &stats["video"];
+    let audio = &stats["audio"];
     assert!(
         video["framesDecoded"].as_u64().unwrap_or(0) >= 100,
         "the browser decoded the CLI's video: {video}"
@@ -89,11 +96,7 @@ async fn call_with_browser(browser_first: bool) {
         audio["packetsReceived"].as_u64().unwrap_or(0) >= 150,
         "the browser received the CLI's audio: {audio}"
     );
-    assert_eq!(
-        stats["errors"],
-        serde_json::json!([]),
-        "no negotiation errors in the page"
-    );
+    assert_eq!(problems, serde_json::json!([]), "no errors in the page");
     // ...and the CLI's recording of the browser's camera decodes.
     let recorded = events
         .iter()

@@ -51,6 +51,7 @@ async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
         "!!document.querySelector('[data-testid=session]')",
         20,
     );
+    mentor.assert_accessible("sessions");
     mentor.click("text=Start Live Session");
     mentor.click("[data-testid=confirm-start]");
     mentor.wait_for(
@@ -70,6 +71,7 @@ async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
         format!("{}/join/{}", server.url, code.as_str().expect("code")),
         "the invitation is the server's page for the code"
     );
+    mentor.assert_accessible("live code");
     mentor.screenshot(&out.join("web-mentor-code.png"));
     mentor.click("[data-testid=join-now]");
     mentor.join_from_prejoin();
@@ -90,6 +92,7 @@ async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
             .contains("Demo mentoring session"),
         "nothing about the session before a sign-in: {invitation_text}"
     );
+    learner.assert_accessible("invitation");
     learner.screenshot(&out.join("web-invitation.png"));
     learner.join_from_invitation(&invitation, "learner@example.com");
     mentor.wait_connected(30);
@@ -130,6 +133,7 @@ async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
         "!!document.querySelector('[data-testid=partner-muted]')",
         10,
     );
+    mentor.assert_accessible("call");
     mentor.screenshot(&out.join("web-call-mentor.png"));
     learner.screenshot(&out.join("web-call-learner.png"));
 
@@ -194,6 +198,7 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
         "!!document.querySelector('[data-testid=signin-form]')",
         20,
     );
+    phone.assert_accessible("sign-in");
     phone.screenshot(&out.join("phone-2-sign-in.png"));
     phone.sign_in("learner@example.com");
     phone.wait_for(
@@ -201,6 +206,12 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
         "!!document.querySelector('[data-testid=prejoin-session]')",
         20,
     );
+    phone.wait_for(
+        "the camera preview",
+        "(document.querySelector('[data-testid=prejoin-preview]')?.videoWidth ?? 0) > 0",
+        20,
+    );
+    phone.assert_accessible("pre-join");
     phone.screenshot(&out.join("phone-3-prejoin.png"));
     phone.join_from_prejoin();
     phone.wait_connected(30);
@@ -212,6 +223,7 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
         "(document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 30",
         20,
     );
+    phone.assert_accessible("call");
     phone.screenshot(&out.join("phone-4-call.png"));
 
     // Nothing on the phone is wider than the phone, and every control is
@@ -266,6 +278,16 @@ async fn the_invitation_page_says_what_is_wrong_with_a_code() {
     let http = Http::new(&server);
     let (_demo, expired) = http.demo_code().await;
     let mut page = WebClient::start("stranger", false);
+
+    // The downloads page, from the invitation: nothing published here.
+    page.open(&format!("{}/join/{expired}", server.url));
+    page.click("[data-testid=get-app]");
+    page.wait_for(
+        "the downloads page",
+        "!!document.querySelector('[data-testid=no-downloads]')",
+        20,
+    );
+    page.assert_accessible("downloads");
 
     // An outsider with their own account: the code is not theirs.
     page.open(&format!("{}/", server.url));

@@ -121,6 +121,17 @@ impl WebClient {
         self.run(json!({"do": "eval", "js": js}))
     }
 
+    /// axe-core on the page as it is now: no serious or critical violation.
+    pub fn assert_accessible(&mut self, screen: &str) {
+        let violations = self.run(json!({"do": "axe"}));
+        assert_eq!(
+            violations,
+            json!([]),
+            "{}: accessibility of the {screen} screen",
+            self.name
+        );
+    }
+
     pub fn screenshot(&mut self, path: &std::path::Path) {
         self.run(json!({"do": "screenshot", "path": path}));
     }

@@ -3,12 +3,14 @@
 // line on stdin and reads one JSON answer per line on stdout. Fake camera
 // and microphone; `--phone` emulates a phone (360x740, touch, mobile).
 //
-// Commands: {do: "open", url} · {do: "fill", selector, value} ·
+// Commands: {do: "open", url} · {do: "axe"} · {do: "fill", selector, value} ·
 // {do: "click", selector} · {do: "waitFor", js, timeoutMs} · {do: "eval", js} ·
 // {do: "screenshot", path} · {do: "close"}. `js` is an expression,
 // awaited when it is a promise. Answers: {ok: true, value} or
 // {ok: false, message}.
 import { createInterface } from "node:readline";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { launchChromium } from "./browser-page.js";
 
 const phone = process.argv.includes("--phone");
@@ -30,7 +32,18 @@ page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.te
 const requests = [];
 page.on("request", (r) => requests.push({ url: r.url(), referer: r.headers()["referer"] || null }));
 
+// axe-core, evaluated through DevTools (the page's CSP allows no injected script).
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
 const run = {
+  // The serious and critical accessibility violations on the page as it is.
+  axe: async () => {
+    if ((await page.evaluate("typeof window.axe")) !== "object") await page.evaluate(axeSource);
+    const result = await page.evaluate("axe.run(document, { resultTypes: ['violations'] })");
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  },
   open: ({ url }) => page.goto(url).then((r) => r?.status() ?? null),
   fill: ({ selector, value }) => page.fill(selector, value),
   click: ({ selector }) => page.click(selector, { timeout: 15_000 }),

@@ -108,17 +108,42 @@ export function startWebCall(start: CallStart): CallConnection {
     }
   };
 
+  /** Sends our camera and microphone on the offer's audio and video
+   *  m-lines. JSEP matches a remote offer's m-lines only to transceivers
+   *  made by addTrack, never to ones made by addTransceiver, so the side
+   *  that answers takes the transceivers the offer made (and a person
+   *  without a device still answers sendrecv: the partner's media comes). */
+  const adoptOfferedTransceivers = async (peer: RTCPeerConnection) => {
+    for (const t of peer.getTransceivers()) {
+      const kind = t.receiver.track.kind;
+      if (t.currentDirection === "stopped") continue;
+      if (kind === "audio" && !audioSender) {
+        audioSender = t.sender;
+        await t.sender.replaceTrack(stream.getAudioTracks()[0] ?? null);
+        t.sender.setStreams?.(stream);
+        t.direction = "sendrecv";
+      } else if (kind === "video" && !videoSender) {
+        videoSender = t.sender;
+        await t.sender.replaceTrack(stream.getVideoTracks()[0] ?? null);
+        t.sender.setStreams?.(stream);
+        t.direction = "sendrecv";
+      }
+    }
+  };
+
   /** A fresh peer connection for `partner`; the newcomer offers. */
-  const newPeer = (iceServers: RTCIceServer[]) => {
+  const newPeer = (iceServers: RTCIceServer[], weOffer: boolean) => {
     closePeer();
     const peer = new RTCPeerConnection({ iceServers });
     pc = peer;
-    // Both directions always exist, with or without a device here: a
-    // person without a camera still sees the partner's.
-    const audioTrack = stream.getAudioTracks()[0];
-    const videoTrack = stream.getVideoTracks()[0];
-    audioSender = peer.addTransceiver(audioTrack ?? "audio", { direction: "sendrecv", streams: [stream] }).sender;
-    videoSender = peer.addTransceiver(videoTrack ?? "video", { direction: "sendrecv", streams: [stream] }).sender;
+    if (weOffer) {
+      // Both directions always exist, with or without a device here: a
+      // person without a camera still sees the partner's.
+      const audioTrack = stream.getAudioTracks()[0];
+      const videoTrack = stream.getVideoTracks()[0];
+      audioSender = peer.addTransceiver(audioTrack ?? "audio", { direction: "sendrecv", streams: [stream] }).sender;
+      videoSender = peer.addTransceiver(videoTrack ?? "video", { direction: "sendrecv", streams: [stream] }).sender;
+    }
     const dc = peer.createDataChannel("mentorlive", { negotiated: true, id: 0, ordered: true });
     channel = dc;
     dc.onopen = () => sendMediaState();
@@ -175,6 +200,7 @@ export function startWebCall(start: CallStart): CallConnection {
         await peer.setRemoteDescription({ type: data.type, sdp: data.sdp });
         mayOffer = true;
         if (data.type === "offer") {
+          await adoptOfferedTransceivers(peer);
           await peer.setLocalDescription();
           const local = peer.localDescription;
           if (local) signal({ type: "answer", sdp: local.sdp });
@@ -196,7 +222,7 @@ export function startWebCall(start: CallStart): CallConnection {
     mayOffer = weOffer;
     emit({ event: "peer_present", peer_id: id, user });
     setState("connecting");
-    newPeer(iceServers);
+    newPeer(iceServers, weOffer);
   };
 
   const join = async () => {
@@ -233,7 +259,20 @@ export function startWebCall(start: CallStart): CallConnection {
     s.io.on("reconnect", () => {
       sendJoin(true)
         .then((ack) => {
-          if (!ack.ok) fail(codeErrorMessage(ack.error.code as never, ack.error.message));
+          if (!ack.ok) return fail(codeErrorMessage(ack.error.code as never, ack.error.message));
+          if (ack.peerId === peerId) return; // resumed: nothing changed for anyone
+          // The grace period had passed: this is a fresh join, and the
+          // partner saw us leave. Start again from what the room holds.
+          peerId = ack.peerId;
+          polite = ack.polite;
+          iceServers = ack.iceServers;
+          const first = ack.peers[0];
+          if (first) meet(first.peerId, first.user, iceServers, true);
+          else {
+            partner = null;
+            closePeer();
+            setState("waiting_for_peer");
+          }
         })
         .catch(() => {});
     });

@@ -25,7 +25,7 @@ describe("LiveSessionCode", () => {
     expect(copy).toHaveBeenCalledWith("ABCDEFGH");
     expect(screen.getByTestId("copy-code").textContent).toBe("Copied");
     await userEvent.click(screen.getByTestId("copy-link"));
-    expect(copy).toHaveBeenLastCalledWith("mentorlive://join/ABCDEFGH");
+    expect(copy).toHaveBeenLastCalledWith("https://live.example.org/join/ABCDEFGH");
   });
 
   it("reports an expired code so the list can refresh", async () => {
