@@ -568,6 +568,50 @@ async fn rate_limits_stop_code_guessing_and_password_guessing() {
 }
 
 #[tokio::test]
+async fn rotating_ipv6_addresses_within_a_64_buys_no_fresh_limits() {
+    // One node behind a trusted proxy (this test plays the proxy): on the
+    // cluster HAProxy is the proxy and appends its own entry.
+    if mentorlive_testkit::clustered() {
+        return;
+    }
+    let server = Server::start(ServerOptions {
+        extra_args: vec!["--trusted-proxy".into(), "127.0.0.1".into()],
+        ..Default::default()
+    });
+    let client = reqwest::Client::new();
+    let login = |address: String, n: usize| {
+        let client = client.clone();
+        let url = format!("{}/api/auth/login", server.url);
+        async move {
+            client
+                .post(url)
+                .header("x-forwarded-for", address)
+                // A new account name each time: only the per-address limit counts.
+                .json(&json!({"email": format!("nobody{n}@example.com"), "password": "wrong-password"}))
+                .send()
+                .await
+                .expect("login")
+                .status()
+                .as_u16()
+        }
+    };
+    // Each attempt from a fresh address of the same /64: the burst of 20,
+    // then 429, as if it were one address.
+    let mut statuses = Vec::new();
+    for n in 0..22 {
+        statuses.push(login(format!("2001:db8:1:2:{n:x}:{n:x}::{n:x}"), n).await);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        20,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 2);
+    // Another subscriber's /64 is not held back by it.
+    assert_eq!(login("2001:db8:1:3::1".into(), 99).await, 401);
+}
+
+#[tokio::test]
 async fn committed_data_survives_a_restart_and_a_kill() {
     let mut server = Server::start_default();
     let http = Http::new(&server);

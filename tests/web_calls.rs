@@ -350,3 +350,79 @@ async fn the_invitation_page_says_what_is_wrong_with_a_code() {
     page.close();
     learner.close();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_keyboard_alone_joins_from_the_invitation_and_sign_out_forgets_the_token() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let mut page = WebClient::start("keyboard", false);
+    page.open(&format!("{}/join/{code}", server.url));
+    page.wait_for(
+        "the invitation page",
+        "!!document.querySelector('[data-testid=join-in-browser]')",
+        20,
+    );
+    page.tab_to("join-in-browser", 10);
+    page.press("Enter");
+    // The sign-in form puts the focus on the email field.
+    page.wait_for(
+        "the email field focused",
+        "document.activeElement?.name === 'email'",
+        20,
+    );
+    page.type_text("learner@example.com");
+    page.press("Tab");
+    page.type_text("mentorlive");
+    page.press("Enter");
+    page.wait_for(
+        "an enabled Join button",
+        "(() => { const b = document.querySelector('[data-testid=join-call]'); return b && !b.disabled; })()",
+        30,
+    );
+    page.tab_to("join-call", 25);
+    page.press("Enter");
+    page.wait_for(
+        "the call screen",
+        "!!document.querySelector('[data-testid=call]')",
+        20,
+    );
+    // M mutes, from the keyboard.
+    page.run(json!({"do": "eval", "js": "document.activeElement?.blur()"}));
+    page.press("m");
+    page.wait_for(
+        "muted",
+        "document.querySelector('[data-testid=toggle-mute]')?.getAttribute('aria-pressed') === 'true'",
+        10,
+    );
+    page.tab_to("hang-up", 25);
+    page.press("Enter");
+
+    // Sign out: the token is gone from the tab and from the server.
+    page.wait_for(
+        "the sessions",
+        "document.body.innerText.includes('Sign out')",
+        20,
+    );
+    let token = page.eval("sessionStorage.getItem('mentorlive.token')");
+    let token = token.as_str().expect("a token while signed in").to_owned();
+    page.click("text=Sign out");
+    page.wait_for(
+        "the sign-in form",
+        "!!document.querySelector('[data-testid=signin-form]')",
+        20,
+    );
+    assert_eq!(
+        page.eval("sessionStorage.getItem('mentorlive.token')"),
+        Value::Null
+    );
+    let me = reqwest::Client::new()
+        .get(format!("{}/api/auth/me", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), 401, "the server forgot the token too");
+    page.close();
+}

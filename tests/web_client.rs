@@ -136,6 +136,32 @@ impl WebClient {
         self.run(json!({"do": "screenshot", "path": path}));
     }
 
+    /// Presses Tab until the element with `test_id` has the focus (at most
+    /// `max` times); panics with what took the focus instead.
+    pub fn tab_to(&mut self, test_id: &str, max: usize) {
+        let mut seen = Vec::new();
+        for _ in 0..max {
+            self.run(json!({"do": "press", "key": "Tab"}));
+            let focused = self.run(json!({"do": "focused"}));
+            if focused == test_id {
+                return;
+            }
+            seen.push(focused);
+        }
+        panic!(
+            "{}: Tab never reached {test_id}; it went {seen:?}",
+            self.name
+        );
+    }
+
+    pub fn press(&mut self, key: &str) {
+        self.run(json!({"do": "press", "key": key}));
+    }
+
+    pub fn type_text(&mut self, text: &str) {
+        self.run(json!({"do": "type", "text": text}));
+    }
+
     /// Whether an element is on the page now.
     pub fn has(&mut self, selector: &str) -> bool {
         self.eval(&format!("!!document.querySelector({})", json!(selector))) == Value::Bool(true)

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mentorlive_protocol::{invite_link, parse_deep_link};
+use mentorlive_protocol::{app_link, parse_deep_link};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
             // Whatever is accepted names a canonical code, and the app's own
             // invitation for it parses back to the same code.
             assert_eq!(code.as_str().len(), 8);
-            assert_eq!(parse_deep_link(&invite_link(&code)).as_ref(), Ok(&code));
+            assert_eq!(parse_deep_link(&app_link(&code)).as_ref(), Ok(&code));
         }
     }
 });

@@ -5,6 +5,7 @@
 //
 // Commands: {do: "open", url} · {do: "axe"} · {do: "fill", selector, value} ·
 // {do: "click", selector} · {do: "waitFor", js, timeoutMs} · {do: "eval", js} ·
+// {do: "press", key} · {do: "type", text} · {do: "focused"} ·
 // {do: "screenshot", path} · {do: "close"}. `js` is an expression,
 // awaited when it is a promise. Answers: {ok: true, value} or
 // {ok: false, message}.
@@ -63,6 +64,14 @@ const run = {
     }
   },
   eval: ({ js }) => page.evaluate(js),
+  // The keyboard alone: a key (Tab, Enter, Space) or text typed.
+  press: ({ key }) => page.keyboard.press(key),
+  type: ({ text }) => page.keyboard.type(text),
+  // What has the focus: its test id, or its tag and text.
+  focused: () => page.evaluate(() => {
+    const e = document.activeElement;
+    return e ? e.dataset.testid ?? `${e.tagName.toLowerCase()}:${(e.getAttribute("name") ?? e.textContent ?? "").trim().slice(0, 40)}` : null;
+  }),
   screenshot: ({ path }) => page.screenshot({ path, fullPage: false }).then(() => path),
   problems: () => problems.splice(0),
   requests: () => requests.splice(0),

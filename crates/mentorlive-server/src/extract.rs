@@ -85,7 +85,11 @@ where
 /// every connection comes from the balancer; when the TCP peer is one of
 /// `--trusted-proxy`, the address it appended to `X-Forwarded-For` counts
 /// instead (only the last entry: earlier ones are the client's to forge).
-pub struct ClientIp(pub std::net::IpAddr);
+///
+/// The extractor gives the key per-address limits count under
+/// ([`crate::rate_limit::address_key`]): an IPv4 address, or the IPv6
+/// network (a /64 by default) that one subscriber is given whole.
+pub struct ClientAddress(pub String);
 
 pub fn client_ip(parts: &Parts, trusted_proxies: &[std::net::IpAddr]) -> Option<std::net::IpAddr> {
     let peer = parts
@@ -107,7 +111,7 @@ pub fn client_ip(parts: &Parts, trusted_proxies: &[std::net::IpAddr]) -> Option<
     Some(forwarded.unwrap_or(peer))
 }
 
-impl FromRequestParts<crate::state::AppState> for ClientIp {
+impl FromRequestParts<crate::state::AppState> for ClientAddress {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -115,7 +119,12 @@ impl FromRequestParts<crate::state::AppState> for ClientIp {
         state: &crate::state::AppState,
     ) -> Result<Self, Self::Rejection> {
         client_ip(parts, &state.settings.trusted_proxies)
-            .map(ClientIp)
+            .map(|ip| {
+                ClientAddress(crate::rate_limit::address_key(
+                    ip,
+                    state.settings.ipv6_limit_prefix,
+                ))
+            })
             .ok_or_else(ApiError::internal)
     }
 }

@@ -67,6 +67,10 @@ struct Args {
     /// for per-address limits is the last entry of X-Forwarded-For.
     #[arg(long = "trusted-proxy")]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Per-address rate limits count an IPv6 client by its network of this
+    /// many bits: one subscriber gets a whole /64 (or /56, /48) to rotate in.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u8).range(16..=128))]
+    ipv6_limit_prefix: u8,
     /// Serve the web client from this folder (a `ui` build made with
     /// `--mode web`) instead of the one built into the server.
     #[arg(long, env = "MENTORLIVE_WEB_DIR", conflicts_with = "no_web")]
@@ -141,6 +145,7 @@ async fn main() -> anyhow::Result<()> {
         grace_period: Duration::from_secs(args.grace_period),
         updates_dir: args.updates_dir,
         trusted_proxies: args.trusted_proxies,
+        ipv6_limit_prefix: args.ipv6_limit_prefix,
         web: match (args.no_web, args.web_dir) {
             (true, _) => WebClient::Off,
             (false, Some(dir)) => WebClient::Dir(dir),

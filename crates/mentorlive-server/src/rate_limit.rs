@@ -4,6 +4,7 @@
 //! make guessing a live code hopeless, are in docs/security.md.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -153,5 +154,48 @@ mod tests {
         for _ in 0..1_000 {
             assert!(limiter.check(Limit::LoginPerEmail, "x").is_ok());
         }
+    }
+}
+
+/// The key a client address counts under in per-address limits: an IPv4
+/// address as it is (an IPv4-mapped IPv6 address too), an IPv6 address as
+/// its network of `v6_prefix` bits. A home or a server is given a whole /64
+/// (often a /56 or /48), so keyed on the full address one subscriber could
+/// rotate through 2^64 fresh buckets.
+pub fn address_key(ip: IpAddr, v6_prefix: u8) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let bits = u32::from(v6_prefix.min(128));
+                let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+                let network = Ipv6Addr::from(u128::from(v6) & mask);
+                format!("{network}/{bits}")
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::address_key;
+
+    fn key(ip: &str, prefix: u8) -> String {
+        address_key(ip.parse().expect("ip"), prefix)
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_counts_as_its_network() {
+        assert_eq!(key("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::/64");
+        assert_eq!(
+            key("2001:db8:1:2:ffff:ffff:ffff:ffff", 64),
+            "2001:db8:1:2::/64"
+        );
+        assert_ne!(key("2001:db8:1:3::1", 64), key("2001:db8:1:2::1", 64));
+        assert_eq!(key("2001:db8:1:2ff::1", 56), "2001:db8:1:200::/56");
+        assert_eq!(key("2001:db8::1", 128), "2001:db8::1/128");
+        assert_eq!(key("203.0.113.9", 64), "203.0.113.9");
+        assert_eq!(key("::ffff:203.0.113.9", 64), "203.0.113.9");
     }
 }

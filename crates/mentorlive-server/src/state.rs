@@ -23,6 +23,10 @@ pub struct Settings {
     pub updates_dir: Option<std::path::PathBuf>,
     /// Load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Per-address limits count an IPv6 client by its network of this many
+    /// bits (64: what one subscriber is given), so rotating addresses
+    /// within it buys no fresh buckets.
+    pub ipv6_limit_prefix: u8,
     /// The web client served at `/` (the invitation page among its pages).
     pub web: crate::web::WebClient,
 }
@@ -38,6 +42,7 @@ impl Default for Settings {
             updates_dir: None,
             trusted_proxies: Vec::new(),
             web: Default::default(),
+            ipv6_limit_prefix: 64,
         }
     }
 }

@@ -22,7 +22,11 @@ export type LiveCodeView = { code: string,
 /**
  * `ABCD EFGH`
  */
-grouped: string, inviteLink: string, sessionId: string, expiresAt: string, isNew: boolean, };
+grouped: string, 
+/**
+ * `{server}/join/CODE`: the platform's invitation page.
+ */
+inviteLink: string, sessionId: string, expiresAt: string, isNew: boolean, };
 
 export type AppInfo = { version: string, serverUrl: string, account: string | null, logsDir: string, cameraId: string | null, microphoneId: string | null, speakerId: string | null, 
 /**

@@ -3,7 +3,7 @@
 use crate::auth::{hash_password, new_token, token_hash, verify_password, AuthUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::extract::ClientIp;
+use crate::extract::ClientAddress;
 use crate::rate_limit::Limit;
 use crate::state::AppState;
 use axum::extract::State;
@@ -51,7 +51,7 @@ async fn issue_token(state: &AppState, user: User) -> ApiResult<AuthResponse> {
     ))]
 pub async fn register(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
     let email = normalise_email(&body.email)?;
@@ -68,7 +68,7 @@ pub async fn register(
         )));
     }
     state
-        .rate_limit(&[(Limit::RegisterPerAddress, &ip.to_string())])
+        .rate_limit(&[(Limit::RegisterPerAddress, &address)])
         .await?;
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
@@ -102,13 +102,13 @@ pub async fn register(
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<AuthResponse>> {
     let email = body.email.trim().to_lowercase();
     state
         .rate_limit(&[
-            (Limit::LoginPerAddress, &ip.to_string()),
+            (Limit::LoginPerAddress, &address),
             (Limit::LoginPerEmail, &email),
         ])
         .await?;

@@ -2,7 +2,7 @@
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ClientIp;
+use crate::extract::ClientAddress;
 use crate::extract::{ApiJson, ApiPath};
 use crate::live_codes;
 use crate::rate_limit::Limit;
@@ -179,14 +179,14 @@ fn live_code_info(session_id: &str, code: &StoredLiveCode) -> LiveCodeInfo {
     ))]
 pub async fn generate_live_code(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    ClientAddress(address): ClientAddress,
     auth: AuthUser,
     ApiJson(body): ApiJson<GenerateLiveCodeRequest>,
 ) -> ApiResult<(StatusCode, Json<LiveCodeInfo>)> {
     state
         .rate_limit(&[
             (Limit::GeneratePerUser, &auth.user.id),
-            (Limit::GeneratePerAddress, &ip.to_string()),
+            (Limit::GeneratePerAddress, &address),
         ])
         .await?;
     let row = participant_session(
@@ -260,7 +260,7 @@ pub async fn generate_live_code(
     ))]
 pub async fn validate_live_code(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    ClientAddress(address): ClientAddress,
     auth: AuthUser,
     ApiPath(input): ApiPath<String>,
 ) -> ApiResult<Json<ValidateLiveCodeResponse>> {
@@ -268,7 +268,7 @@ pub async fn validate_live_code(
     state
         .rate_limit(&[
             (Limit::ValidatePerUser, &auth.user.id),
-            (Limit::ValidatePerAddress, &ip.to_string()),
+            (Limit::ValidatePerAddress, &address),
         ])
         .await?;
     let now = crate::now();

@@ -238,7 +238,7 @@ async fn join<A: Adapter>(
         })?;
     // A join checks a code just as validate does, so it counts against the
     // same limits: signaling is no way around them.
-    let address = client_address(s, &app.settings.trusted_proxies);
+    let address = client_address(s, &app.settings);
     app.rate_limit(&[
         (Limit::ValidatePerUser, &conn.user.id),
         (Limit::ValidatePerAddress, &address),
@@ -374,9 +374,10 @@ async fn on_disconnect<A: Adapter>(
     });
 }
 
-fn client_address<A: Adapter>(s: &SocketRef<A>, trusted: &[std::net::IpAddr]) -> String {
-    crate::extract::client_ip(s.req_parts(), trusted)
-        .map(|ip| ip.to_string())
+/// The key per-address limits count this socket under (see `ClientAddress`).
+fn client_address<A: Adapter>(s: &SocketRef<A>, settings: &crate::state::Settings) -> String {
+    crate::extract::client_ip(s.req_parts(), &settings.trusted_proxies)
+        .map(|ip| crate::rate_limit::address_key(ip, settings.ipv6_limit_prefix))
         .unwrap_or_else(|| "unknown".into())
 }
 
