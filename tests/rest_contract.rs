@@ -662,7 +662,10 @@ async fn anything_else_gets_the_error_shape_never_a_500() {
     http.get("/api/no-such-thing", None)
         .await
         .expect(404, "not_found");
-    http.get("/", None).await.expect(404, "not_found");
+    // `/` is the web client's (tests/web_pages.rs); any other address is not.
+    http.get("/no-such-page", None)
+        .await
+        .expect(404, "not_found");
     http.send(
         reqwest::Method::DELETE,
         "/api/sessions",
