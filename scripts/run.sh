@@ -18,6 +18,7 @@ cat <<TXT
 mentorlive: starting the reference server on http://$addr (SQLite in your data folder)
   demo mentor:  mentor@example.com  / mentorlive
   demo learner: learner@example.com / mentorlive
+  the web client (the same screens in a browser): http://$addr/
   stop with Ctrl+C
 TXT
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
