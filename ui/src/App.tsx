@@ -22,7 +22,9 @@ export type Screen =
 
 /** Where the web client's address bar points for a screen. */
 function addressOf(screen: Screen): string {
-  if (screen.name === "invitation") return `/join/${screen.code}`;
+  // The pre-join (and the sign-in before it) keep the invitation's
+  // address, so a reload does not lose the code.
+  if (screen.name === "invitation" || screen.name === "prejoin") return `/join/${screen.code}`;
   if (screen.name === "downloads") return "/downloads";
   return "/";
 }

@@ -41,6 +41,13 @@ export function startWebCall(start: CallStart): CallConnection {
   // The contract: the peer that joins second sends the first offer; the
   // one that waited offers only after that first exchange (an ICE restart).
   let mayOffer = false;
+  // In the room on the current socket. Signals made while not (the socket
+  // dropped, the rejoin not yet acknowledged) wait here: the server refuses
+  // them as not_joined until the resume, and a lost offer would leave the
+  // negotiation hanging.
+  let inRoom = false;
+  let heldSignals: { to: string; data: SignalData }[] = [];
+  let isSettingRemoteAnswerPending = false;
   let makingOffer = false;
   let ignoreOffer = false;
   let restartTimer: number | undefined;
@@ -56,7 +63,14 @@ export function startWebCall(start: CallStart): CallConnection {
   };
   const fail = (message: string) => !stopped && start.onFail(message);
   const signal = (data: SignalData) => {
-    if (socket && partner) socket.emit("live:signal", { to: partner, data });
+    if (!socket || !partner) return;
+    if (inRoom && socket.connected) socket.emit("live:signal", { to: partner, data });
+    else heldSignals.push({ to: partner, data });
+  };
+  const flushSignals = () => {
+    const held = heldSignals;
+    heldSignals = [];
+    for (const { to, data } of held) if (to === partner) socket?.emit("live:signal", { to, data });
   };
   const sendData = (message: object) => {
     if (channel?.readyState === "open") channel.send(JSON.stringify(message));
@@ -165,7 +179,9 @@ export function startWebCall(start: CallStart): CallConnection {
         const local = peer.localDescription;
         if (local && pc === peer) signal({ type: local.type as "offer", sdp: local.sdp });
       } catch (err) {
-        fail(`The call could not be set up: ${String(err)}`);
+        // Brief during glare or a rollback; the next negotiation or ICE
+        // restart recovers, as in the W3C example.
+        console.warn("offer not made", err);
       } finally {
         makingOffer = false;
       }
@@ -176,6 +192,8 @@ export function startWebCall(start: CallStart): CallConnection {
         case "connected":
           window.clearTimeout(restartTimer);
           setState("connected");
+          // The contract: the media state after each (re)connect.
+          sendMediaState();
           break;
         case "disconnected":
         case "failed":
@@ -194,10 +212,17 @@ export function startWebCall(start: CallStart): CallConnection {
     if (from !== partner || !peer) return;
     try {
       if (data.type === "offer" || data.type === "answer") {
-        const collision = data.type === "offer" && (makingOffer || peer.signalingState !== "stable");
+        // W3C perfect negotiation: an answer being applied is no collision.
+        const readyForOffer = !makingOffer && (peer.signalingState === "stable" || isSettingRemoteAnswerPending);
+        const collision = data.type === "offer" && !readyForOffer;
         ignoreOffer = !polite && collision;
         if (ignoreOffer) return;
-        await peer.setRemoteDescription({ type: data.type, sdp: data.sdp });
+        isSettingRemoteAnswerPending = data.type === "answer";
+        try {
+          await peer.setRemoteDescription({ type: data.type, sdp: data.sdp });
+        } finally {
+          isSettingRemoteAnswerPending = false;
+        }
         mayOffer = true;
         if (data.type === "offer") {
           await adoptOfferedTransceivers(peer);
@@ -254,13 +279,27 @@ export function startWebCall(start: CallStart): CallConnection {
     s.on("connect_error", (err) => {
       if (err.message === "unauthorized") fail("The server no longer accepts this sign-in. Sign in again.");
     });
+    s.on("disconnect", () => {
+      inRoom = false;
+    });
     // The media path does not depend on the socket: after a drop, rejoin
-    // with the same peer id and the partner sees nothing of it.
-    s.io.on("reconnect", () => {
+    // with the same peer id and the partner sees nothing of it. On the
+    // namespace's connect (not the manager's reconnect, which comes before
+    // it), and again until the server answers.
+    const resume = () => {
+      if (stopped || !peerId || !s.connected) return;
       sendJoin(true)
         .then((ack) => {
           if (!ack.ok) return fail(codeErrorMessage(ack.error.code as never, ack.error.message));
-          if (ack.peerId === peerId) return; // resumed: nothing changed for anyone
+          inRoom = true;
+          if (ack.peerId === peerId) {
+            // Resumed: nothing changed for anyone. What waited goes now, and
+            // a path that dropped meanwhile is looked for again.
+            flushSignals();
+            if (pc && mayOffer && pc.connectionState !== "connected" && pc.connectionState !== "new") pc.restartIce();
+            return;
+          }
+          heldSignals = [];
           // The grace period had passed: this is a fresh join, and the
           // partner saw us leave. Start again from what the room holds.
           peerId = ack.peerId;
@@ -274,7 +313,10 @@ export function startWebCall(start: CallStart): CallConnection {
             setState("waiting_for_peer");
           }
         })
-        .catch(() => {});
+        .catch(() => window.setTimeout(resume, 1000));
+    };
+    s.on("connect", () => {
+      if (peerId) resume();
     });
 
     await new Promise<void>((resolve, reject) => {
@@ -284,6 +326,7 @@ export function startWebCall(start: CallStart): CallConnection {
     const ack = await sendJoin(false);
     if (!ack.ok) throw new AppError(ack.error.code as never, ack.error.message);
     if (stopped) return;
+    inRoom = true;
     peerId = ack.peerId;
     polite = ack.polite;
     iceServers = ack.iceServers;
@@ -314,7 +357,11 @@ export function startWebCall(start: CallStart): CallConnection {
 
   applyMedia();
   start.local.srcObject = stream;
-  join().catch((e: AppError | Error) => fail("code" in e ? codeErrorMessage(e.code, e.message) : e.message));
+  join().catch((e: AppError | Error) => {
+    fail("code" in e ? codeErrorMessage(e.code, e.message) : e.message);
+    // No socket may go on trying to join for a call that failed.
+    shutDown();
+  });
   exposeForTests("mentorliveWebCall", { peer: () => pc, stats: () => (pc ? pc.getStats() : null) });
 
   return {
