@@ -110,11 +110,7 @@ async fn the_app_invites_a_browser_and_they_see_and_hear_each_other() {
         "the browser's picture moves in the app"
     );
     // ...and the browser plays the app's, with its sound.
-    browser.wait_for(
-        "the app's video",
-        "(document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 30",
-        20,
-    );
+    browser.wait_remote_video("the app's video", 30, 20);
     browser.wait_for(
         "the app's sound (100 Opus packets)",
         &format!(
@@ -139,8 +135,7 @@ async fn the_app_invites_a_browser_and_they_see_and_hear_each_other() {
         "[...document.querySelectorAll('[data-testid=chat-lines] li.partner')].some(l => l.textContent.includes('Hello from the app'))",
         10,
     );
-    browser.fill("input[name=chat]", "Hello from the browser");
-    browser.eval("document.querySelector('input[name=chat]').form.requestSubmit()");
+    browser.send_chat("Hello from the browser");
     wait_js(
         &wd,
         "the browser's line",

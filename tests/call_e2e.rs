@@ -73,11 +73,7 @@ async fn call_with_browser(browser_first: bool) {
         v["event"] == "state" && v["state"] == "connected"
     });
     // Five seconds of call once the browser plays the CLI's video.
-    browser.wait_for(
-        "the CLI's video in the browser",
-        "(document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 0",
-        20,
-    );
+    browser.wait_remote_video("the CLI's video in the browser", 0, 20);
     tokio::time::sleep(Duration::from_secs(5)).await;
     let stats = browser.inbound();
     let problems = browser.run(serde_json::json!({"do": "problems"}));

@@ -100,11 +100,7 @@ async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
 
     // Each plays the other's camera.
     for (who, client) in [("mentor", &mut mentor), ("learner", &mut learner)] {
-        client.wait_for(
-            "the partner's video",
-            "(document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 30",
-            20,
-        );
+        client.wait_remote_video("the partner's video", 30, 20);
         let inbound = client.inbound();
         assert!(
             inbound["audio"]["packetsReceived"].as_u64().unwrap_or(0) > 50,
@@ -113,15 +109,13 @@ async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
     }
 
     // Chat both ways, and mute seen by the partner.
-    learner.fill("input[name=chat]", "Hello from the learner");
-    learner.run(json!({"do": "eval", "js": "document.querySelector('input[name=chat]').form.requestSubmit()"}));
+    learner.send_chat("Hello from the learner");
     mentor.wait_for(
         "the learner's line",
         &chat_line_js("partner", "Hello from the learner"),
         10,
     );
-    mentor.fill("input[name=chat]", "Hi, welcome");
-    mentor.run(json!({"do": "eval", "js": "document.querySelector('input[name=chat]').form.requestSubmit()"}));
+    mentor.send_chat("Hi, welcome");
     learner.wait_for(
         "the mentor's line",
         &chat_line_js("partner", "Hi, welcome"),
@@ -218,11 +212,7 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
     mentor.wait_for("connected", Duration::from_secs(20), |v| {
         v["event"] == "state" && v["state"] == "connected"
     });
-    phone.wait_for(
-        "the CLI's video",
-        "(document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 30",
-        20,
-    );
+    phone.wait_remote_video("the CLI's video", 30, 20);
     phone.assert_accessible("call");
     phone.screenshot(&out.join("phone-4-call.png"));
 
@@ -242,8 +232,7 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
     );
 
     // The chat reaches the CLI.
-    phone.fill("input[name=chat]", "Hi from my phone");
-    phone.run(json!({"do": "eval", "js": "document.querySelector('input[name=chat]').form.requestSubmit()"}));
+    phone.send_chat("Hi from my phone");
     mentor.wait_for("the phone's chat", Duration::from_secs(10), |v| {
         v["event"] == "chat" && v["message"]["text"] == "Hi from my phone"
     });

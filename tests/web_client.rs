@@ -218,13 +218,21 @@ impl WebClient {
         );
     }
 
-    /// The remote video element's decoded frames, as the page plays them.
-    pub fn remote_frames(&mut self) -> u64 {
-        self.eval(
-            "document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality?.().totalVideoFrames ?? 0",
-        )
-        .as_u64()
-        .unwrap_or(0)
+    /// Waits until the partner's video has played more than `frames` frames.
+    pub fn wait_remote_video(&mut self, what: &str, frames: u64, secs: u64) {
+        self.wait_for(
+            what,
+            &format!(
+                "(document.querySelector('video[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > {frames}"
+            ),
+            secs,
+        );
+    }
+
+    /// Types a chat line and sends it, as Enter in the field would.
+    pub fn send_chat(&mut self, text: &str) {
+        self.fill("input[name=chat]", text);
+        self.eval("document.querySelector('input[name=chat]').form.requestSubmit()");
     }
 
     pub fn inbound(&mut self) -> Value {

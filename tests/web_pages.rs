@@ -14,6 +14,10 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
+async fn get(http: &reqwest::Client, url: impl reqwest::IntoUrl) -> reqwest::Response {
+    http.get(url).send().await.expect("get")
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers
         .get(name)
@@ -48,11 +52,7 @@ async fn the_web_client_and_the_invitation_page_are_served_with_strict_headers()
     let http = client();
 
     for path in ["/", "/join/ABCD-EFGH", "/join/not-a-code", "/downloads"] {
-        let response = http
-            .get(format!("{}{path}", server.url))
-            .send()
-            .await
-            .expect("get");
+        let response = get(&http, format!("{}{path}", server.url)).await;
         assert_eq!(response.status(), 200, "{path}");
         let headers = response.headers().clone();
         assert!(header(&headers, "content-type").starts_with("text/html"));
@@ -72,11 +72,8 @@ async fn the_web_client_and_the_invitation_page_are_served_with_strict_headers()
     }
 
     // The scripts the page names: served, cached for good (hashed names).
-    let page = http
-        .get(format!("{}/", server.url))
-        .send()
+    let page = get(&http, format!("{}/", server.url))
         .await
-        .expect("get")
         .text()
         .await
         .expect("body");
@@ -86,11 +83,7 @@ async fn the_web_client_and_the_invitation_page_are_served_with_strict_headers()
         .and_then(|rest| rest.split('"').next())
         .expect("a script");
     assert!(script.starts_with("/assets/"), "{script}");
-    let js = http
-        .get(format!("{}{script}", server.url))
-        .send()
-        .await
-        .expect("get");
+    let js = get(&http, format!("{}{script}", server.url)).await;
     assert_eq!(js.status(), 200);
     assert!(header(js.headers(), "content-type").starts_with("text/javascript"));
     assert!(header(js.headers(), "cache-control").contains("immutable"));
@@ -112,22 +105,14 @@ async fn the_web_client_and_the_invitation_page_are_served_with_strict_headers()
         "/nothing-here",
         "/join/A/B",
     ] {
-        let response = http
-            .get(format!("{}{path}", server.url))
-            .send()
-            .await
-            .expect("get");
+        let response = get(&http, format!("{}{path}", server.url)).await;
         assert_eq!(response.status(), 404, "{path}");
         let body: Value = response.json().await.expect("json");
         assert_eq!(body["error"]["code"], "not_found", "{path}");
     }
 
     // The API's answers are data, and say so.
-    let health = http
-        .get(format!("{}/api/health", server.url))
-        .send()
-        .await
-        .expect("get");
+    let health = get(&http, format!("{}/api/health", server.url)).await;
     assert_eq!(
         header(health.headers(), "content-security-policy"),
         "default-src 'none'; frame-ancestors 'none'"
@@ -160,11 +145,8 @@ async fn the_downloads_page_lists_what_the_updates_folder_publishes() {
         ..Default::default()
     });
     let http = client();
-    let downloads: Value = http
-        .get(format!("{}/api/downloads", server.url))
-        .send()
+    let downloads: Value = get(&http, format!("{}/api/downloads", server.url))
         .await
-        .expect("get")
         .json()
         .await
         .expect("json");
@@ -176,24 +158,21 @@ async fn the_downloads_page_lists_what_the_updates_folder_publishes() {
             {"platform": "linux-x86_64-deb", "name": "mentorlive_0.3.0_amd64.deb", "url": "/api/updates/files/mentorlive_0.3.0_amd64.deb"},
         ])
     );
-    let deb = http
-        .get(format!(
+    let deb = get(
+        &http,
+        format!(
             "{}/api/updates/files/mentorlive_0.3.0_amd64.deb",
             server.url
-        ))
-        .send()
-        .await
-        .expect("get");
+        ),
+    )
+    .await;
     assert_eq!(deb.status(), 200);
     assert_eq!(deb.bytes().await.expect("bytes").as_ref(), b"deb");
 
     // Without an updates folder the list is empty, not an error.
     let bare = Server::start_default();
-    let none: Value = http
-        .get(format!("{}/api/downloads", bare.url))
-        .send()
+    let none: Value = get(&http, format!("{}/api/downloads", bare.url))
         .await
-        .expect("get")
         .json()
         .await
         .expect("json");
@@ -216,11 +195,7 @@ async fn the_server_serves_another_build_or_none() {
         ..Default::default()
     });
     let http = client();
-    let page = http
-        .get(format!("{}/join/ABCDEFGH", other.url))
-        .send()
-        .await
-        .expect("get");
+    let page = get(&http, format!("{}/join/ABCDEFGH", other.url)).await;
     assert_page_headers(&page.headers().clone(), "another build");
     assert!(page.text().await.expect("body").contains("another build"));
 
@@ -228,17 +203,9 @@ async fn the_server_serves_another_build_or_none() {
         extra_args: vec!["--no-web".into()],
         ..Default::default()
     });
-    let root = http
-        .get(format!("{}/", none.url))
-        .send()
-        .await
-        .expect("get");
+    let root = get(&http, format!("{}/", none.url)).await;
     assert_eq!(root.status(), 404);
     // The API goes on.
-    let health = http
-        .get(format!("{}/api/health", none.url))
-        .send()
-        .await
-        .expect("get");
+    let health = get(&http, format!("{}/api/health", none.url)).await;
     assert_eq!(health.status(), 200);
 }

@@ -152,7 +152,13 @@ pub async fn fallback(
     method: Method,
     uri: Uri,
 ) -> Response {
-    serve(&state.settings.web, &method, &uri)
+    // A file read (from the folder, or from disk in a debug build) blocks.
+    let settings = state.settings.clone();
+    let served = tokio::task::spawn_blocking(move || serve(&settings.web, &method, &uri))
+        .await
+        .ok()
+        .flatten();
+    served
         .unwrap_or_else(|| ApiError::not_found("There is nothing at this address.").into_response())
 }
 

@@ -362,7 +362,7 @@ export function startWebCall(start: CallStart): CallConnection {
     // No socket may go on trying to join for a call that failed.
     shutDown();
   });
-  exposeForTests("mentorliveWebCall", { peer: () => pc, stats: () => (pc ? pc.getStats() : null) });
+  exposeForTests("mentorliveWebCall", { peer: () => pc });
 
   return {
     setMediaState(muted, cameraOff) {

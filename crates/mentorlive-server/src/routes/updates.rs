@@ -81,6 +81,23 @@ pub fn read_manifest(dir: &FsPath) -> anyhow::Result<Option<Manifest>> {
     Ok(Some(manifest))
 }
 
+/// What the updates folder publishes now, read off the async runtime; `None`
+/// when there is no folder, no manifest, or a broken one (the operator's
+/// mistake, not the caller's: nothing published rather than an error page).
+async fn published(state: &AppState) -> Result<Option<Manifest>, ApiError> {
+    let Some(dir) = state.settings.updates_dir.clone() else {
+        return Ok(None);
+    };
+    match tokio::task::spawn_blocking(move || read_manifest(&dir)).await {
+        Ok(Ok(manifest)) => Ok(manifest),
+        Ok(Err(err)) => {
+            tracing::error!(%err, "update manifest unusable; publishing nothing");
+            Ok(None)
+        }
+        Err(_) => Err(ApiError::internal()),
+    }
+}
+
 fn is_absolute_url(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://")
 }
@@ -162,18 +179,8 @@ pub async fn check(
         semver::Version::parse(current_version.trim_start_matches('v')).map_err(|_| {
             ApiError::invalid_input("The current version must be a version such as 1.2.3.")
         })?;
-    let Some(dir) = state.settings.updates_dir.clone() else {
+    let Some(manifest) = published(&state).await? else {
         return Ok(StatusCode::NO_CONTENT.into_response());
-    };
-    let manifest = match tokio::task::spawn_blocking(move || read_manifest(&dir)).await {
-        Ok(Ok(Some(manifest))) => manifest,
-        Ok(Ok(None)) => return Ok(StatusCode::NO_CONTENT.into_response()),
-        Ok(Err(err)) => {
-            // The operator's mistake, not the caller's: no update rather than an error page.
-            tracing::error!(%err, "update manifest unusable; answering no update");
-            return Ok(StatusCode::NO_CONTENT.into_response());
-        }
-        Err(_) => return Err(ApiError::internal()),
     };
     let Some(release) = release_for(&manifest, &target, &arch, bundle, &current) else {
         return Ok(StatusCode::NO_CONTENT.into_response());
@@ -254,17 +261,8 @@ pub async fn downloads(State(state): State<AppState>) -> Result<Json<Downloads>,
         notes: None,
         files: Vec::new(),
     };
-    let Some(dir) = state.settings.updates_dir.clone() else {
+    let Some(manifest) = published(&state).await? else {
         return Ok(Json(none));
-    };
-    let manifest = match tokio::task::spawn_blocking(move || read_manifest(&dir)).await {
-        Ok(Ok(Some(manifest))) => manifest,
-        Ok(Ok(None)) => return Ok(Json(none)),
-        Ok(Err(err)) => {
-            tracing::error!(%err, "update manifest unusable; listing no downloads");
-            return Ok(Json(none));
-        }
-        Err(_) => return Err(ApiError::internal()),
     };
     let mut files: Vec<DownloadFile> = manifest
         .platforms
