@@ -35,7 +35,7 @@ pub fn bench_echo_ipc(request: Request<'_>) -> Response {
 
 /// This process and its children (the WebKit web and network processes):
 /// CPU seconds used so far and memory now.
-#[derive(serde::Serialize, Default)]
+#[derive(serde::Serialize, Default, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProcessFigures {
     pub cpu_seconds: f64,

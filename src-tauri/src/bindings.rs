@@ -5,6 +5,7 @@
 
 #[cfg(test)]
 mod tests {
+    use crate::bench::ProcessFigures;
     use crate::call::CallJoined;
     use crate::commands::{AppInfo, LiveCodeView};
     use crate::links::LinkEvent;
@@ -52,6 +53,7 @@ mod tests {
             CallEvent::decl(&cfg),
             CallJoined::decl(&cfg),
             UpdateInfo::decl(&cfg),
+            ProcessFigures::decl(&cfg),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.\n\n",

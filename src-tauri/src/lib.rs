@@ -8,6 +8,7 @@
 mod bench;
 mod bindings;
 mod call;
+mod command_bindings;
 mod commands;
 mod links;
 mod logs;

@@ -6,7 +6,7 @@
 import { Channel } from "@tauri-apps/api/core";
 import { AppError } from "../errors";
 import { codeErrorMessage } from "../code";
-import type { CallEvent, CallJoined, ChatMessage } from "../generated/types";
+import type { CallEvent } from "../generated/types";
 import { MediaBridge } from "../media/bridge";
 import { routeToSpeaker } from "../media/devices";
 import { MediaReceiver } from "../media/receiver";
@@ -14,7 +14,7 @@ import { MediaSender } from "../media/sender";
 import { warmUpWebCodecs, webCodecsAvailable } from "../media/warmup";
 import { exposeForTests } from "../testHooks";
 import type { CallConnection, CallStart } from "./backend";
-import { command } from "./desktop";
+import { commands } from "../generated/commands";
 
 export function startDesktopCall(start: CallStart): CallConnection {
   const { request, audio, onFail } = start;
@@ -47,12 +47,12 @@ export function startDesktopCall(start: CallStart): CallConnection {
   (async () => {
     if (!webCodecsAvailable()) throw new AppError("no_webcodecs", "This system's web engine cannot encode video (WebCodecs is missing).");
     warmUpWebCodecs();
-    const call = await command<CallJoined>("join_call", { code: request.code, onEvent });
+    const call = await commands.joinCall(request.code, onEvent);
     if (stopped) return;
     joined = true;
     const media = start.media();
     // The engine keeps it and tells the partner on every (re)connect.
-    command<void>("call_set_media_state", { audioMuted: media.muted, videoOff: media.cameraOff }).catch(() => {});
+    commands.callSetMediaState(media.muted, media.cameraOff).catch(() => {});
     bridge = new MediaBridge(call.bridgeUrl, {
       onChunk: (c) => receive?.push(c),
       onKeyframeWanted: () => send?.requestKeyframe(),
@@ -74,9 +74,9 @@ export function startDesktopCall(start: CallStart): CallConnection {
     setMediaState(muted, cameraOff) {
       send?.setAudioMuted(muted);
       send?.setVideoOff(cameraOff);
-      if (joined) command<void>("call_set_media_state", { audioMuted: muted, videoOff: cameraOff }).catch(() => {});
+      if (joined) commands.callSetMediaState(muted, cameraOff).catch(() => {});
     },
-    sendChat: (text) => command<ChatMessage>("call_send_chat", { text }),
+    sendChat: (text) => commands.callSendChat(text),
     async carryOnWith(stream) {
       // The sender points the preview at the new stream and restarts
       // capture; a fresh VP8 encoder starts with a keyframe.
@@ -84,10 +84,10 @@ export function startDesktopCall(start: CallStart): CallConnection {
       else start.local.srcObject = stream;
     },
     setSpeaker: (id) => routeToSpeaker(audio, id),
-    hangUp: () => command<void>("call_hang_up"),
+    hangUp: () => commands.callHangUp(),
     close() {
       stopped = true;
-      command<void>("call_hang_up").catch(() => {});
+      commands.callHangUp().catch(() => {});
       send?.stop();
       receive?.stop();
       bridge?.close();

@@ -75,3 +75,10 @@ bridgeUrl: string, };
 
 export type UpdateInfo = { version: string, currentVersion: string, notes: string | null, };
 
+export type ProcessFigures = { cpuSeconds: number, 
+/**
+ * Proportional set size: shared pages split between their users, so
+ * the processes of one app add up honestly.
+ */
+pssBytes: number, processes: number, };
+

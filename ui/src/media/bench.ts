@@ -2,7 +2,8 @@
 // 640x480 call (VP8 at 30 fps, a keyframe every 2 s; Opus at 50 packets/s)
 // echoed by the Rust side over each transport. Round-trip times and the
 // CPU of the app with its WebKit processes, per transport.
-import { invoke } from "@tauri-apps/api/core";
+import { commands } from "../generated/commands";
+import type { ProcessFigures } from "../generated/types";
 import { encodeChunk, decodeChunk } from "./wire";
 
 export interface BenchResult {
@@ -16,14 +17,8 @@ export interface BenchResult {
   megabytesPerSecond: number;
 }
 
-export interface ProcessFigures {
-  cpuSeconds: number;
-  pssBytes: number;
-  processes: number;
-}
-
 /** The app's process and its WebKit processes: CPU so far, memory now. */
-export const processFigures = () => invoke<ProcessFigures>("bench_process_figures");
+export const processFigures = (): Promise<ProcessFigures> => commands.benchProcessFigures();
 
 const VIDEO_BYTES = 10_000;
 const KEY_BYTES = 40_000;
@@ -90,7 +85,7 @@ async function run(transport: string, seconds: number, send: (id: number, buffer
 }
 
 export async function benchWebSocket(seconds: number): Promise<BenchResult> {
-  const url = await invoke<string>("bench_echo_bridge");
+  const url = await commands.benchEchoBridge();
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
   await new Promise((resolve, reject) => {
@@ -114,7 +109,7 @@ export async function benchWebSocket(seconds: number): Promise<BenchResult> {
 
 export async function benchIpc(seconds: number): Promise<BenchResult> {
   return run("Tauri IPC (raw body in, raw response out)", seconds, (id, buffer, done) => {
-    invoke<ArrayBuffer>("bench_echo_ipc", buffer).then((back) => {
+    commands.benchEchoIpc(buffer).then((back) => {
       const echoed = new DataView(back, 16, 4).getUint32(0, true);
       if (echoed === id) done(id);
     });

@@ -1,0 +1,45 @@
+// Generated from the #[tauri::command] functions by src-tauri/src/command_bindings.rs. Do not edit.
+
+import type { Channel } from "@tauri-apps/api/core";
+import { command } from "../backend/command";
+import type { AppInfo, CallEvent, CallJoined, ChatMessage, LinkEvent, LiveCodeView, ProcessFigures, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
+
+export const commands = {
+  appInfo: () => command<AppInfo>("app_info"),
+  restoreSession: () => command<User | null>("restore_session"),
+  signIn: (server: string, email: string, password: string) => command<User>("sign_in", { server, email, password }),
+  // Creates an account and signs in with it.
+  register: (server: string, name: string, email: string, password: string, role: Role) => command<User>("register", { server, name, email, password, role }),
+  // Shows a notification unless the window is in front; returns whether it
+  // was shown.
+  notifyIfAway: (title: string, body: string) => command<boolean>("notify_if_away", { title, body }),
+  signOut: () => command<void>("sign_out"),
+  listSessions: () => command<Session[]>("list_sessions"),
+  generateLiveCode: (sessionId: string) => command<LiveCodeView>("generate_live_code", { sessionId }),
+  validateLiveCode: (input: string) => command<ValidateLiveCodeResponse>("validate_live_code", { input }),
+  setServerUrl: (url: string) => command<string>("set_server_url", { url }),
+  openLogsFolder: () => command<void>("open_logs_folder"),
+  takePendingLink: () => command<LinkEvent | null>("take_pending_link"),
+  // Remembers the devices chosen on the pre-join screen.
+  saveDevices: (cameraId: string | null, microphoneId: string | null, speakerId: string | null) => command<void>("save_devices", { cameraId, microphoneId, speakerId }),
+  joinCall: (code: string, onEvent: Channel<CallEvent>) => command<CallJoined>("join_call", { code, onEvent }),
+  // Sends a chat line; returns it as sent (id and time), for our own view.
+  callSendChat: (text: string) => command<ChatMessage>("call_send_chat", { text }),
+  // Tells the partner whether our microphone is muted and our camera off
+  // (the engine tells them again after every reconnect).
+  callSetMediaState: (audioMuted: boolean, videoOff: boolean) => command<void>("call_set_media_state", { audioMuted, videoOff }),
+  callHangUp: () => command<void>("call_hang_up"),
+  checkForUpdate: () => command<UpdateInfo | null>("check_for_update"),
+  // Downloads the update found by the last check and checks its signature.
+  downloadUpdate: () => command<UpdateInfo>("download_update"),
+  // Installs the verified update and restarts into it.
+  installUpdate: () => command<void>("install_update"),
+  // Starts (or restarts) an echo bridge; returns its URL.
+  // Only in builds with cfg(any(debug_assertions, feature = "bench")).
+  benchEchoBridge: () => command<string>("bench_echo_bridge"),
+  // The IPC transport: a raw body in, the same bytes back as a raw response.
+  // Only in builds with cfg(any(debug_assertions, feature = "bench")).
+  benchEchoIpc: (body: ArrayBuffer) => command<ArrayBuffer>("bench_echo_ipc", body),
+  // Only in builds with cfg(any(debug_assertions, feature = "bench")).
+  benchProcessFigures: () => command<ProcessFigures>("bench_process_figures"),
+};
