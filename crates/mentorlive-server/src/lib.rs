@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cluster;
+pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;

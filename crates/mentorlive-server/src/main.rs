@@ -2,83 +2,10 @@
 
 use anyhow::Context;
 use clap::Parser;
-use mentorlive_server::signaling::ice::IceConfig;
-use mentorlive_server::state::{AppState, Settings};
+use mentorlive_server::config::CommandLine;
+use mentorlive_server::state::AppState;
 use mentorlive_server::store::Store;
-use mentorlive_server::web::WebClient;
 use std::io::Write;
-use std::net::SocketAddr;
-use std::time::Duration;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "mentorlive-server",
-    version,
-    about = "The mentorlive reference sessions server"
-)]
-struct Args {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8787", env = "MENTORLIVE_ADDR")]
-    addr: SocketAddr,
-    /// SQLite file path, or a postgres:// URL. Defaults to a file in the
-    /// user's data directory.
-    #[arg(long, env = "DATABASE_URL")]
-    db: Option<String>,
-    /// How long a live session code stays valid, in seconds.
-    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 3600))]
-    live_code_ttl: u64,
-    /// Create the demo mentor, learner and an upcoming session (idempotent).
-    #[arg(long)]
-    seed_demo: bool,
-    /// Multiplies every rate limit (0 turns them off: for load tests only).
-    #[arg(long, default_value_t = 1.0)]
-    rate_limit_factor: f64,
-    /// A STUN server URL for clients (repeatable), e.g. stun:stun.example.org:3478.
-    #[arg(long = "stun")]
-    stun_urls: Vec<String>,
-    /// A TURN server URL for clients (repeatable); needs --turn-secret.
-    #[arg(long = "turn", requires = "turn_secret")]
-    turn_urls: Vec<String>,
-    /// The secret shared with the TURN server (coturn's static-auth-secret).
-    #[arg(long, env = "MENTORLIVE_TURN_SECRET", hide_env_values = true)]
-    turn_secret: Option<String>,
-    /// How long TURN credentials stay valid, in seconds.
-    #[arg(long, default_value_t = 12 * 3600)]
-    turn_credential_ttl: u64,
-    /// How long a peer whose connection dropped keeps its place, in seconds.
-    #[arg(long, default_value_t = 15)]
-    grace_period: u64,
-    /// A folder of signed app updates to serve: `manifest.json` (Tauri's
-    /// static format) and the bundles it names.
-    #[arg(long, env = "MENTORLIVE_UPDATES_DIR")]
-    updates_dir: Option<std::path::PathBuf>,
-    /// Redis, for running as one of several nodes: rate limits and live
-    /// rooms are then shared, and signaling reaches sockets on other nodes.
-    /// Use with a postgres:// database that every node shares.
-    #[arg(long, env = "MENTORLIVE_REDIS_URL")]
-    redis: Option<String>,
-    /// Prefix of every Redis key and channel (several deployments on one Redis).
-    #[arg(long, default_value = "mentorlive", requires = "redis")]
-    redis_prefix: String,
-    /// This node's name in its start-up log line (which node is which).
-    #[arg(long)]
-    node_id: Option<String>,
-    /// A load balancer's address (repeatable): from it, the client address
-    /// for per-address limits is the last entry of X-Forwarded-For.
-    #[arg(long = "trusted-proxy")]
-    trusted_proxies: Vec<std::net::IpAddr>,
-    /// Per-address rate limits count an IPv6 client by its network of this
-    /// many bits: one subscriber gets a whole /64 (or /56, /48) to rotate in.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u8).range(16..=128))]
-    ipv6_limit_prefix: u8,
-    /// Serve the web client from this folder (a `ui` build made with
-    /// `--mode web`) instead of the one built into the server.
-    #[arg(long, env = "MENTORLIVE_WEB_DIR", conflicts_with = "no_web")]
-    web_dir: Option<std::path::PathBuf>,
-    /// Serve no web client: the API and signaling only.
-    #[arg(long)]
-    no_web: bool,
-}
 
 fn default_db() -> anyhow::Result<String> {
     let dirs = directories::ProjectDirs::from("org", "mentorlive", "mentorlive")
@@ -118,9 +45,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = Args::parse();
-    let db = match args.db {
-        Some(db) => db,
+    let args = CommandLine::parse();
+    let db = match &args.db {
+        Some(db) => db.clone(),
         None => default_db()?,
     };
     let pool = mentorlive_server::db::open(&db).await?;
@@ -133,26 +60,7 @@ async fn main() -> anyhow::Result<()> {
             None => tracing::info!(dir = %dir.display(), "no update manifest yet"),
         }
     }
-    let settings = Settings {
-        live_code_ttl: Duration::from_secs(args.live_code_ttl),
-        rate_limit_factor: args.rate_limit_factor,
-        ice: IceConfig {
-            stun_urls: args.stun_urls,
-            turn_urls: args.turn_urls,
-            turn_secret: args.turn_secret,
-            turn_credential_ttl: Duration::from_secs(args.turn_credential_ttl),
-        },
-        grace_period: Duration::from_secs(args.grace_period),
-        updates_dir: args.updates_dir,
-        trusted_proxies: args.trusted_proxies,
-        ipv6_limit_prefix: args.ipv6_limit_prefix,
-        web: match (args.no_web, args.web_dir) {
-            (true, _) => WebClient::Off,
-            (false, Some(dir)) => WebClient::Dir(dir),
-            (false, None) => WebClient::Embedded,
-        },
-        ..Settings::default()
-    };
+    let settings = args.settings();
     tracing::info!(web_client = %mentorlive_server::web::describe(&settings.web), "web client");
     let mut state = AppState::new(Store::new(pool), settings);
     if let Some(redis) = &args.redis {

@@ -5,47 +5,8 @@ use crate::error::ApiError;
 use crate::rate_limit::{Limit, RateLimiter};
 use crate::store::Store;
 use std::sync::Arc;
-use std::time::Duration;
 
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// How long a live code stays valid (the contract says one hour).
-    pub live_code_ttl: Duration,
-    /// How long a bearer token stays valid.
-    pub token_ttl: Duration,
-    /// Multiplies every rate limit; 0 turns them off.
-    pub rate_limit_factor: f64,
-    /// STUN and TURN servers handed to clients in the join ack.
-    pub ice: crate::signaling::ice::IceConfig,
-    /// How long a peer whose socket dropped stays in its room.
-    pub grace_period: Duration,
-    /// The folder signed app updates are served from (`manifest.json` and bundles).
-    pub updates_dir: Option<std::path::PathBuf>,
-    /// Load balancers whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Per-address limits count an IPv6 client by its network of this many
-    /// bits (64: what one subscriber is given), so rotating addresses
-    /// within it buys no fresh buckets.
-    pub ipv6_limit_prefix: u8,
-    /// The web client served at `/` (the invitation page among its pages).
-    pub web: crate::web::WebClient,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            live_code_ttl: Duration::from_secs(3600),
-            token_ttl: Duration::from_secs(30 * 24 * 3600),
-            rate_limit_factor: 1.0,
-            ice: Default::default(),
-            grace_period: crate::signaling::DEFAULT_GRACE_PERIOD,
-            updates_dir: None,
-            trusted_proxies: Vec::new(),
-            web: Default::default(),
-            ipv6_limit_prefix: 64,
-        }
-    }
-}
+pub use crate::config::Settings;
 
 #[derive(Clone)]
 pub struct AppState {
