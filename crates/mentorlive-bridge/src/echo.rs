@@ -47,6 +47,11 @@ impl MediaSink for EchoSink {
     fn audio(&self, packet: OpusPacket) -> bool {
         self.echo(MediaKind::Audio, packet.data, true, 960)
     }
+    fn screen(&self, frame: EncodedVideoFrame) -> bool {
+        let ticks = frame.duration.as_micros() as u64 * 90 / 1000;
+        self.echo(MediaKind::Screen, frame.data, frame.keyframe, ticks)
+    }
+    fn request_screen_keyframe(&self) {}
     fn request_keyframe(&self) {
         self.keyframe_requests.fetch_add(1, Ordering::Relaxed);
     }

@@ -22,8 +22,12 @@ pub trait MediaSink: Send + Sync + 'static {
     /// `false`: the frame was dropped; the encoder should make a keyframe.
     fn video(&self, frame: EncodedVideoFrame) -> bool;
     fn audio(&self, packet: OpusPacket) -> bool;
+    /// A frame of our screen share.
+    fn screen(&self, frame: EncodedVideoFrame) -> bool;
     /// The webview's decoder lost its reference: ask the partner for a keyframe.
     fn request_keyframe(&self);
+    /// The same for the partner's screen share.
+    fn request_screen_keyframe(&self);
 }
 
 impl MediaSink for Call {
@@ -33,8 +37,14 @@ impl MediaSink for Call {
     fn audio(&self, packet: OpusPacket) -> bool {
         self.send_audio(packet)
     }
+    fn screen(&self, frame: EncodedVideoFrame) -> bool {
+        self.send_screen(frame)
+    }
     fn request_keyframe(&self) {
         Call::request_keyframe(self)
+    }
+    fn request_screen_keyframe(&self) {
+        Call::request_screen_keyframe(self)
     }
 }
 
@@ -74,8 +84,22 @@ const APP_ORIGINS: [&str; 3] = [
 
 enum ToWebview {
     Media(Bytes),
-    /// `{"type":"keyframe"}`: make the next encoded frame a keyframe.
+    /// `{"type":"keyframe"}`: make the camera's next encoded frame a
+    /// keyframe; with `"video":"screen"`, the screen share's.
     Control(String),
+}
+
+const CAMERA_KEYFRAME: &str = r#"{"type":"keyframe"}"#;
+const SCREEN_KEYFRAME: &str = r#"{"type":"keyframe","video":"screen"}"#;
+
+/// A control message from the webview: a keyframe request, for the camera
+/// or (`"video":"screen"`) for the screen share.
+#[derive(serde::Deserialize)]
+struct FromWebview {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    video: Option<String>,
 }
 
 /// A running bridge. Dropping it closes the socket and stops every task.
@@ -275,7 +299,8 @@ async fn serve(
     // Aborting `serve` must stop the writer too, or the next page would
     // wait on the queue's lock forever.
     let _writer_guard = AbortOnDrop(writer);
-    let mut keyframe_asked = None::<Instant>;
+    // When the camera's and the screen's encoders were last asked.
+    let mut keyframe_asked = [None::<Instant>; 2];
     while let Some(Ok(message)) = read.next().await {
         match message {
             Message::Binary(bytes) => {
@@ -289,22 +314,32 @@ async fn serve(
                 };
                 BridgeCounters::bump(&counters.chunks_in, 1);
                 BridgeCounters::bump(&counters.bytes_in, chunk.data.len() as u64);
-                if !deliver(sink.as_ref(), chunk) {
+                let kind = chunk.kind;
+                if !deliver(sink.as_ref(), chunk) && kind != ChunkKind::Audio {
                     // The engine's queue is full: the frames after this one
                     // cannot decode at the partner until a keyframe. Ask the
                     // encoder, at most every 300 ms.
+                    let (slot, control) = match kind {
+                        ChunkKind::Screen => (1, SCREEN_KEYFRAME),
+                        _ => (0, CAMERA_KEYFRAME),
+                    };
                     let now = Instant::now();
-                    if keyframe_asked
+                    if keyframe_asked[slot]
                         .is_none_or(|t| now.duration_since(t) > Duration::from_millis(300))
                     {
-                        keyframe_asked = Some(now);
+                        keyframe_asked[slot] = Some(now);
                         BridgeCounters::bump(&counters.keyframes_asked_of_encoder, 1);
-                        let _ =
-                            out_tx.try_send(ToWebview::Control(r#"{"type":"keyframe"}"#.into()));
+                        let _ = out_tx.try_send(ToWebview::Control(control.into()));
                     }
                 }
             }
-            Message::Text(text) if text.contains("\"keyframe\"") => sink.request_keyframe(),
+            Message::Text(text) => match serde_json::from_str::<FromWebview>(&text) {
+                Ok(m) if m.kind == "keyframe" && m.video.as_deref() == Some("screen") => {
+                    sink.request_screen_keyframe()
+                }
+                Ok(m) if m.kind == "keyframe" => sink.request_keyframe(),
+                _ => tracing::debug!("a text message from the webview that is not ours"),
+            },
             Message::Close(_) => break,
             _ => {}
         }
@@ -323,6 +358,7 @@ fn deliver(sink: &dyn MediaSink, chunk: Chunk) -> bool {
         0 => Duration::from_millis(match chunk.kind {
             ChunkKind::Video => 33,
             ChunkKind::Audio => 20,
+            ChunkKind::Screen => 100,
         }),
         // A camera that stalls for a second still advances the clock sanely.
         us => Duration::from_micros(u64::from(us).min(1_000_000)),
@@ -337,6 +373,11 @@ fn deliver(sink: &dyn MediaSink, chunk: Chunk) -> bool {
             data: chunk.data,
             duration,
         }),
+        ChunkKind::Screen => sink.screen(EncodedVideoFrame {
+            data: chunk.data,
+            duration,
+            keyframe: chunk.keyframe,
+        }),
     }
 }
 
@@ -347,20 +388,33 @@ async fn pump_frames(
     sink: Arc<dyn MediaSink>,
     counters: Arc<BridgeCounters>,
 ) {
-    let mut gate = KeyframeGate::new(Duration::from_secs(1));
+    // The camera and the screen each have their own decoder in the webview,
+    // so each has its own gate and clock.
+    let mut camera_gate = KeyframeGate::new(Duration::from_secs(1));
+    let mut screen_gate = KeyframeGate::new(Duration::from_secs(1));
     let mut video_clock = RtpClock::new(90_000);
+    let mut screen_clock = RtpClock::new(90_000);
     let mut audio_clock = RtpClock::new(48_000);
     while let Some(frame) = frames.recv().await {
         let (kind, timestamp_us) = match frame.kind {
             MediaKind::Video => (ChunkKind::Video, video_clock.micros(frame.rtp_timestamp)),
             MediaKind::Audio => (ChunkKind::Audio, audio_clock.micros(frame.rtp_timestamp)),
+            MediaKind::Screen => (ChunkKind::Screen, screen_clock.micros(frame.rtp_timestamp)),
         };
         let room = out_tx.capacity() > 0;
-        if kind == ChunkKind::Video {
+        let gate = match kind {
+            ChunkKind::Video => Some(&mut camera_gate),
+            ChunkKind::Screen => Some(&mut screen_gate),
+            ChunkKind::Audio => None,
+        };
+        if let Some(gate) = gate {
             if let Admit::Drop { ask_keyframe } = gate.admit(frame.keyframe, room, Instant::now()) {
                 BridgeCounters::bump(&counters.frames_out_dropped, 1);
                 if ask_keyframe {
-                    sink.request_keyframe();
+                    match kind {
+                        ChunkKind::Screen => sink.request_screen_keyframe(),
+                        _ => sink.request_keyframe(),
+                    }
                 }
                 continue;
             }

@@ -1,7 +1,7 @@
 //! One chunk on the bridge: a 16-byte header, then the encoded bytes.
 //!
 //! ```text
-//! 0      kind      1 = video (VP8), 2 = audio (Opus)
+//! 0      kind      1 = camera video (VP8), 2 = audio (Opus), 3 = screen video (VP8)
 //! 1      flags     bit 0: keyframe
 //! 2..4   reserved  zero
 //! 4..12  timestamp microseconds, u64 little-endian
@@ -21,6 +21,7 @@ const FLAG_KEY: u8 = 0x01;
 pub enum ChunkKind {
     Video,
     Audio,
+    Screen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,7 @@ impl Chunk {
         let kind = match message[0] {
             1 => ChunkKind::Video,
             2 => ChunkKind::Audio,
+            3 => ChunkKind::Screen,
             other => return Err(WireError::UnknownKind(other)),
         };
         if message.len() == HEADER_LEN {
@@ -73,6 +75,7 @@ impl Chunk {
         out.put_u8(match self.kind {
             ChunkKind::Video => 1,
             ChunkKind::Audio => 2,
+            ChunkKind::Screen => 3,
         });
         out.put_u8(if self.keyframe { FLAG_KEY } else { 0 });
         out.put_u16(0);

@@ -1,6 +1,7 @@
 //! `join CODE`: a real call from files. Video is a VP8 IVF and audio an Opus
-//! Ogg, both looped and paced in real time; what arrives is recorded to IVF
-//! and Ogg. Events (and stats, once a second) go to stdout.
+//! Ogg, both looped and paced in real time; a second VP8 IVF may go as a
+//! screen share. What arrives is recorded to IVF and Ogg. Events (and
+//! stats, once a second) go to stdout.
 
 use crate::ivf::{IvfReader, IvfWriter};
 use crate::ogg_opus::{packet_duration, OpusPackets};
@@ -35,6 +36,22 @@ pub struct JoinArgs {
     /// Where to record the partner's audio (Ogg).
     #[arg(long)]
     record_audio: Option<PathBuf>,
+    /// VP8 video to share as our screen (IVF), looped.
+    #[arg(long)]
+    screen: Option<PathBuf>,
+    /// Start sharing the screen this long after joining (default: at once).
+    #[arg(long, value_parser = parse_duration, requires = "screen")]
+    screen_after: Option<Duration>,
+    /// Stop sharing after this long (default: share until the end).
+    #[arg(long, value_parser = parse_duration, requires = "screen")]
+    screen_for: Option<Duration>,
+    /// Once stopped, share again after this long (with `--screen-for`: on
+    /// and off in turn).
+    #[arg(long, value_parser = parse_duration, requires = "screen_for")]
+    screen_again_after: Option<Duration>,
+    /// Where to record the partner's screen share (IVF).
+    #[arg(long)]
+    record_screen: Option<PathBuf>,
     /// Hang up after this long: `90` (seconds), `10s`, `1m30s`, `250ms`
     /// (default: stay until Ctrl+C).
     #[arg(long, value_parser = parse_duration)]
@@ -67,7 +84,28 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
             File::open(path).with_context(|| format!("opening {}", path.display()))?,
         ))?;
         drop(reader);
-        tokio::spawn(send_video(call.clone(), path.clone(), keyframe.clone()));
+        tokio::spawn(send_video(
+            call.clone(),
+            path.clone(),
+            keyframe.clone(),
+            MediaKind::Video,
+        ));
+    }
+    let screen_keyframe = Arc::new(Notify::new());
+    if let Some(path) = &args.screen {
+        IvfReader::new(BufReader::new(
+            File::open(path).with_context(|| format!("opening {}", path.display()))?,
+        ))?;
+        tokio::spawn(share_screen(
+            call.clone(),
+            path.clone(),
+            screen_keyframe.clone(),
+            ScreenSchedule {
+                after: args.screen_after.unwrap_or_default(),
+                share_for: args.screen_for,
+                again_after: args.screen_again_after,
+            },
+        ));
     }
     if let Some(path) = &args.audio {
         File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -76,7 +114,8 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
     let recorder = tokio::task::spawn_blocking({
         let video = args.record_video.clone();
         let audio = args.record_audio.clone();
-        move || record(frames, video, audio)
+        let screen = args.record_screen.clone();
+        move || record(frames, video, audio, screen)
     });
 
     let deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
@@ -101,6 +140,7 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
                 emit(json, &event);
                 match &event {
                     CallEvent::KeyframeRequested => keyframe.notify_one(),
+                    CallEvent::ScreenKeyframeRequested => screen_keyframe.notify_one(),
                     CallEvent::Replaced => break,
                     CallEvent::State { state: CallState::Ended } => break,
                     CallEvent::PeerLeft { .. } if args.leave_with_partner => break,
@@ -123,12 +163,17 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
     if json {
         println!(
             "{}",
-            serde_json::json!({"event": "recorded", "videoFrames": summary.0, "audioPackets": summary.1})
+            serde_json::json!({
+                "event": "recorded",
+                "videoFrames": summary.video_frames,
+                "audioPackets": summary.audio_packets,
+                "screenFrames": summary.screen_frames,
+            })
         );
     } else {
         println!(
-            "recorded {} video frames and {} audio packets",
-            summary.0, summary.1
+            "recorded {} video frames, {} audio packets and {} screen frames",
+            summary.video_frames, summary.audio_packets, summary.screen_frames
         );
     }
     Ok(())
@@ -149,7 +194,12 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Sends the IVF's frames at its frame rate, from the start again at its end
 /// and whenever the partner asks for a keyframe (frame 0 is one): a file
 /// cannot make a keyframe on demand, but it can go back to one.
-async fn send_video(call: Call, path: PathBuf, keyframe: Arc<Notify>) -> anyhow::Result<()> {
+async fn send_video(
+    call: Call,
+    path: PathBuf,
+    keyframe: Arc<Notify>,
+    kind: MediaKind,
+) -> anyhow::Result<()> {
     loop {
         let mut reader = IvfReader::new(BufReader::new(File::open(&path)?))?;
         let frame_time = Duration::from_secs_f64(
@@ -175,7 +225,42 @@ async fn send_video(call: Call, path: PathBuf, keyframe: Arc<Notify>) -> anyhow:
                 data: Bytes::from(data),
                 duration: frame_time,
             };
-            call.send_video(frame);
+            match kind {
+                MediaKind::Screen => call.send_screen(frame),
+                _ => call.send_video(frame),
+            };
+        }
+    }
+}
+
+/// When the screen is shared: after a delay, for a while, and again.
+struct ScreenSchedule {
+    after: Duration,
+    share_for: Option<Duration>,
+    again_after: Option<Duration>,
+}
+
+/// Shares the IVF as our screen on the schedule.
+async fn share_screen(call: Call, path: PathBuf, keyframe: Arc<Notify>, schedule: ScreenSchedule) {
+    tokio::time::sleep(schedule.after).await;
+    loop {
+        call.share_screen(true);
+        let sending = tokio::spawn(send_video(
+            call.clone(),
+            path.clone(),
+            keyframe.clone(),
+            MediaKind::Screen,
+        ));
+        let Some(share_for) = schedule.share_for else {
+            let _ = sending.await;
+            return;
+        };
+        tokio::time::sleep(share_for).await;
+        sending.abort();
+        call.share_screen(false);
+        match schedule.again_after {
+            Some(pause) => tokio::time::sleep(pause).await,
+            None => return,
         }
     }
 }
@@ -205,22 +290,31 @@ async fn send_audio(call: Call, path: PathBuf) -> anyhow::Result<()> {
     }
 }
 
-/// Writes received frames to the recordings; returns (video frames, audio packets).
+/// What arrived.
+struct Received {
+    video_frames: u64,
+    audio_packets: u64,
+    screen_frames: u64,
+}
+
+/// Writes received frames to the recordings.
 fn record(
     mut frames: tokio::sync::mpsc::Receiver<ReceivedFrame>,
     video: Option<PathBuf>,
     audio: Option<PathBuf>,
-) -> anyhow::Result<(u64, u64)> {
-    let mut video_out = match &video {
-        Some(p) => Some(IvfWriter::new(
-            BufWriter::new(File::create(p)?),
-            640,
-            480,
-            90_000,
-            1,
-        )?),
-        None => None,
+    screen: Option<PathBuf>,
+) -> anyhow::Result<Received> {
+    // The sizes in the IVF headers are nominal: a decoder takes the real
+    // one from each keyframe.
+    let ivf = |path: &Option<PathBuf>, width: u16, height: u16| match path {
+        Some(p) => File::create(p)
+            .map_err(anyhow::Error::from)
+            .and_then(|f| Ok(IvfWriter::new(BufWriter::new(f), width, height, 90_000, 1)?))
+            .map(Some),
+        None => Ok(None),
     };
+    let mut video_out = ivf(&video, 640, 480)?;
+    let mut screen_out = ivf(&screen, 1280, 720)?;
     let mut audio_out = match &audio {
         Some(p) => Some(
             OggWriter::new(BufWriter::new(File::create(p)?), 48_000, 2)
@@ -228,10 +322,11 @@ fn record(
         ),
         None => None,
     };
-    let (mut video_frames, mut audio_packets) = (0u64, 0u64);
+    let (mut video_frames, mut audio_packets, mut screen_frames) = (0u64, 0u64, 0u64);
     // A replaced or reconnected partner starts a new RTP clock; the files
     // need one that only moves forward.
     let mut video_clock = Rebase::new(3_000);
+    let mut screen_clock = Rebase::new(9_000);
     let mut audio_clock = Rebase::new(960);
     let mut sequence = 0u16;
     while let Some(frame) = frames.blocking_recv() {
@@ -240,6 +335,13 @@ fn record(
                 video_frames += 1;
                 let ts = video_clock.next(frame.rtp_timestamp);
                 if let Some(w) = video_out.as_mut() {
+                    w.write_frame(&frame.data, ts)?;
+                }
+            }
+            MediaKind::Screen => {
+                screen_frames += 1;
+                let ts = screen_clock.next(frame.rtp_timestamp);
+                if let Some(w) = screen_out.as_mut() {
                     w.write_frame(&frame.data, ts)?;
                 }
             }
@@ -262,13 +364,17 @@ fn record(
             }
         }
     }
-    if let Some(w) = video_out {
+    for w in [video_out, screen_out].into_iter().flatten() {
         w.finish()?;
     }
     if let Some(mut w) = audio_out {
         w.close().map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    Ok((video_frames, audio_packets))
+    Ok(Received {
+        video_frames,
+        audio_packets,
+        screen_frames,
+    })
 }
 
 /// Turns RTP timestamps from one or more streams into one clock that starts

@@ -61,7 +61,7 @@ enum Command {
         action: CodeAction,
     },
     /// Join a live session with media from files, and record what arrives.
-    Join(join::JoinArgs),
+    Join(Box<join::JoinArgs>),
 }
 
 #[derive(Subcommand)]

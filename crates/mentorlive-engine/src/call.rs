@@ -50,6 +50,7 @@ pub struct Call {
     requests: mpsc::UnboundedSender<Request>,
     video_in: mpsc::Sender<(Bytes, Duration)>,
     audio_in: mpsc::Sender<(Bytes, Duration)>,
+    screen_in: mpsc::Sender<(Bytes, Duration)>,
     counters: Arc<Counters>,
 }
 
@@ -74,6 +75,7 @@ impl Call {
         let (requests, request_rx) = mpsc::unbounded_channel();
         let (video_in, video_rx) = mpsc::channel(8);
         let (audio_in, audio_rx) = mpsc::channel(16);
+        let (screen_in, screen_rx) = mpsc::channel(8);
         let counters = Arc::new(Counters::default());
         let outlet = Arc::new(Outlet::default());
         tokio::spawn(pump(
@@ -85,6 +87,12 @@ impl Call {
         tokio::spawn(pump(
             MediaKind::Audio,
             audio_rx,
+            outlet.clone(),
+            counters.clone(),
+        ));
+        tokio::spawn(pump(
+            MediaKind::Screen,
+            screen_rx,
             outlet.clone(),
             counters.clone(),
         ));
@@ -104,6 +112,7 @@ impl Call {
                 requests,
                 video_in,
                 audio_in,
+                screen_in,
                 counters,
             },
             events,
@@ -119,6 +128,30 @@ impl Call {
             Counters::add(&self.counters.frames_out_dropped, 1);
         }
         sent
+    }
+
+    /// Hands an encoded frame of our screen share to the engine (sent once
+    /// the share is negotiated; dropped and counted before).
+    pub fn send_screen(&self, frame: EncodedVideoFrame) -> bool {
+        let sent = self
+            .screen_in
+            .try_send((frame.data, frame.duration))
+            .is_ok();
+        if !sent {
+            Counters::add(&self.counters.frames_out_dropped, 1);
+        }
+        sent
+    }
+
+    /// Starts or stops sharing our screen: the engine negotiates the screen
+    /// transceiver and tells the partner its mid. Frames go by `send_screen`.
+    pub fn share_screen(&self, on: bool) {
+        self.command(Command::ShareScreen(on));
+    }
+
+    /// Asks the partner for a keyframe of their screen share.
+    pub fn request_screen_keyframe(&self) {
+        self.command(Command::RequestScreenKeyframe);
     }
 
     pub fn send_audio(&self, packet: OpusPacket) -> bool {

@@ -10,7 +10,7 @@
 
 use crate::machine::{Action, CallEvent, CallMachine, Command, Input, PeerInput};
 use crate::peer::{self, PcEvent, Peer};
-use crate::receive;
+use crate::receive::{self, KeyframeAsks, Routing};
 use crate::stats::{Counters, Sample};
 use bytes::Bytes;
 use mentorlive_protocol::peer_messages::{IceCandidate, SignalData};
@@ -21,12 +21,15 @@ use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot, watch};
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_local::TrackLocalEvent;
 use webrtc::media_stream::Track;
-use webrtc::peer_connection::{RTCIceCandidateInit, RTCIceServer, RTCSessionDescription};
+use webrtc::peer_connection::{
+    PeerConnection, RTCIceCandidateInit, RTCIceServer, RTCSessionDescription,
+};
+use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RtpSender, RtpTransceiver};
 
 /// What the `Call` handle asks of the driver.
 pub enum Request {
@@ -45,10 +48,19 @@ pub struct Sink {
     audio_pt: u8,
 }
 
+/// Where the screen share goes now: its track, once negotiated.
+#[derive(Clone)]
+pub struct ScreenSink {
+    track: Arc<TrackLocalStaticSample>,
+    ssrc: u32,
+    pt: u8,
+}
+
 /// What the driver shares with the media pumps.
 #[derive(Default)]
 pub struct Outlet {
     sink: Mutex<Option<Sink>>,
+    screen: Mutex<Option<ScreenSink>>,
     /// False while ICE says the media path is down.
     path_down: AtomicBool,
 }
@@ -60,6 +72,17 @@ impl Outlet {
 
     fn current(&self) -> Option<Sink> {
         self.sink.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set_screen(&self, sink: Option<ScreenSink>) {
+        *self.screen.lock().unwrap_or_else(|p| p.into_inner()) = sink;
+    }
+
+    fn screen(&self) -> Option<ScreenSink> {
+        self.screen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -74,12 +97,19 @@ pub struct Driver {
     pub outlet: Arc<Outlet>,
 }
 
+/// Our screen share's sending side on the current connection.
+struct ScreenTx {
+    track: Arc<TrackLocalStaticSample>,
+    sender: Arc<dyn RtpSender>,
+    transceiver: Arc<dyn RtpTransceiver>,
+    attached: bool,
+}
+
 /// The connection of the moment, with the generation the machine gave it.
 struct Current {
     generation: u64,
     peer: Peer,
-    /// Wakes the receive path's keyframe asker (RTCP PLI).
-    want_keyframe: Arc<Notify>,
+    screen: Option<ScreenTx>,
     /// Handles webrtc announced for our channel; kept alive, since dropping
     /// one unregisters the channel's event stream.
     announced_data: Vec<Arc<dyn DataChannel>>,
@@ -118,6 +148,8 @@ impl Driver {
             outlet,
             current: None,
             live: live.clone(),
+            keyframe_asks: watch::Sender::new(KeyframeAsks::default()),
+            screen_route: watch::Sender::new(None),
         };
         let mut hung_up: Option<oneshot::Sender<()>> = None;
         loop {
@@ -237,12 +269,24 @@ struct Io {
     outlet: Arc<Outlet>,
     current: Option<Current>,
     live: LiveClient,
+    /// The application's keyframe requests, for the receive tasks.
+    keyframe_asks: watch::Sender<KeyframeAsks>,
+    /// The mid of the partner's screen share, for the receive tasks.
+    screen_route: watch::Sender<Option<String>>,
 }
 
 impl Io {
     /// Carries out one action; returns what it reports back to the machine.
     async fn carry_out(&mut self, action: Action) -> Vec<Input> {
-        self.carry_out_one(action).await.into_iter().collect()
+        let sets_local = matches!(action, Action::MakeOffer { .. } | Action::MakeAnswer);
+        let mut results: Vec<Input> = self.carry_out_one(action).await.into_iter().collect();
+        if sets_local {
+            // A description of ours is set: the screen's mid, if it has one now.
+            if let Some(input) = self.screen_negotiated().await {
+                results.push(input);
+            }
+        }
+        results
     }
 
     async fn carry_out_one(&mut self, action: Action) -> Option<Input> {
@@ -348,9 +392,34 @@ impl Io {
                 None
             }
             Action::SendPli => {
-                if let Some(current) = &self.current {
-                    current.want_keyframe.notify_one();
+                self.keyframe_asks.send_modify(|asks| asks.camera += 1);
+                None
+            }
+            Action::SendScreenPli => {
+                self.keyframe_asks.send_modify(|asks| asks.screen += 1);
+                None
+            }
+            Action::AttachScreen => {
+                self.attach_screen().await;
+                None
+            }
+            Action::DetachScreen => {
+                self.outlet.set_screen(None);
+                let screen = self.current.as_mut()?.screen.as_mut()?;
+                screen.attached = false;
+                // Recvonly, not inactive: a partner sharing on this same
+                // transceiver keeps coming through.
+                if let Err(err) = screen
+                    .transceiver
+                    .set_direction(RTCRtpTransceiverDirection::Recvonly)
+                    .await
+                {
+                    tracing::warn!(%err, "could not stop the screen's transceiver sending");
                 }
+                None
+            }
+            Action::RouteScreen(mid) => {
+                self.screen_route.send_replace(mid);
                 None
             }
             Action::CollectStats => Some(Input::Stats(self.sample().await)),
@@ -380,36 +449,105 @@ impl Io {
             Err(err) => return tracing::error!(%err, "could not create the peer connection"),
         };
         // Keyframe requests from the partner arrive as RTCP on our video track.
-        let video = peer.video.clone();
-        let tx = self.pc_tx.clone();
-        let counters = self.counters.clone();
-        tokio::spawn(async move {
-            use webrtc::media_stream::track_local::TrackLocal;
-            while let Some(event) = video.poll().await {
-                if let TrackLocalEvent::OnRtcpPacket(packets) = event {
-                    let wants = packets.iter().any(|p| {
-                        p.as_any().downcast_ref::<PictureLossIndication>().is_some()
-                            || p.as_any().downcast_ref::<FullIntraRequest>().is_some()
-                    });
-                    if wants {
-                        Counters::add(&counters.keyframes_requested_of_us, 1);
-                        let _ = tx.send((generation, PcEvent::Machine(PeerInput::KeyframeWanted)));
-                    }
-                }
-            }
-        });
+        spawn_keyframe_wants(
+            peer.video.clone(),
+            PeerInput::KeyframeWanted,
+            generation,
+            self.pc_tx.clone(),
+            self.counters.clone(),
+        );
         // The negotiated data channel: its opening and its messages.
         spawn_data_events(peer.data.clone(), generation, self.pc_tx.clone());
         self.current = Some(Current {
             generation,
             peer,
-            want_keyframe: Arc::new(Notify::new()),
+            screen: None,
             announced_data: Vec::new(),
         });
     }
 
+    /// Puts our screen track on its transceiver: made on the first share of
+    /// this connection (`add_track`, which like a browser's `addTrack` takes
+    /// a video transceiver the partner's offer made and we never sent on),
+    /// direction sendrecv on later ones.
+    async fn attach_screen(&mut self) {
+        let Some(current) = self.current.as_mut() else {
+            return;
+        };
+        if let Some(screen) = current.screen.as_mut() {
+            screen.attached = true;
+            if let Err(err) = screen
+                .transceiver
+                .set_direction(RTCRtpTransceiverDirection::Sendrecv)
+                .await
+            {
+                tracing::warn!(%err, "could not make the screen's transceiver send");
+            }
+            return;
+        }
+        let made = async {
+            let track = peer::screen_track()?;
+            let pc = &current.peer.pc;
+            let sender = pc
+                .add_track(track.clone() as Arc<dyn webrtc::media_stream::track_local::TrackLocal>)
+                .await
+                .map_err(crate::EngineError::webrtc)?;
+            let transceiver = transceiver_of(pc.as_ref(), &sender).await.ok_or_else(|| {
+                crate::EngineError::WebRtc("the screen's sender has no transceiver".into())
+            })?;
+            Ok::<_, crate::EngineError>((track, sender, transceiver))
+        }
+        .await;
+        match made {
+            Ok((track, sender, transceiver)) => {
+                spawn_keyframe_wants(
+                    track.clone(),
+                    PeerInput::ScreenKeyframeWanted,
+                    current.generation,
+                    self.pc_tx.clone(),
+                    self.counters.clone(),
+                );
+                current.screen = Some(ScreenTx {
+                    track,
+                    sender,
+                    transceiver,
+                    attached: true,
+                });
+            }
+            Err(err) => tracing::error!(%err, "could not add the screen track"),
+        }
+    }
+
+    /// After a description of ours is set: the screen transceiver's mid when
+    /// we share on it, and the pump pointed at its track once it has a
+    /// negotiated payload type.
+    async fn screen_negotiated(&mut self) -> Option<Input> {
+        let current = self.current.as_ref()?;
+        let screen = current.screen.as_ref().filter(|s| s.attached)?;
+        let mid = screen.transceiver.mid().await.ok().flatten();
+        let pt = screen
+            .sender
+            .get_parameters()
+            .await
+            .ok()
+            .and_then(|p| p.rtp_parameters.codecs.first().map(|c| c.payload_type));
+        let ssrc = screen.track.ssrcs().await.first().copied();
+        if let (Some(_), Some(pt), Some(ssrc)) = (&mid, pt, ssrc) {
+            self.outlet.set_screen(Some(ScreenSink {
+                track: screen.track.clone(),
+                ssrc,
+                pt,
+            }));
+        }
+        Some(Input::Peer {
+            generation: current.generation,
+            input: PeerInput::ScreenMid(mid),
+        })
+    }
+
     async fn close_peer(&mut self) {
         self.outlet.set(None);
+        self.outlet.set_screen(None);
         if let Some(current) = self.current.take() {
             let _ = current.peer.pc.close().await;
         }
@@ -433,12 +571,17 @@ impl Io {
         let Some(current) = self.current.as_ref().filter(|c| c.generation == generation) else {
             return;
         };
-        tokio::spawn(receive::run(
-            track,
-            self.frames.clone(),
-            self.counters.clone(),
-            current.want_keyframe.clone(),
-        ));
+        let pc = current.peer.pc.clone();
+        let frames = self.frames.clone();
+        let counters = self.counters.clone();
+        let keyframe_asks = self.keyframe_asks.subscribe();
+        let screen_mid = self.screen_route.subscribe();
+        tokio::spawn(async move {
+            let mid = mid_of_track(pc.as_ref(), &track).await;
+            drop(pc);
+            let routing = Routing { mid, screen_mid };
+            receive::run(track, frames, counters, keyframe_asks, routing).await;
+        });
     }
 
     /// Points the media pumps at the connection's tracks with the payload
@@ -508,6 +651,68 @@ impl Io {
     }
 }
 
+/// The transceiver a sender of ours belongs to.
+async fn transceiver_of(
+    pc: &dyn PeerConnection,
+    sender: &Arc<dyn RtpSender>,
+) -> Option<Arc<dyn RtpTransceiver>> {
+    for transceiver in pc.get_transceivers().await {
+        if let Ok(Some(s)) = transceiver.sender().await {
+            if s.id() == sender.id() {
+                return Some(transceiver);
+            }
+        }
+    }
+    None
+}
+
+/// The mid of the transceiver a remote track arrived on.
+async fn mid_of_track(
+    pc: &dyn PeerConnection,
+    track: &Arc<dyn webrtc::media_stream::track_remote::TrackRemote>,
+) -> Option<String> {
+    let id = track.track_id().await;
+    for transceiver in pc.get_transceivers().await {
+        if let Ok(Some(receiver)) = transceiver.receiver().await {
+            if receiver.track().track_id().await == id {
+                return transceiver.mid().await.ok().flatten();
+            }
+        }
+    }
+    None
+}
+
+/// Keyframe requests from the partner (RTCP PLI or FIR on one of our video
+/// tracks) as a machine input.
+fn spawn_keyframe_wants(
+    track: Arc<TrackLocalStaticSample>,
+    input: PeerInput,
+    generation: u64,
+    tx: mpsc::UnboundedSender<(u64, PcEvent)>,
+    counters: Arc<Counters>,
+) {
+    tokio::spawn(async move {
+        use webrtc::media_stream::track_local::TrackLocal;
+        while let Some(event) = track.poll().await {
+            if let TrackLocalEvent::OnRtcpPacket(packets) = event {
+                let wants = packets.iter().any(|p| {
+                    p.as_any().downcast_ref::<PictureLossIndication>().is_some()
+                        || p.as_any().downcast_ref::<FullIntraRequest>().is_some()
+                });
+                if wants {
+                    Counters::add(&counters.keyframes_requested_of_us, 1);
+                    if tx
+                        .send((generation, PcEvent::Machine(input.clone())))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}
+
 /// Feeds a data channel's opening and text messages to the machine.
 fn spawn_data_events(
     data: Arc<dyn DataChannel>,
@@ -555,10 +760,19 @@ pub async fn pump(
     let frames_out = match kind {
         crate::MediaKind::Video => &counters.video_frames_out,
         crate::MediaKind::Audio => &counters.audio_frames_out,
+        crate::MediaKind::Screen => &counters.screen_frames_out,
     };
     while let Some((data, duration)) = rx.recv().await {
-        let sink = match outlet.current() {
-            Some(sink) if !outlet.path_down.load(Ordering::Relaxed) => sink,
+        let path_up = !outlet.path_down.load(Ordering::Relaxed);
+        let target = match kind {
+            crate::MediaKind::Screen => outlet.screen().map(|s| (s.track, s.ssrc, s.pt)),
+            _ => outlet.current().map(|sink| match kind {
+                crate::MediaKind::Audio => (sink.audio, sink.audio_ssrc, sink.audio_pt),
+                _ => (sink.video, sink.video_ssrc, sink.video_pt),
+            }),
+        };
+        let (track, ssrc, pt) = match target {
+            Some(target) if path_up => target,
             _ => {
                 Counters::add(&counters.frames_out_dropped, 1);
                 continue;
@@ -569,10 +783,6 @@ pub async fn pump(
             data,
             duration,
             ..MediaSample::new(Instant::now())
-        };
-        let (track, ssrc, pt) = match kind {
-            crate::MediaKind::Video => (&sink.video, sink.video_ssrc, sink.video_pt),
-            crate::MediaKind::Audio => (&sink.audio, sink.audio_ssrc, sink.audio_pt),
         };
         match track.sample_writer(ssrc, pt).write_sample(&sample).await {
             Ok(()) => {

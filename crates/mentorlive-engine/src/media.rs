@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 #[serde(rename_all = "lowercase")]
 pub enum MediaKind {
     Audio,
+    /// The camera.
     Video,
+    /// A screen share (video on its own transceiver).
+    Screen,
 }
 
 /// One encoded VP8 frame from the encoder.

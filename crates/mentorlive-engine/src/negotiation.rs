@@ -42,6 +42,11 @@ impl Negotiator {
         self.polite
     }
 
+    /// An offer of ours is being made (not yet set locally).
+    pub fn making_offer(&self) -> bool {
+        self.making_offer
+    }
+
     /// We start creating an offer.
     pub fn offer_started(&mut self) {
         self.making_offer = true;

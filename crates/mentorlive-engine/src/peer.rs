@@ -223,18 +223,21 @@ fn media_engine() -> Result<MediaEngine, EngineError> {
 
 fn local_track(
     kind: RtpCodecKind,
+    label: &str,
     mime: &str,
     clock_rate: u32,
     channels: u16,
     ssrc: u32,
 ) -> Result<Arc<TrackLocalStaticSample>, EngineError> {
-    let label = if kind == RtpCodecKind::Video {
-        "video"
-    } else {
-        "audio"
-    };
     let track = MediaStreamTrack::new(
-        "mentorlive".to_owned(),
+        // The screen in a stream of its own, as a browser's getDisplayMedia
+        // track would be.
+        if label == "screen" {
+            "mentorlive-screen"
+        } else {
+            "mentorlive"
+        }
+        .to_owned(),
         label.to_owned(),
         label.to_owned(),
         kind,
@@ -256,6 +259,18 @@ fn local_track(
     Ok(Arc::new(
         TrackLocalStaticSample::new(Instant::now(), track).map_err(EngineError::webrtc)?,
     ))
+}
+
+/// The screen share's track (VP8 like the camera's), made on the first share.
+pub fn screen_track() -> Result<Arc<TrackLocalStaticSample>, EngineError> {
+    local_track(
+        RtpCodecKind::Video,
+        "screen",
+        MIME_TYPE_VP8,
+        90_000,
+        0,
+        random_ssrc(),
+    )
 }
 
 fn random_ssrc() -> u32 {
@@ -355,9 +370,17 @@ async fn build_with(
         .map_err(EngineError::webrtc)?;
     let pc: Arc<dyn PeerConnection> = Arc::new(pc);
 
-    let video = local_track(RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, random_ssrc())?;
+    let video = local_track(
+        RtpCodecKind::Video,
+        "video",
+        MIME_TYPE_VP8,
+        90_000,
+        0,
+        random_ssrc(),
+    )?;
     let audio = local_track(
         RtpCodecKind::Audio,
+        "audio",
         MIME_TYPE_OPUS,
         48_000,
         2,

@@ -1,6 +1,8 @@
 //! The receive path of one remote track: RTP in, whole frames out through a
 //! bounded queue. A full queue drops frames and counts them, never grows; a
 //! video gap (loss or a drop) waits for the next keyframe and asks for one.
+//! A video track is the partner's camera, or their screen share while the
+//! screen's announced mid is its transceiver's.
 
 use crate::assemble::Vp8Assembler;
 use crate::media::{vp8_is_keyframe, MediaKind, ReceivedFrame};
@@ -9,8 +11,8 @@ use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, watch};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
 /// Ask for at most one keyframe in this long.
@@ -44,16 +46,40 @@ impl KeyframeAsker {
     }
 }
 
+/// How many keyframes the application asked for so far, per video: a
+/// receive task asks when the count of what it carries goes up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyframeAsks {
+    pub camera: u64,
+    pub screen: u64,
+}
+
+/// Which video a track carries: its transceiver's mid against the mid the
+/// partner announced for their screen share.
+pub struct Routing {
+    pub mid: Option<String>,
+    pub screen_mid: watch::Receiver<Option<String>>,
+}
+
+impl Routing {
+    fn kind(&self) -> MediaKind {
+        let screen = self.mid.is_some() && *self.screen_mid.borrow() == self.mid;
+        if screen {
+            MediaKind::Screen
+        } else {
+            MediaKind::Video
+        }
+    }
+}
+
 pub async fn run(
     track: Arc<dyn TrackRemote>,
     frames: mpsc::Sender<ReceivedFrame>,
     counters: Arc<Counters>,
-    want_keyframe: Arc<tokio::sync::Notify>,
+    mut keyframe_asks: watch::Receiver<KeyframeAsks>,
+    routing: Routing,
 ) {
-    let kind = match track.kind().await {
-        RtpCodecKind::Video => MediaKind::Video,
-        _ => MediaKind::Audio,
-    };
+    let is_video = track.kind().await == RtpCodecKind::Video;
     let media_ssrc = track.ssrcs().await.first().copied().unwrap_or(0);
     let mut asker = KeyframeAsker {
         track: track.clone(),
@@ -62,17 +88,34 @@ pub async fn run(
         counters: counters.clone(),
     };
     let mut assembler = Vp8Assembler::default();
-    let mut need_keyframe = kind == MediaKind::Video;
+    let mut need_keyframe = is_video;
     if need_keyframe {
         asker.ask().await;
     }
+    let mut asks_seen = *keyframe_asks.borrow_and_update();
     loop {
+        let kind = if is_video {
+            routing.kind()
+        } else {
+            MediaKind::Audio
+        };
         let repair_deadline = assembler.poll_timeout();
         // `Some(event)` from the track, `None` when an assembler deadline passed.
         let event = tokio::select! {
             event = track.poll() => Some(event),
-            _ = want_keyframe.notified(), if kind == MediaKind::Video => {
-                asker.ask().await;
+            changed = keyframe_asks.changed(), if is_video => {
+                if changed.is_err() {
+                    return;
+                }
+                let asks = *keyframe_asks.borrow_and_update();
+                let ours = match kind {
+                    MediaKind::Screen => asks.screen > asks_seen.screen,
+                    _ => asks.camera > asks_seen.camera,
+                };
+                asks_seen = asks;
+                if ours {
+                    asker.ask().await;
+                }
                 continue;
             }
             _ = async {
@@ -111,7 +154,7 @@ pub async fn run(
                     Err(TrySendError::Closed(_)) => return,
                 }
             }
-            MediaKind::Video => {
+            MediaKind::Video | MediaKind::Screen => {
                 if let Some(packet) = packet {
                     let header = &packet.header;
                     assembler.push(
@@ -146,7 +189,11 @@ pub async fn run(
                     match frames.try_send(frame) {
                         Ok(()) => {
                             need_keyframe = false;
-                            Counters::add(&counters.video_frames_in, 1);
+                            let received = match kind {
+                                MediaKind::Screen => &counters.screen_frames_in,
+                                _ => &counters.video_frames_in,
+                            };
+                            Counters::add(received, 1);
                         }
                         Err(TrySendError::Full(_)) => {
                             Counters::add(&counters.frames_in_dropped, 1);

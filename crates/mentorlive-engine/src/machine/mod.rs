@@ -65,6 +65,8 @@ pub enum CallEvent {
     },
     /// The partner's decoder needs a keyframe: make the next frame one.
     KeyframeRequested,
+    /// The same for our screen share's encoder.
+    ScreenKeyframeRequested,
     /// The bitrate congestion control allows now, for the encoder.
     TargetBitrate {
         bps: u64,
@@ -130,6 +132,11 @@ pub enum PeerInput {
     DataText(String),
     /// The partner asked for a keyframe over RTCP (PLI or FIR).
     KeyframeWanted,
+    /// The same, on our screen share's track.
+    ScreenKeyframeWanted,
+    /// After a local description was set: the mid of our screen share's
+    /// transceiver, once it has one (it is in a negotiated description).
+    ScreenMid(Option<String>),
 }
 
 /// What the application asks for.
@@ -145,6 +152,11 @@ pub enum Command {
     SendData(DataMessage),
     /// Our decoder lost its reference: ask the partner for a keyframe.
     RequestKeyframe,
+    /// The same for the partner's screen share.
+    RequestScreenKeyframe,
+    /// Start (true) or stop sharing our screen: a video track on its own
+    /// transceiver, renegotiated, announced with its mid.
+    ShareScreen(bool),
     RestartIce,
     HangUp,
 }
@@ -214,6 +226,17 @@ pub enum Action {
     SetPathUp(bool),
     /// Send RTCP PLI on the partner's video.
     SendPli,
+    /// Send RTCP PLI on the partner's screen share.
+    SendScreenPli,
+    /// Send our screen on the screen transceiver (made on first use, and
+    /// reused after: direction sendrecv). Negotiation follows.
+    AttachScreen,
+    /// Stop sending on it (direction recvonly, so a partner sharing on the
+    /// same transceiver keeps coming through). Negotiation follows.
+    DetachScreen,
+    /// Frames of the partner's track with this mid are the screen share
+    /// (`None`: no share).
+    RouteScreen(Option<String>),
     /// Read the figures and answer with `Input::Stats`.
     CollectStats,
     /// Leave the room on signaling (`live:leave`).
@@ -251,6 +274,20 @@ struct PeerState {
     data_open: bool,
 }
 
+/// Our screen share, as the machine keeps it across connections.
+#[derive(Debug, Default)]
+struct ScreenSend {
+    /// The application shares.
+    sharing: bool,
+    /// The mid told to the partner for the current connection.
+    announced: Option<String>,
+    /// Attached or detached since the last offer of ours was answered: a
+    /// negotiation is owed (it waits for a stable moment).
+    owed: bool,
+    /// The offer in flight carries the latest change.
+    in_offer: bool,
+}
+
 pub struct CallMachine {
     policy: RestartPolicy,
     my_peer_id: String,
@@ -272,6 +309,9 @@ pub struct CallMachine {
     unsent: VecDeque<(String, SignalData)>,
     /// When to say the media state once more (see [`MEDIA_RESEND_AFTER`]).
     media_resend_at: Option<Instant>,
+    screen: ScreenSend,
+    /// The partner's screen share as they announced it.
+    partner_screen: Option<String>,
     out: VecDeque<Action>,
 }
 
@@ -295,6 +335,8 @@ impl CallMachine {
             backlog: VecDeque::new(),
             unsent: VecDeque::new(),
             media_resend_at: None,
+            screen: ScreenSend::default(),
+            partner_screen: None,
             out: VecDeque::new(),
         };
         m.emit(CallEvent::Joined {
@@ -483,7 +525,41 @@ impl CallMachine {
         self.out.push_back(Action::NewPeer {
             generation: self.generation,
         });
+        // A new connection knows nothing of either share: ours goes on its
+        // first negotiation, theirs comes with their announcement on it.
+        self.forget_partner_screen();
+        self.screen.announced = None;
+        self.screen.in_offer = false;
+        self.screen.owed = self.screen.sharing;
+        if self.screen.sharing {
+            self.out.push_back(Action::AttachScreen);
+        }
         self.set_state(CallState::Connecting);
+    }
+
+    fn forget_partner_screen(&mut self) {
+        if self.partner_screen.take().is_some() {
+            self.out.push_back(Action::RouteScreen(None));
+            self.emit(CallEvent::PartnerScreen {
+                share: ScreenShare::default(),
+            });
+        }
+    }
+
+    /// Offers now if nothing is in flight; otherwise the offer is owed and
+    /// goes once the connection is stable again (`settle`).
+    fn negotiate(&mut self, now: Instant) {
+        let Some(peer) = &self.peer else { return };
+        if peer.stable && peer.applying.is_none() && !peer.negotiator.making_offer() {
+            self.make_offer(false, now);
+        }
+    }
+
+    /// The connection is stable: what is owed goes now.
+    fn settle(&mut self, now: Instant) {
+        if self.screen.owed && self.remote.is_some() {
+            self.negotiate(now);
+        }
     }
 
     fn close_peer(&mut self) {
@@ -504,6 +580,7 @@ impl CallMachine {
     fn make_offer(&mut self, ice_restart: bool, now: Instant) {
         let Some(peer) = &mut self.peer else { return };
         peer.negotiator.offer_started();
+        self.screen.in_offer = self.screen.owed;
         if ice_restart {
             self.last_ice_restart = Some(now);
         }
@@ -529,6 +606,7 @@ impl CallMachine {
             });
             self.remote = None;
             self.close_peer();
+            self.forget_partner_screen();
             self.set_state(CallState::WaitingForPeer);
         }
     }
@@ -591,6 +669,7 @@ impl CallMachine {
                 peer.negotiator.offer_finished(false);
                 tracing::warn!("could not make an offer");
             }
+            PeerInput::ScreenMid(mid) => self.on_screen_mid(mid),
             PeerInput::RemoteApplied => {
                 let kind = peer.applying.take();
                 peer.remote_description_set = true;
@@ -599,7 +678,14 @@ impl CallMachine {
                 }
                 match kind {
                     Some(DescriptionKind::Offer) => self.out.push_back(Action::MakeAnswer),
-                    _ => peer.stable = true,
+                    _ => {
+                        peer.stable = true;
+                        // Our offer was answered: what it carried is agreed.
+                        if std::mem::take(&mut self.screen.in_offer) {
+                            self.screen.owed = false;
+                        }
+                        self.settle(now);
+                    }
                 }
             }
             PeerInput::RemoteFailed => {
@@ -609,6 +695,9 @@ impl CallMachine {
             PeerInput::AnswerReady { sdp } => {
                 peer.stable = true;
                 self.signal(SignalData::Answer { sdp });
+                // Their offer won any glare: ours, rolled back, is owed again.
+                self.screen.in_offer = false;
+                self.settle(now);
             }
             PeerInput::AnswerFailed => tracing::warn!("could not answer"),
             PeerInput::IcePath { up: false } => {
@@ -661,7 +750,24 @@ impl CallMachine {
             }
             PeerInput::DataText(text) => self.on_data(&text),
             PeerInput::KeyframeWanted => self.emit(CallEvent::KeyframeRequested),
+            PeerInput::ScreenKeyframeWanted => self.emit(CallEvent::ScreenKeyframeRequested),
         }
+    }
+
+    /// Our screen transceiver is in a description we set: tell the partner
+    /// its mid (once per connection, and again if it changes).
+    fn on_screen_mid(&mut self, mid: Option<String>) {
+        let Some(mid) = mid.filter(|_| self.screen.sharing) else {
+            return;
+        };
+        if self.screen.announced.as_ref() == Some(&mid) {
+            return;
+        }
+        self.screen.announced = Some(mid.clone());
+        self.send_data(DataMessage::Screen(ScreenShare {
+            active: true,
+            mid: Some(mid),
+        }));
     }
 
     fn on_data(&mut self, text: &str) {
@@ -683,11 +789,31 @@ impl CallMachine {
                 self.emit(CallEvent::Chat { message: chat });
             }
             DataMessage::Media(state) => self.emit(CallEvent::PartnerMedia { state }),
-            DataMessage::Screen(share) => self.emit(CallEvent::PartnerScreen { share }),
+            DataMessage::Screen(share) => self.on_partner_screen(share),
             DataMessage::Record(message) => self.emit(CallEvent::Record { message }),
-            DataMessage::Keyframe => self.emit(CallEvent::KeyframeRequested),
+            DataMessage::Keyframe => {
+                self.emit(CallEvent::KeyframeRequested);
+                if self.screen.announced.is_some() {
+                    self.emit(CallEvent::ScreenKeyframeRequested);
+                }
+            }
             DataMessage::Unknown(_) => {}
         }
+    }
+
+    /// The partner started or stopped sharing: route their track with that
+    /// mid to the screen, and tell the application.
+    fn on_partner_screen(&mut self, share: ScreenShare) {
+        let mid = share.mid.clone().filter(|_| share.active);
+        if share.active && mid.is_none() {
+            return tracing::debug!("a screen share announced without its mid");
+        }
+        if mid == self.partner_screen {
+            return; // said again after a reconnect
+        }
+        self.partner_screen = mid.clone();
+        self.out.push_back(Action::RouteScreen(mid));
+        self.emit(CallEvent::PartnerScreen { share });
     }
 
     /// Messages still held on a connected call: try them again each second.
@@ -718,6 +844,27 @@ impl CallMachine {
         }
     }
 
+    fn share_screen(&mut self, on: bool, now: Instant) {
+        if self.screen.sharing == on {
+            return;
+        }
+        self.screen.sharing = on;
+        if !on {
+            self.screen.announced = None;
+            self.send_data(DataMessage::Screen(ScreenShare::default()));
+        }
+        if self.peer.is_none() {
+            return; // the next connection attaches it
+        }
+        self.out.push_back(if on {
+            Action::AttachScreen
+        } else {
+            Action::DetachScreen
+        });
+        self.screen.owed = true;
+        self.negotiate(now);
+    }
+
     fn on_command(&mut self, command: Command, now: Instant) {
         match command {
             Command::SendChat(chat) => self.send_data(DataMessage::Chat(chat)),
@@ -733,6 +880,12 @@ impl CallMachine {
                     self.out.push_back(Action::SendData(DataMessage::Keyframe));
                 }
             }
+            Command::RequestScreenKeyframe => {
+                if self.partner_screen.is_some() {
+                    self.out.push_back(Action::SendScreenPli);
+                }
+            }
+            Command::ShareScreen(on) => self.share_screen(on, now),
             Command::RestartIce => self.make_offer(true, now),
             Command::HangUp => {
                 self.out.push_back(Action::Leave);

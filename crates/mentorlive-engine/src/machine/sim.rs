@@ -31,9 +31,15 @@ enum Jsep {
     HaveRemoteOffer,
 }
 
-/// A description on the wire: `kind pc ufrag`.
-fn sdp(kind: &str, pc: u64, ufrag: u64) -> String {
-    format!("{kind} {pc} {ufrag}")
+/// The mid the simulated stack gives a screen transceiver (the camera,
+/// microphone and data channel take 0 to 2).
+pub const SCREEN_MID: &str = "3";
+
+/// A description on the wire: `kind pc ufrag screen`, where `screen` is `-`
+/// (no screen m-line), `r` (an m-line, the describer not sending on it) or
+/// `s` (sending on it).
+fn sdp(kind: &str, pc: u64, ufrag: u64, screen: char) -> String {
+    format!("{kind} {pc} {ufrag} {screen}")
 }
 
 fn parse_sdp(text: &str) -> (u64, u64) {
@@ -41,6 +47,13 @@ fn parse_sdp(text: &str) -> (u64, u64) {
     let pc = parts.next().and_then(|p| p.parse().ok()).expect("sim sdp");
     let ufrag = parts.next().and_then(|p| p.parse().ok()).expect("sim sdp");
     (pc, ufrag)
+}
+
+fn parse_screen(text: &str) -> char {
+    text.split(' ')
+        .nth(3)
+        .and_then(|s| s.chars().next())
+        .unwrap_or('-')
 }
 
 #[derive(Debug)]
@@ -63,6 +76,22 @@ struct SimPc {
     /// Data-channel messages waiting for the path (SCTP retransmits them).
     sctp_out: VecDeque<String>,
     sending: bool,
+    /// Our screen track is on the screen transceiver (direction sendrecv).
+    screen_attached: bool,
+    /// A screen m-line is in the negotiated session.
+    screen_mline: bool,
+    /// The partner sends on it, as of the last description applied.
+    partner_sends_screen: bool,
+}
+
+impl SimPc {
+    fn screen_flag(&self, mline: bool) -> char {
+        match (mline, self.screen_attached) {
+            (false, _) => '-',
+            (true, false) => 'r',
+            (true, true) => 's',
+        }
+    }
 }
 
 pub struct Peer {
@@ -85,6 +114,8 @@ pub struct Peer {
     /// Messages to this peer lost in the instant its channel opens.
     pub lose_first_messages: u32,
     pub stopped: bool,
+    /// What the last `RouteScreen` said: the mid shown as the screen.
+    pub routed_screen: Option<String>,
 }
 
 impl Peer {
@@ -96,6 +127,22 @@ impl Peer {
 
     pub fn stable(&self) -> bool {
         self.pc.as_ref().is_some_and(|pc| pc.jsep == Jsep::Stable)
+    }
+
+    /// The partner's screen reaches this side's screen view: their track
+    /// flows on the negotiated screen m-line and is routed by its mid.
+    pub fn sees_partner_screen(&self) -> bool {
+        self.pc
+            .as_ref()
+            .is_some_and(|pc| pc.partner_sends_screen && pc.connected)
+            && self.routed_screen.as_deref() == Some(SCREEN_MID)
+    }
+
+    /// Our screen leaves on a negotiated m-line.
+    pub fn sends_screen(&self) -> bool {
+        self.pc
+            .as_ref()
+            .is_some_and(|pc| pc.screen_attached && pc.screen_mline && pc.jsep == Jsep::Stable)
     }
 
     pub fn chats(&self) -> Vec<String> {
@@ -333,8 +380,10 @@ impl World {
                     self.carry_out(side, action);
                 }
             }
+            // One signal at a time: the receiver carries out what it set off
+            // before the next arrives, as the driver does.
             if !self.hold_wire {
-                while let Some((to, input)) = self.wire.pop_front() {
+                if let Some((to, input)) = self.wire.pop_front() {
                     moved = true;
                     self.server_to(to, input);
                 }
@@ -360,6 +409,9 @@ impl World {
     }
 
     fn carry_out(&mut self, side: Side, action: Action) {
+        if std::env::var_os("SIM_TRACE").is_some() {
+            eprintln!("{side:?} {action:?}");
+        }
         // Every action may need new ICE credentials or a connection id.
         let fresh = self.next_id;
         self.next_id += 1;
@@ -381,6 +433,9 @@ impl World {
                     data_open: false,
                     sctp_out: VecDeque::new(),
                     sending: false,
+                    screen_attached: false,
+                    screen_mline: false,
+                    partner_sends_screen: false,
                 });
             }
             Action::ClosePeer => peer.pc = None,
@@ -400,8 +455,12 @@ impl World {
                 pc.restart_next = false;
                 pc.jsep = Jsep::HaveLocalOffer;
                 pc.offered_ufrag = Some(ufrag);
-                let text = sdp("offer", pc.id, ufrag);
+                // An offer carries every transceiver: the screen's once made.
+                let mline = pc.screen_mline || pc.screen_attached;
+                let text = sdp("offer", pc.id, ufrag, pc.screen_flag(mline));
+                let mid = (pc.screen_attached).then(|| SCREEN_MID.to_owned());
                 self.feed(side, PeerInput::OfferReady { sdp: text });
+                self.feed(side, PeerInput::ScreenMid(mid));
                 self.gather(side, ufrag);
             }
             Action::ApplyRemote {
@@ -432,6 +491,9 @@ impl World {
                     }
                 };
                 if ok {
+                    let screen = parse_screen(&text);
+                    pc.screen_mline |= screen != '-';
+                    pc.partner_sends_screen = screen == 's';
                     let (remote_pc, ufrag) = parse_sdp(&text);
                     if pc.remote.is_some_and(|(p, u)| p != remote_pc || u != ufrag) {
                         pc.remote_candidates.clear();
@@ -456,8 +518,13 @@ impl World {
                 pc.restart_next = false;
                 pc.jsep = Jsep::Stable;
                 let ufrag = pc.local_ufrag;
-                let text = sdp("answer", pc.id, ufrag);
+                // An answer cannot add m-lines: the screen goes only on one
+                // the offer carried.
+                let mline = pc.screen_mline;
+                let text = sdp("answer", pc.id, ufrag, pc.screen_flag(mline));
+                let mid = (pc.screen_attached && mline).then(|| SCREEN_MID.to_owned());
                 self.feed(side, PeerInput::AnswerReady { sdp: text });
+                self.feed(side, PeerInput::ScreenMid(mid));
                 self.gather(side, ufrag);
             }
             Action::AddCandidate(candidate) => {
@@ -505,7 +572,16 @@ impl World {
                 }
             }
             Action::SetPathUp(_) | Action::Leave => {}
-            Action::SendPli => peer.plis_sent += 1,
+            Action::SendPli | Action::SendScreenPli => peer.plis_sent += 1,
+            Action::AttachScreen | Action::DetachScreen => {
+                let Some(pc) = peer.pc.as_mut() else {
+                    return peer
+                        .errors
+                        .push("a screen change without a connection".into());
+                };
+                pc.screen_attached = matches!(action, Action::AttachScreen);
+            }
+            Action::RouteScreen(mid) => peer.routed_screen = mid,
             Action::CollectStats => {
                 peer.machine
                     .handle_input(Input::Stats(Sample::default()), now);
@@ -626,5 +702,6 @@ fn new_peer(machine: CallMachine, peer_id: &str) -> Peer {
         lose_data_open: false,
         lose_first_messages: 0,
         stopped: false,
+        routed_screen: None,
     }
 }

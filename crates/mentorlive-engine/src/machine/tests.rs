@@ -36,7 +36,14 @@ fn assert_in_call(w: &World) {
         w.a.is_sending() && w.b().is_sending(),
         "media flows both ways"
     );
-    assert!(w.a.stable() && w.b().stable(), "no negotiation left open");
+    assert!(
+        w.a.stable() && w.b().stable(),
+        "no negotiation left open: {:?} / {:?}; {:?} / {:?}",
+        w.a.errors,
+        w.b().errors,
+        w.a.stable(),
+        w.b().stable()
+    );
     assert_clean(w);
 }
 
@@ -453,4 +460,145 @@ fn a_media_state_lost_at_the_open_still_reaches_the_partner() {
     assert!(!told(&w), "the first was lost");
     w.advance(MEDIA_RESEND_AFTER + Duration::from_millis(100));
     assert!(told(&w), "the second arrived");
+}
+
+// Screen sharing: a second video transceiver, renegotiated under perfect
+// negotiation and announced with its mid on the data channel.
+
+fn partner_screens(peer: &super::sim::Peer) -> Vec<bool> {
+    peer.events
+        .iter()
+        .filter_map(|e| match e {
+            CallEvent::PartnerScreen { share } => Some(share.active),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_share_is_negotiated_announced_and_routed_by_its_mid() {
+    let mut w = World::connected();
+    w.command(Side::A, Command::ShareScreen(true));
+    w.advance(Duration::from_millis(50));
+    assert!(
+        w.a.sends_screen(),
+        "the mentor's screen is on a negotiated m-line"
+    );
+    assert!(
+        w.b().sees_partner_screen(),
+        "the learner shows it as the screen"
+    );
+    assert_eq!(partner_screens(w.b()), vec![true]);
+    assert_in_call(&w);
+    // The camera never stopped: no new connection, no ICE restart.
+    assert_eq!(w.b().states().last(), Some(&CallState::Connected));
+    assert_eq!((w.a.ice_restarts, w.b().ice_restarts), (0, 0));
+}
+
+#[test]
+fn stopping_and_sharing_again_reuses_the_transceiver() {
+    let mut w = World::connected();
+    for _ in 0..2 {
+        w.command(Side::B, Command::ShareScreen(true));
+        w.advance(Duration::from_millis(50));
+        assert!(w.a.sees_partner_screen());
+        w.command(Side::B, Command::ShareScreen(false));
+        w.advance(Duration::from_millis(50));
+        assert!(!w.a.sees_partner_screen(), "a stopped share is gone");
+        assert!(!w.b().sends_screen());
+        assert_in_call(&w);
+    }
+    assert_eq!(partner_screens(&w.a), vec![true, false, true, false]);
+}
+
+#[test]
+fn both_share_at_once_with_their_offers_crossing() {
+    let mut w = World::connected();
+    w.hold_wire = true;
+    w.command(Side::A, Command::ShareScreen(true));
+    w.command(Side::B, Command::ShareScreen(true));
+    w.release();
+    w.advance(Duration::from_millis(100));
+    assert!(w.a.sends_screen() && w.b().sends_screen());
+    assert!(w.a.sees_partner_screen() && w.b().sees_partner_screen());
+    assert_in_call(&w);
+}
+
+#[test]
+fn a_share_started_during_an_ice_restart_waits_for_it_and_goes() {
+    let mut w = World::connected();
+    // The learner's offer (an ICE restart) is in flight when the mentor shares.
+    w.hold_wire = true;
+    w.command(Side::B, Command::RestartIce);
+    w.command(Side::A, Command::ShareScreen(true));
+    w.release();
+    w.advance(Duration::from_millis(100));
+    assert!(w.a.sends_screen());
+    assert!(w.b().sees_partner_screen());
+    assert_in_call(&w);
+}
+
+#[test]
+fn a_share_survives_an_ice_restart_after_the_path_changes() {
+    let mut w = World::connected();
+    w.command(Side::A, Command::ShareScreen(true));
+    w.advance(Duration::from_millis(50));
+    w.change_path();
+    w.advance(Duration::from_secs(20));
+    assert_in_call(&w);
+    assert!(w.a.sends_screen());
+    assert!(
+        w.b().sees_partner_screen(),
+        "still routed after the restart"
+    );
+    assert_eq!(
+        partner_screens(w.b()),
+        vec![true],
+        "no flicker: announced once"
+    );
+}
+
+#[test]
+fn a_share_goes_on_a_new_connection_after_the_partner_crashes_and_rejoins() {
+    let mut w = World::connected();
+    w.command(Side::A, Command::ShareScreen(true));
+    w.advance(Duration::from_millis(50));
+    // The learner's app dies and comes back: a new connection from scratch.
+    w.b = None;
+    w.server_to(
+        Side::A,
+        Input::PeerLeft(PeerLeft {
+            peer_id: "pb".into(),
+            reason: LeaveReason::Disconnected,
+        }),
+    );
+    w.learner_joins("pb2");
+    w.advance(Duration::from_millis(100));
+    assert_in_call(&w);
+    assert!(w.a.sends_screen());
+    assert!(
+        w.b().sees_partner_screen(),
+        "the new connection carries the share"
+    );
+}
+
+#[test]
+fn a_share_started_before_the_partner_arrives_goes_with_the_first_connection() {
+    let mut w = World::mentor_waiting();
+    w.command(Side::A, Command::ShareScreen(true));
+    w.learner_joins("pb");
+    w.advance(Duration::from_millis(100));
+    assert_in_call(&w);
+    assert!(w.a.sends_screen());
+    assert!(w.b().sees_partner_screen());
+}
+
+#[test]
+fn a_partner_that_never_shares_sees_no_change() {
+    let mut w = World::connected();
+    w.command(Side::A, chat("c1", "no screens here"));
+    w.advance(Duration::from_secs(3));
+    assert!(!w.a.sends_screen() && !w.b().sees_partner_screen());
+    assert!(partner_screens(w.b()).is_empty());
+    assert!(w.a.routed_screen.is_none());
 }
