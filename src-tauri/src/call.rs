@@ -137,10 +137,18 @@ pub async fn call_set_media_state(
         call.set_media_state(MediaState {
             audio_muted,
             video_off,
+            // The engine fills in whether we share.
             screen: false,
         })
     })
     .await
+}
+
+/// Starts or stops sending our screen share: the engine negotiates its
+/// transceiver and tells the partner; frames come over the bridge.
+#[tauri::command]
+pub async fn call_share_screen(state: State<'_, AppState>, on: bool) -> ClientResult<()> {
+    with_call(&state, |call| call.share_screen(on)).await
 }
 
 #[tauri::command]

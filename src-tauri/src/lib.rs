@@ -92,6 +92,7 @@ pub fn run() {
             call::join_call,
             call::call_send_chat,
             call::call_set_media_state,
+            call::call_share_screen,
             call::call_hang_up,
             updates::check_for_update,
             updates::download_update,

@@ -1,5 +1,7 @@
-//! Camera and microphone go to the app's own pages and nobody else; every
-//! other permission (location, notifications, …) is refused outright.
+//! Camera, microphone and screen capture (the system's own picker still
+//! asks the person which screen or window) go to the app's own pages and
+//! nobody else; every other permission (location, notifications, …) is
+//! refused outright.
 
 use tauri::webview::{PermissionKind, PermissionResponse};
 use tauri::{Runtime, Webview};
@@ -17,7 +19,11 @@ pub fn is_app_origin(url: &url::Url) -> bool {
 pub fn decide<R: Runtime>(webview: Webview<R>, kind: PermissionKind) -> PermissionResponse {
     let own = webview.url().map(|u| is_app_origin(&u)).unwrap_or(false);
     match kind {
-        PermissionKind::Camera | PermissionKind::Microphone if own => PermissionResponse::Allow,
+        PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture
+            if own =>
+        {
+            PermissionResponse::Allow
+        }
         _ => {
             tracing::warn!(?kind, own, "permission refused");
             PermissionResponse::Deny

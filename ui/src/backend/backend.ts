@@ -29,6 +29,8 @@ export interface CallStart {
   /** The partner's picture: a canvas (desktop paints decoded frames) or a
    *  video element (web plays the peer's stream), per `remoteView`. */
   remote: HTMLCanvasElement | HTMLVideoElement;
+  /** The partner's screen share, of the same kind as `remote`. */
+  remoteScreen: HTMLCanvasElement | HTMLVideoElement;
   /** Our own preview. */
   local: HTMLVideoElement;
   /** The call's audio context: playback on the desktop, the chimes on both. */
@@ -37,6 +39,11 @@ export interface CallStart {
   media: () => { muted: boolean; cameraOff: boolean };
   onEvent: (event: CallEvent) => void;
   onFail: (message: string) => void;
+  /** Our screen share started or stopped (`notice`: why it stopped, when
+   *  it was not the person's own Stop). */
+  onLocalScreen: (sharing: boolean, notice: string | null) => void;
+  /** The partner's screen share's picture size, once known. */
+  onRemoteScreenSize?: (width: number, height: number) => void;
 }
 
 /** One call in progress. */
@@ -47,6 +54,10 @@ export interface CallConnection {
   /** Carries on with another camera or microphone, without renegotiating. */
   carryOnWith(stream: MediaStream): Promise<void>;
   setSpeaker(id: string | null): Promise<void>;
+  /** Opens the system's picker and shares what is chosen; rejects with the
+   *  reason in words (refused, no portal, …). */
+  shareScreen(): Promise<void>;
+  stopScreen(): void;
   /** Leaves the room: the partner hears `left`. */
   hangUp(): Promise<void>;
   /** Releases what the call holds; the screen is going away. */

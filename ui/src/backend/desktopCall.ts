@@ -11,6 +11,8 @@ import { MediaBridge } from "../media/bridge";
 import { routeToSpeaker } from "../media/devices";
 import { MediaReceiver } from "../media/receiver";
 import { MediaSender } from "../media/sender";
+import { pickDisplay, ShareRefused } from "../media/displayCapture";
+import { ScreenSender } from "../media/screenSender";
 import { warmUpWebCodecs, webCodecsAvailable } from "../media/warmup";
 import { exposeForTests } from "../testHooks";
 import type { CallConnection, CallStart } from "./backend";
@@ -23,7 +25,26 @@ export function startDesktopCall(start: CallStart): CallConnection {
   let bridge: MediaBridge | null = null;
   let send: MediaSender | null = null;
   let receive: MediaReceiver | null = null;
+  let screen: ScreenSender | null = null;
+  let lastTarget = 0;
   const fail = (message: string) => !stopped && onFail(message);
+  /** The congestion estimate, shared: while we share a screen it keeps its
+   *  legibility and the camera gives way (to a floor it still moves at). */
+  const splitBitrate = (bps: number) => {
+    lastTarget = bps;
+    if (!screen) return send?.setTargetBitrate(bps);
+    const camera = Math.max(100_000, Math.round(bps * 0.25));
+    send?.setTargetBitrate(camera);
+    screen.setTargetBitrate(Math.max(150_000, bps - camera));
+  };
+  const stopSharing = (notice: string | null) => {
+    if (!screen) return;
+    screen.stop();
+    screen = null;
+    commands.callShareScreen(false).catch(() => {});
+    if (lastTarget) splitBitrate(lastTarget);
+    start.onLocalScreen(false, notice);
+  };
 
   const onEvent = new Channel<CallEvent>();
   onEvent.onmessage = (event) => {
@@ -35,8 +56,11 @@ export function startDesktopCall(start: CallStart): CallConnection {
       case "keyframe_requested":
         send?.requestKeyframe();
         break;
+      case "screen_keyframe_requested":
+        screen?.requestKeyframe();
+        break;
       case "target_bitrate":
-        send?.setTargetBitrate(event.bps);
+        splitBitrate(event.bps);
         break;
       case "stats":
         exposeForTests("mentorliveEngineStats", event.stats);
@@ -55,10 +79,10 @@ export function startDesktopCall(start: CallStart): CallConnection {
     commands.callSetMediaState(media.muted, media.cameraOff).catch(() => {});
     bridge = new MediaBridge(call.bridgeUrl, {
       onChunk: (c) => receive?.push(c),
-      onKeyframeWanted: () => send?.requestKeyframe(),
+      onKeyframeWanted: (video) => (video === "screen" ? screen?.requestKeyframe() : send?.requestKeyframe()),
       onClose: () => fail("The connection to the call engine closed."),
     });
-    receive = new MediaReceiver(() => bridge, start.remote as HTMLCanvasElement, audio, fail);
+    receive = new MediaReceiver(() => bridge, start.remote as HTMLCanvasElement, start.remoteScreen as HTMLCanvasElement, audio, fail, start.onRemoteScreenSize);
     send = new MediaSender(bridge, start.local, request.stream, audio, fail);
     send.setAudioMuted(media.muted);
     send.setVideoOff(media.cameraOff);
@@ -67,7 +91,19 @@ export function startDesktopCall(start: CallStart): CallConnection {
     await send.start();
     await audio.resume();
     // What the end-to-end test and the benchmark read. Figures only.
-    exposeForTests("mentorliveCall", { videoState: () => send?.videoState(), sender: send.stats, receiver: receive.stats, audioState: () => audio.state, glassToGlassMs: receive.glassToGlassMs });
+    const receiving = receive;
+    exposeForTests("mentorliveCall", {
+      videoState: () => send?.videoState(),
+      sender: send.stats,
+      get receiver() {
+        return receiving.stats;
+      },
+      get screenSender() {
+        return screen?.stats ?? null;
+      },
+      audioState: () => audio.state,
+      glassToGlassMs: receive.glassToGlassMs,
+    });
   })().catch((e: AppError | Error) => fail("code" in e ? codeErrorMessage(e.code, e.message) : e.message));
 
   return {
@@ -84,11 +120,28 @@ export function startDesktopCall(start: CallStart): CallConnection {
       else start.local.srcObject = stream;
     },
     setSpeaker: (id) => routeToSpeaker(audio, id),
+    async shareScreen() {
+      if (!joined || !bridge) throw new ShareRefused("Wait until the call has started to share your screen.");
+      if (screen) return;
+      const track = await pickDisplay();
+      if (stopped) return track.stop();
+      const sender = new ScreenSender(bridge, track, fail);
+      screen = sender;
+      // The window or screen shared went away (closed, or the portal ended it).
+      track.addEventListener("ended", () => screen === sender && stopSharing("What you shared is gone (the window was closed or the system stopped it), so sharing stopped."));
+      await sender.start();
+      await commands.callShareScreen(true);
+      if (lastTarget) splitBitrate(lastTarget);
+      start.onLocalScreen(true, null);
+    },
+    stopScreen: () => stopSharing(null),
     hangUp: () => commands.callHangUp(),
     close() {
       stopped = true;
       commands.callHangUp().catch(() => {});
       send?.stop();
+      screen?.stop();
+      screen = null;
       receive?.stop();
       bridge?.close();
     },

@@ -3,13 +3,16 @@
 // browser's RTCPeerConnection under W3C perfect negotiation, and the
 // negotiated data channel (id 0, "mentorlive") for chat and media state.
 // It reports the same events the desktop engine does, so the call screen
-// is one screen.
+// is one screen. A screen share is a video track on a transceiver of its
+// own, announced with its mid; the partner's is told from their camera by
+// the mid they announce.
 
 import { io, type Socket } from "socket.io-client";
 import { AppError } from "../errors";
 import type { CallEvent, CallState, CallStats, ChatMessage, LeaveReason, PeerUser, SignalData } from "../generated/types";
 import { codeErrorMessage } from "../code";
 import { exposeForTests } from "../testHooks";
+import { pickDisplay, ShareRefused } from "../media/displayCapture";
 import type { CallConnection, CallStart } from "./backend";
 import { token } from "./web";
 import { inboundStats, type Counters } from "./webStats";
@@ -27,6 +30,7 @@ const CHAT_MAX = 2000;
 export function startWebCall(start: CallStart): CallConnection {
   const { request, onEvent } = start;
   const remoteVideo = start.remote as HTMLVideoElement;
+  const remoteScreen = start.remoteScreen as HTMLVideoElement;
   let stream = request.stream;
   let stopped = false;
   let state: CallState | null = null;
@@ -54,6 +58,13 @@ export function startWebCall(start: CallStart): CallConnection {
   const seenChat = new Set<string>();
   let counters: Counters | null = null;
   let media = start.media();
+  // Our screen share: the track, its transceiver on this connection, and
+  // the mid told to the partner for it.
+  let screenTrack: MediaStreamTrack | null = null;
+  let screenTransceiver: RTCRtpTransceiver | null = null;
+  let announcedMid: string | null = null;
+  // The partner's: the mid they announced.
+  let partnerScreenMid: string | null = null;
 
   const emit = (event: CallEvent) => !stopped && onEvent(event);
   const setState = (next: CallState) => {
@@ -75,7 +86,41 @@ export function startWebCall(start: CallStart): CallConnection {
   const sendData = (message: object) => {
     if (channel?.readyState === "open") channel.send(JSON.stringify(message));
   };
-  const sendMediaState = () => sendData({ type: "media", audioMuted: media.muted, videoOff: media.cameraOff, screen: false });
+  const sendMediaState = () => sendData({ type: "media", audioMuted: media.muted, videoOff: media.cameraOff, screen: screenTrack !== null });
+
+  /** After a local description is set: tell the partner our screen's mid. */
+  const announceScreen = () => {
+    const mid = screenTrack ? (screenTransceiver?.mid ?? null) : null;
+    if (!mid || mid === announcedMid) return;
+    announcedMid = mid;
+    sendData({ type: "screen", active: true, mid });
+  };
+
+  /** The partner's camera and screen, each to its element: the screen is
+   *  the video whose transceiver has the announced mid; the camera is the
+   *  first other video, with the audio. */
+  const route = () => {
+    const peer = pc;
+    if (!peer) return;
+    const receiving = peer.getTransceivers().filter((t) => t.mid !== null && t.receiver.track.readyState === "live");
+    const audio = receiving.filter((t) => t.receiver.track.kind === "audio").map((t) => t.receiver.track);
+    const videos = receiving.filter((t) => t.receiver.track.kind === "video");
+    const screen = partnerScreenMid ? videos.find((t) => t.mid === partnerScreenMid) : undefined;
+    const camera = videos.find((t) => t !== screen && t !== screenTransceiver) ?? videos.find((t) => t !== screen);
+    const cameraTracks = [...audio, ...(camera ? [camera.receiver.track] : [])];
+    const current = remoteVideo.srcObject as MediaStream | null;
+    const same = current && current.getTracks().length === cameraTracks.length && cameraTracks.every((t) => current.getTracks().includes(t));
+    if (!same) {
+      remoteVideo.srcObject = new MediaStream(cameraTracks);
+      remoteVideo.play().catch(() => {});
+    }
+    const screenTrackIn = screen?.receiver.track ?? null;
+    const shown = (remoteScreen.srcObject as MediaStream | null)?.getVideoTracks()[0] ?? null;
+    if (screenTrackIn !== shown) {
+      remoteScreen.srcObject = screenTrackIn ? new MediaStream([screenTrackIn]) : null;
+      if (screenTrackIn) remoteScreen.play().catch(() => {});
+    }
+  };
 
   const applyMedia = () => {
     stream.getAudioTracks().forEach((t) => (t.enabled = !media.muted));
@@ -90,6 +135,26 @@ export function startWebCall(start: CallStart): CallConnection {
     channel = null;
     audioSender = videoSender = null;
     counters = null;
+    screenTransceiver = null;
+    announcedMid = null;
+    if (partnerScreenMid) {
+      partnerScreenMid = null;
+      remoteScreen.srcObject = null;
+      emit({ event: "partner_screen", share: { active: false } });
+    }
+  };
+
+  /** Puts our screen track on a transceiver of its own: a video one the
+   *  partner's offer made and we never sent on (addTrack takes it), or a new
+   *  one; the same one again after a stop. Negotiation follows by itself. */
+  const attachScreen = async (peer: RTCPeerConnection, track: MediaStreamTrack) => {
+    if (screenTransceiver && peer.getTransceivers().includes(screenTransceiver)) {
+      await screenTransceiver.sender.replaceTrack(track);
+      screenTransceiver.direction = "sendrecv";
+      return;
+    }
+    const sender = peer.addTrack(track, new MediaStream([track]));
+    screenTransceiver = peer.getTransceivers().find((t) => t.sender === sender) ?? null;
   };
 
   const onMessage = (text: unknown) => {
@@ -111,9 +176,15 @@ export function startWebCall(start: CallStart): CallConnection {
       case "media":
         emit({ event: "partner_media", state: { audioMuted: message.audioMuted === true, videoOff: message.videoOff === true, screen: message.screen === true } });
         break;
-      case "screen":
-        emit({ event: "partner_screen", share: { active: message.active === true, mid: typeof message.mid === "string" ? message.mid : undefined } });
+      case "screen": {
+        const mid = message.active === true && typeof message.mid === "string" ? message.mid : null;
+        if (message.active === true && !mid) return;
+        if (mid === partnerScreenMid) return; // said again after a reconnect
+        partnerScreenMid = mid;
+        route();
+        emit({ event: "partner_screen", share: { active: mid !== null, mid: mid ?? undefined } });
         break;
+      }
       case "record":
         // Recording consent is not built yet: a request goes unanswered,
         // which the contract reads as a decline after 30 s.
@@ -130,7 +201,9 @@ export function startWebCall(start: CallStart): CallConnection {
   const adoptOfferedTransceivers = async (peer: RTCPeerConnection) => {
     for (const t of peer.getTransceivers()) {
       const kind = t.receiver.track.kind;
-      if (t.currentDirection === "stopped") continue;
+      if (t.currentDirection === "stopped" || t === screenTransceiver) continue;
+      // The partner's screen is not their camera: it is answered as it is.
+      if (partnerScreenMid !== null && t.mid === partnerScreenMid) continue;
       if (kind === "audio" && !audioSender) {
         audioSender = t.sender;
         await t.sender.replaceTrack(stream.getAudioTracks()[0] ?? null);
@@ -158,16 +231,20 @@ export function startWebCall(start: CallStart): CallConnection {
       audioSender = peer.addTransceiver(audioTrack ?? "audio", { direction: "sendrecv", streams: [stream] }).sender;
       videoSender = peer.addTransceiver(videoTrack ?? "video", { direction: "sendrecv", streams: [stream] }).sender;
     }
+    // A share in progress goes on the new connection too (with the first
+    // offer when we make it; otherwise negotiated once that is answered).
+    if (screenTrack && weOffer) void attachScreen(peer, screenTrack);
     const dc = peer.createDataChannel("mentorlive", { negotiated: true, id: 0, ordered: true });
     channel = dc;
-    dc.onopen = () => sendMediaState();
+    dc.onopen = () => {
+      sendMediaState();
+      announceScreen();
+    };
     dc.onmessage = (e) => onMessage(e.data);
 
-    const inbound = new MediaStream();
     peer.ontrack = ({ track }) => {
-      inbound.addTrack(track);
-      if (remoteVideo.srcObject !== inbound) remoteVideo.srcObject = inbound;
-      remoteVideo.play().catch(() => {});
+      track.addEventListener("unmute", route);
+      route();
     };
     peer.onicecandidate = ({ candidate }) =>
       signal({ type: "candidate", candidate: candidate ? { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex } : { candidate: "", sdpMid: null, sdpMLineIndex: null } });
@@ -178,6 +255,7 @@ export function startWebCall(start: CallStart): CallConnection {
         await peer.setLocalDescription();
         const local = peer.localDescription;
         if (local && pc === peer) signal({ type: local.type as "offer", sdp: local.sdp });
+        if (pc === peer) announceScreen();
       } catch (err) {
         // Brief during glare or a rollback; the next negotiation or ICE
         // restart recovers, as in the W3C example.
@@ -229,7 +307,11 @@ export function startWebCall(start: CallStart): CallConnection {
           await peer.setLocalDescription();
           const local = peer.localDescription;
           if (local) signal({ type: "answer", sdp: local.sdp });
+          announceScreen();
+          // A share waiting for this connection goes now (its offer follows).
+          if (screenTrack && !screenTransceiver) await attachScreen(peer, screenTrack);
         }
+        route();
       } else if (data.type === "candidate") {
         try {
           await peer.addIceCandidate(data.candidate.candidate === "" ? undefined : data.candidate);
@@ -339,7 +421,7 @@ export function startWebCall(start: CallStart): CallConnection {
   // Figures once a second: the quality indicator and the test hooks.
   const statsTimer = window.setInterval(async () => {
     if (!pc || !state) return;
-    const figures = await inboundStats(pc, counters).catch(() => null);
+    const figures = await inboundStats(pc, counters, { ours: announcedMid, partners: partnerScreenMid }).catch(() => null);
     if (!figures || stopped) return;
     counters = figures.counters;
     const stats: CallStats = { ...figures.stats, state };
@@ -362,7 +444,25 @@ export function startWebCall(start: CallStart): CallConnection {
     // No socket may go on trying to join for a call that failed.
     shutDown();
   });
-  exposeForTests("mentorliveWebCall", { peer: () => pc });
+  exposeForTests("mentorliveWebCall", { peer: () => pc, screenMid: () => announcedMid, partnerScreenMid: () => partnerScreenMid });
+
+  const stopSharing = (notice: string | null) => {
+    const track = screenTrack;
+    if (!track) return;
+    screenTrack = null;
+    announcedMid = null;
+    track.stop();
+    sendData({ type: "screen", active: false });
+    sendMediaState();
+    const t = screenTransceiver;
+    if (t && pc?.getTransceivers().includes(t)) {
+      void t.sender.replaceTrack(null);
+      // Recvonly, not inactive: a partner sharing on this same transceiver
+      // keeps coming through. The next share reuses it.
+      t.direction = "recvonly";
+    }
+    start.onLocalScreen(false, notice);
+  };
 
   return {
     setMediaState(muted, cameraOff) {
@@ -386,6 +486,18 @@ export function startWebCall(start: CallStart): CallConnection {
       await audioSender?.replaceTrack(next.getAudioTracks()[0] ?? null);
       await videoSender?.replaceTrack(next.getVideoTracks()[0] ?? null);
     },
+    async shareScreen() {
+      if (screenTrack) return;
+      if (!pc || state !== "connected") throw new ShareRefused("Wait until the call has started to share your screen.");
+      const track = await pickDisplay();
+      if (stopped) return track.stop();
+      screenTrack = track;
+      track.addEventListener("ended", () => screenTrack === track && stopSharing("What you shared is gone (the window was closed or the browser stopped it), so sharing stopped."));
+      if (pc) await attachScreen(pc, track);
+      sendMediaState();
+      start.onLocalScreen(true, null);
+    },
+    stopScreen: () => stopSharing(null),
     async setSpeaker(id) {
       const sink = remoteVideo as HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> };
       await sink.setSinkId?.(id ?? "").catch(() => {});
@@ -398,6 +510,8 @@ export function startWebCall(start: CallStart): CallConnection {
     },
     close() {
       if (!stopped && socket?.connected) socket.emit("live:leave", {});
+      screenTrack?.stop();
+      screenTrack = null;
       shutDown();
     },
   };

@@ -15,7 +15,13 @@ export interface Counters {
 
 type Figures = Omit<CallStats, "state">;
 
-export async function inboundStats(pc: RTCPeerConnection, before: Counters | null): Promise<{ stats: Figures; counters: Counters }> {
+/** The mids of the two screen shares, to tell their frames from the cameras'. */
+export interface ScreenMids {
+  ours: string | null;
+  partners: string | null;
+}
+
+export async function inboundStats(pc: RTCPeerConnection, before: Counters | null, screens: ScreenMids = { ours: null, partners: null }): Promise<{ stats: Figures; counters: Counters }> {
   const report = await pc.getStats();
   let rttMs: number | null = null;
   let jitterMs: number | null = null;
@@ -24,6 +30,8 @@ export async function inboundStats(pc: RTCPeerConnection, before: Counters | nul
   let audioFramesIn = 0;
   let videoFramesOut = 0;
   let audioFramesOut = 0;
+  let screenFramesIn = 0;
+  let screenFramesOut = 0;
   let framesInDropped = 0;
   let keyframesRequestedOfUs = 0;
   let keyframesRequestedByUs = 0;
@@ -38,7 +46,9 @@ export async function inboundStats(pc: RTCPeerConnection, before: Counters | nul
         now.bytesIn += s.bytesReceived ?? 0;
         now.packetsIn += s.packetsReceived ?? 0;
         now.packetsLost += Math.max(0, s.packetsLost ?? 0);
-        if (s.kind === "video") {
+        if (s.kind === "video" && screens.partners !== null && s.mid === screens.partners) {
+          screenFramesIn += s.framesDecoded ?? 0;
+        } else if (s.kind === "video") {
           videoFramesIn += s.framesDecoded ?? 0;
           framesInDropped += s.framesDropped ?? 0;
           keyframesRequestedByUs += s.pliCount ?? 0;
@@ -49,7 +59,9 @@ export async function inboundStats(pc: RTCPeerConnection, before: Counters | nul
         break;
       case "outbound-rtp":
         now.bytesOut += s.bytesSent ?? 0;
-        if (s.kind === "video") {
+        if (s.kind === "video" && screens.ours !== null && s.mid === screens.ours) {
+          screenFramesOut += s.framesEncoded ?? 0;
+        } else if (s.kind === "video") {
           videoFramesOut += s.framesEncoded ?? 0;
           keyframesRequestedOfUs += s.pliCount ?? 0;
         } else audioFramesOut += s.packetsSent ?? 0;
@@ -72,6 +84,8 @@ export async function inboundStats(pc: RTCPeerConnection, before: Counters | nul
       audioFramesIn,
       videoFramesOut,
       audioFramesOut,
+      screenFramesIn,
+      screenFramesOut,
       framesInDropped,
       framesOutDropped: 0,
       packetsInLost: now.packetsLost,

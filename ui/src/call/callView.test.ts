@@ -51,4 +51,15 @@ describe("the call screen's state", () => {
     expect(run([engine({ event: "replaced" })]).ended).toMatch(/another device/);
     expect(run([engine({ event: "state", state: "ended" })]).ended).toBe("The call has ended.");
   });
+  it("shows the partner's screen share while it runs, and ours with why it stopped", () => {
+    const sharing = run([engine({ event: "partner_screen", share: { active: true, mid: "3" } })]);
+    expect(sharing.partner.sharing).toBe(true);
+    expect(callReducer(sharing, engine({ event: "partner_screen", share: { active: false } })).partner.sharing).toBe(false);
+    expect(callReducer(sharing, engine({ event: "peer_left", peer_id: "p", reason: "disconnected" })).partner.sharing).toBe(false);
+    const ours = run([{ type: "local_screen", sharing: true, notice: null }]);
+    expect(ours.sharing).toBe(true);
+    const gone = callReducer(ours, { type: "local_screen", sharing: false, notice: "What you shared is gone" });
+    expect(gone).toMatchObject({ sharing: false, shareNotice: "What you shared is gone" });
+    expect(callReducer(gone, { type: "dismiss_share_notice" }).shareNotice).toBeNull();
+  });
 });

@@ -8,7 +8,11 @@ export type ChatLine = { id: string; from: "me" | "partner"; text: string; at: n
 
 export interface CallView {
   state: CallState | "joining";
-  partner: { name: string; audioMuted: boolean; videoOff: boolean; present: boolean };
+  partner: { name: string; audioMuted: boolean; videoOff: boolean; present: boolean; sharing: boolean };
+  /** We share our screen. */
+  sharing: boolean;
+  /** Why our share stopped or could not start, in words. */
+  shareNotice: string | null;
   /** The partner hung up (not a drop): offer to wait or leave. */
   partnerLeft: boolean;
   stats: CallStats | null;
@@ -24,6 +28,8 @@ export type CallAction =
   | { type: "engine"; event: CallEvent; at: number }
   | { type: "chat_sent"; id: string; text: string; at: number }
   | { type: "failed"; message: string }
+  | { type: "local_screen"; sharing: boolean; notice: string | null }
+  | { type: "dismiss_share_notice" }
   | { type: "wait_for_partner" };
 
 /** Chat lines kept on screen. */
@@ -32,7 +38,9 @@ const CHAT_LINES = 200;
 export function initialView(partnerName: string): CallView {
   return {
     state: "joining",
-    partner: { name: partnerName, audioMuted: false, videoOff: false, present: false },
+    partner: { name: partnerName, audioMuted: false, videoOff: false, present: false, sharing: false },
+    sharing: false,
+    shareNotice: null,
     partnerLeft: false,
     stats: null,
     connectedAt: null,
@@ -54,6 +62,10 @@ export function callReducer(view: CallView, action: CallAction): CallView {
       return { ...view, error: action.message };
     case "wait_for_partner":
       return { ...view, partnerLeft: false };
+    case "local_screen":
+      return { ...view, sharing: action.sharing, shareNotice: action.notice };
+    case "dismiss_share_notice":
+      return { ...view, shareNotice: null };
     case "engine":
       return onEvent(view, action.event, action.at);
   }
@@ -72,7 +84,9 @@ function onEvent(view: CallView, event: CallEvent, at: number): CallView {
     case "peer_present":
       return { ...view, partner: { ...view.partner, name: event.user.name, present: true }, partnerLeft: false };
     case "peer_left":
-      return { ...view, partner: { ...view.partner, present: false }, partnerLeft: view.partnerLeft || event.reason === "left" };
+      return { ...view, partner: { ...view.partner, present: false, sharing: false }, partnerLeft: view.partnerLeft || event.reason === "left" };
+    case "partner_screen":
+      return { ...view, partner: { ...view.partner, sharing: event.share.active } };
     case "stats":
       return { ...view, stats: event.stats };
     case "chat":
@@ -84,8 +98,8 @@ function onEvent(view: CallView, event: CallEvent, at: number): CallView {
     case "joined":
     case "signaling":
     case "keyframe_requested":
+    case "screen_keyframe_requested":
     case "target_bitrate":
-    case "partner_screen":
     case "record":
       return view;
   }

@@ -9,7 +9,9 @@ import type { CallConnection, JoinRequest } from "../backend/backend";
 import { playChime } from "../media/chime";
 import { callReducer, initialView } from "./callView";
 
-export function useCall(request: JoinRequest, remote: RefObject<HTMLCanvasElement | HTMLVideoElement | null>, local: RefObject<HTMLVideoElement | null>, muted: boolean, cameraOff: boolean) {
+type Picture = RefObject<HTMLCanvasElement | HTMLVideoElement | null>;
+
+export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Picture, local: RefObject<HTMLVideoElement | null>, muted: boolean, cameraOff: boolean) {
   const [view, dispatch] = useReducer(callReducer, request.partnerName, initialView);
   const connection = useRef<CallConnection | null>(null);
   const audio = useRef<AudioContext | null>(null);
@@ -30,10 +32,12 @@ export function useCall(request: JoinRequest, remote: RefObject<HTMLCanvasElemen
     const call = api.startCall({
       request,
       remote: remote.current!,
+      remoteScreen: remoteScreen.current!,
       local: local.current!,
       audio: audioContext,
       media: () => mediaState.current,
       onFail: (message) => !stopped && dispatch({ type: "failed", message }),
+      onLocalScreen: (sharing, notice) => !stopped && dispatch({ type: "local_screen", sharing, notice }),
       onEvent: (event) => {
         dispatch({ type: "engine", event, at: Date.now() });
         switch (event.event) {
@@ -61,7 +65,7 @@ export function useCall(request: JoinRequest, remote: RefObject<HTMLCanvasElemen
       stream.current.getTracks().forEach((t) => t.stop());
       connection.current = null;
     };
-  }, [request, remote, local]);
+  }, [request, remote, remoteScreen, local]);
 
   // Mute and camera: nothing is sent, and the partner is told.
   useEffect(() => {

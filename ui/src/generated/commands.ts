@@ -28,6 +28,9 @@ export const commands = {
   // Tells the partner whether our microphone is muted and our camera off
   // (the engine tells them again after every reconnect).
   callSetMediaState: (audioMuted: boolean, videoOff: boolean) => command<void>("call_set_media_state", { audioMuted, videoOff }),
+  // Starts or stops sending our screen share: the engine negotiates its
+  // transceiver and tells the partner; frames come over the bridge.
+  callShareScreen: (on: boolean) => command<void>("call_share_screen", { on }),
   callHangUp: () => command<void>("call_hang_up"),
   checkForUpdate: () => command<UpdateInfo | null>("check_for_update"),
   // Downloads the update found by the last check and checks its signature.

@@ -47,7 +47,7 @@ export type CallStats = { state: CallState, rttMs: number | null, jitterMs: numb
 /**
  * Fraction of the partner's packets lost in this second.
  */
-loss: number, bitrateInKbps: number, bitrateOutKbps: number, targetBitrateKbps: number | null, videoFramesIn: number, audioFramesIn: number, videoFramesOut: number, audioFramesOut: number, framesInDropped: number, framesOutDropped: number, packetsInLost: number, keyframesRequestedByUs: number, keyframesRequestedOfUs: number, };
+loss: number, bitrateInKbps: number, bitrateOutKbps: number, targetBitrateKbps: number | null, videoFramesIn: number, audioFramesIn: number, screenFramesOut: number, screenFramesIn: number, videoFramesOut: number, audioFramesOut: number, framesInDropped: number, framesOutDropped: number, packetsInLost: number, keyframesRequestedByUs: number, keyframesRequestedOfUs: number, };
 
 export type ChatMessage = { text: string, id: string, sentAt: string, };
 
@@ -65,7 +65,7 @@ export type IceCandidate = { candidate: string, sdpMid: string | null, sdpMLineI
 
 export type SignalData = { "type": "offer", sdp: string, } | { "type": "answer", sdp: string, } | { "type": "candidate", candidate: IceCandidate, };
 
-export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", message: ChatMessage, } | { "event": "partner_media", state: MediaState, } | { "event": "partner_screen", share: ScreenShare, } | { "event": "record", message: RecordMessage, } | { "event": "replaced" };
+export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "screen_keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", message: ChatMessage, } | { "event": "partner_media", state: MediaState, } | { "event": "partner_screen", share: ScreenShare, } | { "event": "record", message: RecordMessage, } | { "event": "replaced" };
 
 export type CallJoined = { 
 /**

@@ -10,7 +10,7 @@ export class MediaBridge {
 
   constructor(
     url: string,
-    private handlers: { onChunk: (c: Chunk) => void; onKeyframeWanted: () => void; onClose: () => void },
+    private handlers: { onChunk: (c: Chunk) => void; onKeyframeWanted: (video: "camera" | "screen") => void; onClose: () => void },
   ) {
     this.ws = this.open(url);
   }
@@ -20,7 +20,12 @@ export class MediaBridge {
     ws.binaryType = "arraybuffer";
     ws.onmessage = (e) => {
       if (typeof e.data === "string") {
-        if (e.data.includes('"keyframe"')) this.handlers.onKeyframeWanted();
+        try {
+          const message = JSON.parse(e.data) as { type?: string; video?: string };
+          if (message.type === "keyframe") this.handlers.onKeyframeWanted(message.video === "screen" ? "screen" : "camera");
+        } catch {
+          // Not ours: ignored.
+        }
         return;
       }
       const chunk = decodeChunk(e.data as ArrayBuffer);
@@ -44,9 +49,11 @@ export class MediaBridge {
     return true;
   }
 
-  /** Our decoder lost its reference: ask the partner for a keyframe. */
-  askForKeyframe(): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send('{"type":"keyframe"}');
+  /** Our decoder lost its reference: ask the partner for a keyframe (of
+   *  their camera, or of their screen share). */
+  askForKeyframe(video: "camera" | "screen" = "camera"): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(video === "screen" ? '{"type":"keyframe","video":"screen"}' : '{"type":"keyframe"}');
   }
 
   close(): void {

@@ -17,6 +17,12 @@ describe("bridge chunks", () => {
     expect([...chunk.data]).toEqual([...payload]);
   });
 
+  it("carry the screen share as kind 3", () => {
+    const buffer = encodeChunk("screen", false, 5, 100_000, 1, (into) => into.set([7]));
+    expect(new Uint8Array(buffer)[0]).toBe(3);
+    expect(decodeChunk(buffer)!.kind).toBe("screen");
+  });
+
   it("skips what is malformed", () => {
     expect(decodeChunk(new ArrayBuffer(HEADER_LEN))).toBeNull();
     const bad = new Uint8Array(20);

@@ -1,10 +1,13 @@
 // One chunk on the media bridge: a 16-byte header, then the encoded bytes.
 // The layout is crates/mentorlive-bridge/src/wire.rs; both ends test it.
-//   0 kind (1 video, 2 audio) · 1 flags (bit 0 key) · 2..4 zero
+//   0 kind (1 camera video, 2 audio, 3 screen video) · 1 flags (bit 0 key) · 2..4 zero
 //   4..12 timestamp µs (u64 LE) · 12..16 duration µs (u32 LE) · payload
 
 export const HEADER_LEN = 16;
-export type ChunkKind = "video" | "audio";
+export type ChunkKind = "video" | "audio" | "screen";
+
+const KIND_BYTES: Record<ChunkKind, number> = { video: 1, audio: 2, screen: 3 };
+const KINDS: Record<number, ChunkKind | undefined> = { 1: "video", 2: "audio", 3: "screen" };
 
 export interface Chunk {
   kind: ChunkKind;
@@ -27,7 +30,7 @@ export function encodeChunk(
 ): ArrayBuffer {
   const buffer = new ArrayBuffer(HEADER_LEN + byteLength);
   const view = new DataView(buffer);
-  view.setUint8(0, kind === "video" ? 1 : 2);
+  view.setUint8(0, KIND_BYTES[kind]);
   view.setUint8(1, key ? 1 : 0);
   view.setBigUint64(4, BigInt(Math.max(0, Math.round(timestampUs))), true);
   view.setUint32(12, Math.max(0, Math.min(0xffffffff, Math.round(durationUs))), true);
@@ -39,10 +42,10 @@ export function encodeChunk(
 export function decodeChunk(buffer: ArrayBuffer): Chunk | null {
   if (buffer.byteLength <= HEADER_LEN) return null;
   const view = new DataView(buffer);
-  const kindByte = view.getUint8(0);
-  if (kindByte !== 1 && kindByte !== 2) return null;
+  const kind = KINDS[view.getUint8(0)];
+  if (!kind) return null;
   return {
-    kind: kindByte === 1 ? "video" : "audio",
+    kind,
     key: (view.getUint8(1) & 1) === 1,
     timestampUs: Number(view.getBigUint64(4, true)),
     durationUs: view.getUint32(12, true),

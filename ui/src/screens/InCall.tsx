@@ -22,10 +22,16 @@ export function elapsed(ms: number): string {
   return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-/** The call: the partner's video large, ours small, the controls below. */
+/** While we share: a link this short cannot carry a legible screen. */
+const LEGIBLE_KBPS = 300;
+
+/** The call: the partner's video large (or their screen share, with their
+ *  camera small), ours small, the controls below. */
 export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   const { request, onLeft } = props;
   const remote = useRef<HTMLCanvasElement & HTMLVideoElement>(null);
+  const remoteScreen = useRef<HTMLCanvasElement & HTMLVideoElement>(null);
+  const [actualSize, setActualSize] = useState(false);
   const local = useRef<HTMLVideoElement>(null);
   const stage = useRef<HTMLDivElement>(null);
   const [muted, setMuted] = useState(request.startMuted);
@@ -33,10 +39,10 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   const [now, setNow] = useState(Date.now());
   const [draft, setDraft] = useState("");
   const [devicesOpen, setDevicesOpen] = useState(false);
-  const { view, dispatch, connection, localStream } = useCall(request, remote, local, muted, cameraOff);
+  const { view, dispatch, connection, localStream } = useCall(request, remote, remoteScreen, local, muted, cameraOff);
   const onError = useCallback((message: string) => dispatch({ type: "failed", message }), [dispatch]);
   const devices = useCallDevices({ localStream, connection, local, speakerId: request.speakerId, setMuted, setCameraOff, onError });
-  const { state, partner, partnerLeft, stats, connectedAt, chat, ended, error } = view;
+  const { state, partner, partnerLeft, stats, connectedAt, chat, ended, error, sharing, shareNotice } = view;
   const { has, inUse, lists } = devices;
 
   const leave = useCallback(async () => {
@@ -44,23 +50,36 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
     onLeft();
   }, [onLeft, connection]);
 
+  const toggleShare = useCallback(async () => {
+    const call = connection.current;
+    if (!call) return;
+    if (sharing) return call.stopScreen();
+    try {
+      await call.shareScreen();
+    } catch (err) {
+      dispatch({ type: "local_screen", sharing: false, notice: (err as Error).message });
+    }
+  }, [connection, sharing, dispatch]);
+
   useEffect(() => {
     // Twice a second, so the clock never lags its true value by a second.
     const timer = window.setInterval(() => setNow(Date.now()), 500);
     return () => window.clearInterval(timer);
   }, []);
 
-  // M: mute, V: camera, except while typing (and not for a missing device).
+  // M: mute, V: camera, S: share the screen, except while typing (and not
+  // for a missing device).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
       if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
       if ((e.key === "m" || e.key === "M") && localStream.current.getAudioTracks().length > 0) setMuted((m) => !m);
       if ((e.key === "v" || e.key === "V") && localStream.current.getVideoTracks().length > 0) setCameraOff((c) => !c);
+      if ((e.key === "s" || e.key === "S") && state === "connected") void toggleShare();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [localStream]);
+  }, [localStream, state, toggleShare]);
 
   const sendChat = async (e: FormEvent) => {
     e.preventDefault();
@@ -83,16 +102,40 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
 
   const q = quality(stats);
   const waiting = state === "joining" || state === "waiting_for_peer";
+  const slowForScreen = sharing && stats?.targetBitrateKbps != null && stats.targetBitrateKbps < LEGIBLE_KBPS;
+  // Their screen large and their camera small while they share.
+  const cameraClass = `remote${partner.sharing ? " tile" : ""}${partner.videoOff ? " hidden" : ""}`;
+  const screenClass = `screen${actualSize ? " actual" : ""}`;
 
   return (
     <section className="call" aria-label="Live session" data-testid="call" data-state={state}>
-      <div className="stage" ref={stage}>
-        {api.remoteView === "video" ? (
-          <video ref={remote} className={partner.videoOff ? "remote hidden" : "remote"} data-testid="remote-video" aria-label={`${partner.name}'s video`} autoPlay playsInline />
-        ) : (
-          <canvas ref={remote} className={partner.videoOff ? "remote hidden" : "remote"} data-testid="remote-video" aria-label={`${partner.name}'s video`} />
+      <div className={partner.sharing ? "stage sharing" : "stage"} ref={stage}>
+        <div className={partner.sharing ? "screen-view" : "screen-view hidden"} data-testid="screen-view" data-size={actualSize ? "actual" : "fit"}>
+          {api.remoteView === "video" ? (
+            <video ref={remoteScreen} className={screenClass} data-testid="remote-screen" aria-label={`${partner.name}'s screen`} autoPlay playsInline muted />
+          ) : (
+            <canvas ref={remoteScreen} className={screenClass} data-testid="remote-screen" aria-label={`${partner.name}'s screen`} />
+          )}
+        </div>
+        {partner.sharing && (
+          <div className="screen-caption" data-testid="partner-sharing">
+            <span>{partner.name} is sharing their screen</span>
+            <button aria-pressed={actualSize} onClick={() => setActualSize((a) => !a)} data-testid="screen-size" title={actualSize ? "Fit the screen to the window" : "Show the screen at 100 % to read small text (scroll to move around)"}>
+              {actualSize ? "Fit to window" : "100 %"}
+            </button>
+          </div>
         )}
-        {partner.videoOff && <div className="remote-note">{partner.name} turned their camera off</div>}
+        {api.remoteView === "video" ? (
+          <video ref={remote} className={cameraClass} data-testid="remote-video" aria-label={`${partner.name}'s video`} autoPlay playsInline />
+        ) : (
+          <canvas ref={remote} className={cameraClass} data-testid="remote-video" aria-label={`${partner.name}'s video`} />
+        )}
+        {partner.videoOff && !partner.sharing && <div className="remote-note">{partner.name} turned their camera off</div>}
+        {sharing && (
+          <div className="banner sharing-bar" role="status" data-testid="sharing-bar">
+            You are sharing your screen. <button onClick={() => connection.current?.stopScreen()} data-testid="stop-sharing">Stop</button>
+          </div>
+        )}
         {waiting && !ended && <div className="remote-note" aria-live="polite" data-testid="waiting">{state === "joining" ? "Joining…" : `Waiting for ${partner.name} to join…`}</div>}
         <video ref={local} className={cameraOff ? "local off" : "local"} autoPlay muted playsInline aria-label="Your camera" />
         {state === "reconnecting" && <div className="banner" role="status" data-testid="reconnecting">Reconnecting…</div>}
@@ -125,10 +168,17 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
         ) : (
           <button aria-pressed={cameraOff} onClick={() => setCameraOff((c) => !c)} data-testid="toggle-camera" title="Camera (V)">{cameraOff ? "Camera on" : "Camera off"}</button>
         )}
+        <button aria-pressed={sharing} onClick={() => void toggleShare()} disabled={state !== "connected" && !sharing} data-testid="toggle-share" title="Share your screen or a window (S)">{sharing ? "Stop sharing" : "Share screen"}</button>
         <button aria-expanded={devicesOpen} onClick={() => setDevicesOpen((o) => !o)} data-testid="toggle-devices" title="Camera, microphone and speaker">Devices</button>
         <button onClick={fullscreen} title="Fullscreen">Fullscreen</button>
         <button className="danger" onClick={leave} data-testid="hang-up">Hang up</button>
       </div>
+      {(shareNotice || slowForScreen) && (
+        <p className="note" role="status" data-testid="share-notice">
+          {shareNotice ?? "Your connection is too slow to share a legible screen right now: small text may blur until it recovers."}{" "}
+          {shareNotice && <button className="link" onClick={() => dispatch({ type: "dismiss_share_notice" })}>Dismiss</button>}
+        </p>
+      )}
       {devices.notice && (
         <p className="note" role="status" data-testid="device-notice">
           {devices.notice.text}{" "}

@@ -853,6 +853,12 @@ impl CallMachine {
             self.screen.announced = None;
             self.send_data(DataMessage::Screen(ScreenShare::default()));
         }
+        if let Some(media) = self.media.as_mut() {
+            media.screen = on;
+            let media = *media;
+            self.backlog.retain(|m| !matches!(m, DataMessage::Media(_)));
+            self.send_data(DataMessage::Media(media));
+        }
         if self.peer.is_none() {
             return; // the next connection attaches it
         }
@@ -868,7 +874,9 @@ impl CallMachine {
     fn on_command(&mut self, command: Command, now: Instant) {
         match command {
             Command::SendChat(chat) => self.send_data(DataMessage::Chat(chat)),
-            Command::SetMedia(state) => {
+            Command::SetMedia(mut state) => {
+                // Whether we share is the machine's to say.
+                state.screen = self.screen.sharing;
                 self.media = Some(state);
                 self.backlog.retain(|m| !matches!(m, DataMessage::Media(_)));
                 self.send_data(DataMessage::Media(state));

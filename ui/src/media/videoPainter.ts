@@ -1,0 +1,102 @@
+// One of the partner's videos (their camera or their screen share): VP8
+// chunks → a WebCodecs decoder → a canvas. It waits for a keyframe after
+// any gap; a decoder that falls behind drops to the next keyframe and asks
+// for one.
+import type { Chunk } from "./wire";
+import { CELL, delaySince, readStamp, stampingOn } from "./stamp";
+
+export interface PainterStats {
+  framesDecoded: number;
+  framesDropped: number;
+  keyframesAsked: number;
+  width: number;
+  height: number;
+}
+
+export class VideoPainter {
+  stats: PainterStats = { framesDecoded: 0, framesDropped: 0, keyframesAsked: 0, width: 0, height: 0 };
+  /** Benchmarks only: sender's stamp to our paint, per frame (see stamp.ts). */
+  glassToGlassMs: number[] = [];
+  private decoder: VideoDecoder;
+  private needKeyframe = true;
+  private lastAsk = 0;
+  private context2d: CanvasRenderingContext2D | null = null;
+
+  constructor(
+    private canvas: HTMLCanvasElement | null,
+    private askForKeyframe: () => void,
+    /** Each painted frame's size, when it changes. */
+    private onSize: (width: number, height: number) => void = () => {},
+  ) {
+    this.context2d = canvas?.getContext("2d") ?? null;
+    this.decoder = this.makeDecoder();
+  }
+
+  /** Paints into another canvas from the next keyframe on. */
+  setCanvas(canvas: HTMLCanvasElement | null): void {
+    this.canvas = canvas;
+    this.context2d = canvas?.getContext("2d") ?? null;
+    this.waitForKeyframe();
+  }
+
+  private makeDecoder(): VideoDecoder {
+    const decoder = new VideoDecoder({
+      output: (frame) => {
+        const { displayWidth: w, displayHeight: h } = frame;
+        const canvas = this.canvas;
+        if (canvas && (canvas.width !== w || canvas.height !== h)) {
+          // The canvas keeps the frame's size; CSS scales it to the window
+          // with its aspect kept (object-fit: contain), or shows it 1:1.
+          canvas.width = w;
+          canvas.height = h;
+        }
+        if (this.stats.width !== w || this.stats.height !== h) {
+          this.stats.width = w;
+          this.stats.height = h;
+          this.onSize(w, h);
+        }
+        this.context2d?.drawImage(frame, 0, 0, w, h);
+        if (stampingOn() && this.context2d) {
+          const stamp = readStamp(this.context2d.getImageData(0, 0, w, CELL).data, w);
+          if (stamp !== null) this.glassToGlassMs.push(delaySince(stamp, Date.now()));
+        }
+        frame.close();
+        this.stats.framesDecoded += 1;
+      },
+      error: () => {
+        // A corrupt frame closes the decoder: start again from a keyframe.
+        this.decoder = this.makeDecoder();
+        this.waitForKeyframe();
+      },
+    });
+    decoder.configure({ codec: "vp8", optimizeForLatency: true });
+    return decoder;
+  }
+
+  private waitForKeyframe(): void {
+    this.needKeyframe = true;
+    const now = performance.now();
+    if (now - this.lastAsk > 500) {
+      this.lastAsk = now;
+      this.stats.keyframesAsked += 1;
+      this.askForKeyframe();
+    }
+  }
+
+  push(chunk: Chunk): void {
+    const decoder = this.decoder;
+    if (decoder.state !== "configured") return;
+    // Eight frames queued is a quarter second behind: catch up at a keyframe.
+    if ((decoder.decodeQueueSize > 8 || this.needKeyframe) && !chunk.key) {
+      this.stats.framesDropped += 1;
+      this.waitForKeyframe();
+      return;
+    }
+    this.needKeyframe = false;
+    decoder.decode(new EncodedVideoChunk({ type: chunk.key ? "key" : "delta", timestamp: chunk.timestampUs, data: chunk.data }));
+  }
+
+  close(): void {
+    if (this.decoder.state !== "closed") this.decoder.close();
+  }
+}
