@@ -2,12 +2,12 @@
 //! of failure a user can meet, mapped to a stable code and a readable message.
 
 use mentorlive_api::{ApiClient, ApiError, Generated};
-use mentorlive_e2e::{Server, ServerOptions, DEMO_PASSWORD};
 use mentorlive_protocol::{CreateSessionRequest, ErrorCode, RegisterRequest, Role, SessionStatus};
+use mentorlive_testkit::{ServerOptions, TestServer, DEMO_PASSWORD};
 
 #[tokio::test]
 async fn every_call_works_against_the_reference_server() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let anonymous = ApiClient::new(&server.url).expect("url");
 
     let mentor_auth = anonymous
@@ -78,7 +78,7 @@ async fn every_call_works_against_the_reference_server() {
 
 #[tokio::test]
 async fn failures_keep_the_servers_code_and_message() {
-    let server = Server::start(ServerOptions {
+    let server = TestServer::start(ServerOptions {
         live_code_ttl: Some(1),
         ..Default::default()
     });

@@ -5,21 +5,14 @@
 //! socket.io-client, fake camera and microphone). Each sees and hears the
 //! other, chat and mute go both ways, and hanging up ends it for both.
 
-#[path = "app_harness.rs"]
-mod app_harness;
-#[path = "web_client.rs"]
-mod web_client;
-#[path = "webdriver.rs"]
-mod webdriver;
-
-use app_harness::{
+use mentorlive_testkit::app::{
     assert_accessible, click_text, output_dir, sign_in, wait_js, DesktopApp, PROBE_CANVAS,
 };
-use mentorlive_e2e::Server;
+use mentorlive_testkit::chromium::{WebClient, INBOUND_JS};
+use mentorlive_testkit::TestServer;
 use serde_json::json;
 use std::process::Command;
 use std::time::Duration;
-use web_client::WebClient;
 
 /// What the app put on the clipboard (X11's CLIPBOARD selection).
 fn clipboard(display: &str) -> String {
@@ -33,7 +26,7 @@ fn clipboard(display: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_invites_a_browser_and_they_see_and_hear_each_other() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let out = output_dir().join("../app-browser");
     let _ = std::fs::create_dir_all(&out);
 
@@ -115,7 +108,7 @@ async fn the_app_invites_a_browser_and_they_see_and_hear_each_other() {
         "the app's sound (100 Opus packets)",
         &format!(
             "{}.then(s => (s?.audio?.packetsReceived ?? 0) >= 100)",
-            web_client::INBOUND_JS
+            INBOUND_JS
         ),
         20,
     );

@@ -5,33 +5,29 @@
 //! files, recording what the app sends. Screenshots of pre-join and the
 //! call go to `$CARGO_TARGET_DIR/test-output/app-call/`.
 
-#[path = "app_harness.rs"]
-mod app_harness;
-#[path = "cli_joiner.rs"]
-mod cli_joiner;
-#[path = "media.rs"]
-mod media;
-#[path = "webdriver.rs"]
-mod webdriver;
-
-use app_harness::{join_and_connect, reach_prejoin, sign_in, wait_js, DesktopApp, PROBE_CANVAS};
-use cli_joiner::Joiner;
-use mentorlive_e2e::{Http, Server};
+use mentorlive_engine::{CallEvent, CallState};
+use mentorlive_protocol::signaling::LeaveReason;
+use mentorlive_testkit::app::{
+    join_and_connect, open_prejoin, output_dir, reach_prejoin, sign_in, wait_js, DesktopApp,
+    PROBE_CANVAS,
+};
+use mentorlive_testkit::cli_joiner::{in_state, peer_left};
+use mentorlive_testkit::media::decoded_frames;
+use mentorlive_testkit::{CliLine, Http, Joiner, TestServer};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// Audio packets the CLI has received, from its next stats line (once a second).
 fn audio_in(joiner: &mut Joiner) -> u64 {
-    let stats = joiner.next("stats", Duration::from_secs(5), |v| v["event"] == "stats");
-    stats["stats"]["audioFramesIn"].as_u64().unwrap_or(0)
+    joiner.next_stats(Duration::from_secs(5)).audio_frames_in
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_holds_a_call_with_the_cli_both_ways() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
-    let out = app_harness::output_dir().join("../app-call");
+    let out = output_dir().join("../app-call");
     let _ = std::fs::create_dir_all(&out);
     let recordings = tempfile::tempdir().expect("tmp");
 
@@ -44,7 +40,9 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         recordings.path(),
         "from-app",
     );
-    cli.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
 
     // The learner is the app.
     let desktop = DesktopApp::start(500, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
@@ -82,9 +80,11 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
 
     let joined_at = Instant::now();
     join_and_connect(&wd, 30).await;
-    cli.wait_for("connected", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
+    cli.wait_for(
+        "connected",
+        Duration::from_secs(20),
+        in_state(CallState::Connected),
+    );
 
     // The CLI's video is painted: real pixels, not black, changing over time.
     let first = wait_js(&wd, "remote video", PROBE_CANVAS, 20).await;
@@ -120,9 +120,11 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     // Chat crosses the data channel; the clock runs.
     let chat = wd.wait("input[name=chat]", 5).await;
     wd.type_text(&chat, "Hello from the app\u{E007}").await;
-    cli.wait_for("chat", Duration::from_secs(10), |v| {
-        v["event"] == "chat" && v["message"]["text"] == "Hello from the app"
-    });
+    cli.wait_for(
+        "chat",
+        Duration::from_secs(10),
+        |e| matches!(e, CallEvent::Chat { message } if message.text == "Hello from the app"),
+    );
     tokio::time::sleep(Duration::from_secs(3)).await;
     let clock = wd.text(&wd.wait("[data-testid=elapsed]", 5).await).await;
     assert_ne!(clock, "00:00", "the elapsed time runs");
@@ -172,13 +174,9 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
                 .await
         );
     }
-    let video_at =
-        |stats: &serde_json::Value| stats["stats"]["videoFramesIn"].as_u64().unwrap_or(0);
-    let before_switch =
-        video_at(&cli.next("stats", Duration::from_secs(5), |v| v["event"] == "stats"));
+    let before_switch = cli.next_stats(Duration::from_secs(5)).video_frames_in;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let after_switch =
-        video_at(&cli.next("stats", Duration::from_secs(5), |v| v["event"] == "stats"));
+    let after_switch = cli.next_stats(Duration::from_secs(5)).video_frames_in;
     println!("the app's video at the CLI across the device switch: {before_switch} → {after_switch} frames");
     println!(
         "the app's sender after the switch: {}",
@@ -191,13 +189,14 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     );
     assert!(
         after_switch - before_switch >= 30,
-        "video goes on after the switch ({before_switch} → {after_switch}); the CLI: {}; the app's engine: {}",
+        "video goes on after the switch ({before_switch} → {after_switch}); the CLI: {:?}; the app's engine: {}",
         Joiner::last_stats(&cli.seen),
         wd.execute("return window.mentorliveEngineStats", json!([])).await
     );
     let reconnects: Vec<_> = cli.seen[mark..]
         .iter()
-        .filter(|v| v["event"] == "state" && v["state"] != "connected")
+        .filter_map(CliLine::event)
+        .filter(|e| matches!(e, CallEvent::State { state } if *state != CallState::Connected))
         .collect();
     assert!(
         reconnects.is_empty(),
@@ -207,7 +206,7 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
 
     // The app's audio reaches the CLI; muting stops it.
     let audio_before_mute = audio_in(&mut cli);
-    println!("cli stats: {}", Joiner::last_stats(&cli.seen));
+    println!("cli stats: {:?}", Joiner::last_stats(&cli.seen));
     println!("app media stats: {}", wd.execute("return [window.mentorliveCall, window.mentorliveCall.audioState(), window.mentorliveEngineStats]", json!([])).await);
     assert!(
         audio_before_mute > 50,
@@ -215,9 +214,11 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     );
     let mute = wd.wait("[data-testid=toggle-mute]", 5).await;
     wd.click(&mute).await;
-    cli.wait_for("mute notice", Duration::from_secs(5), |v| {
-        v["event"] == "partner_media" && v["state"]["audioMuted"] == true
-    });
+    cli.wait_for(
+        "mute notice",
+        Duration::from_secs(5),
+        |e| matches!(e, CallEvent::PartnerMedia { state } if state.audio_muted),
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let muted_from = audio_in(&mut cli);
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -235,19 +236,17 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
     let hang_up = wd.wait("[data-testid=hang-up]", 5).await;
     wd.click(&hang_up).await;
     wd.wait("[data-testid=session]", 15).await;
-    cli.wait_for("partner left", Duration::from_secs(10), |v| {
-        v["event"] == "peer_left" && v["reason"] == "left"
-    });
+    cli.wait_for(
+        "partner left",
+        Duration::from_secs(10),
+        peer_left(LeaveReason::Left),
+    );
     cli.interrupt();
     let events = cli.finish();
-    let recorded = events
-        .iter()
-        .find(|v| v["event"] == "recorded")
-        .cloned()
-        .unwrap_or_default();
-    let video = media::decoded_frames(&recordings.path().join("from-app.ivf"), "v");
-    let audio = media::decoded_frames(&recordings.path().join("from-app.ogg"), "a");
-    println!("the CLI recorded from the app: {recorded}; ffprobe decodes {video} video frames, {audio} audio packets");
+    let recorded = events.iter().find_map(CliLine::recorded);
+    let video = decoded_frames(&recordings.path().join("from-app.ivf"), "v");
+    let audio = decoded_frames(&recordings.path().join("from-app.ogg"), "a");
+    println!("the CLI recorded from the app: {recorded:?}; ffprobe decodes {video} video frames, {audio} audio packets");
     assert!(video >= 30, "the app's video decodes: {video} frames");
     assert!(audio >= 100, "the app's audio decodes: {audio} packets");
     wd.quit().await;
@@ -302,10 +301,10 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
 /// hears the partner and sends nothing, and the partner is told why.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
-    let out = app_harness::output_dir().join("../app-call");
+    let out = output_dir().join("../app-call");
     let _ = std::fs::create_dir_all(&out);
     let recordings = tempfile::tempdir().expect("tmp");
     let mut cli = Joiner::start(
@@ -316,7 +315,9 @@ async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
         recordings.path(),
         "from-deviceless-app",
     );
-    cli.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
 
     // A bus of its own: on the shared one, this second app would be handed
     // over to the first (single instance).
@@ -324,7 +325,7 @@ async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
     let wd = desktop.session().await;
     sign_in(&wd, &server.url, "learner@example.com").await;
     wd.wait("[data-testid=session]", 30).await;
-    app_harness::open_prejoin(&wd, &code).await;
+    open_prejoin(&wd, &code).await;
     let note = wd
         .text(&wd.wait("[data-testid=missing-devices]", 15).await)
         .await;
@@ -337,10 +338,8 @@ async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
 
     // The partner is told: no microphone, no camera.
     let told = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        cli.wait_for("media state", Duration::from_secs(20), |v| {
-            v["event"] == "partner_media"
-                && v["state"]["audioMuted"] == true
-                && v["state"]["videoOff"] == true
+        cli.wait_for("media state", Duration::from_secs(20), |e| {
+            matches!(e, CallEvent::PartnerMedia { state } if state.audio_muted && state.video_off)
         })
     }));
     if told.is_err() {
@@ -372,9 +371,9 @@ async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
     assert!(partner.contains("Maya Mentor"), "partner shown: {partner}");
     desktop.screenshot(&out.join("4-call-without-devices.png"));
     // Nothing comes from the app.
-    let stats = cli.next("stats", Duration::from_secs(5), |v| v["event"] == "stats");
-    assert_eq!(stats["stats"]["videoFramesIn"], 0, "no video sent: {stats}");
-    assert_eq!(stats["stats"]["audioFramesIn"], 0, "no audio sent: {stats}");
+    let stats = cli.next_stats(Duration::from_secs(5));
+    assert_eq!(stats.video_frames_in, 0, "no video sent: {stats:?}");
+    assert_eq!(stats.audio_frames_in, 0, "no audio sent: {stats:?}");
 }
 
 /// The app waits alone in the call with its window hidden; when the partner
@@ -382,7 +381,7 @@ async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
 /// session bus) shows "… joined", and a click on it shows the call again.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_partner_arriving_is_announced_by_a_notification() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
     let recordings = tempfile::tempdir().expect("tmp");
@@ -455,9 +454,11 @@ async fn the_partner_arriving_is_announced_by_a_notification() {
         recordings.path(),
         "announced",
     );
-    cli.wait_for("connected", Duration::from_secs(30), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
+    cli.wait_for(
+        "connected",
+        Duration::from_secs(30),
+        in_state(CallState::Connected),
+    );
     let deadline = Instant::now() + Duration::from_secs(15);
     let shown = loop {
         let text = std::fs::read_to_string(&seen).unwrap_or_default();

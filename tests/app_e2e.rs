@@ -4,17 +4,11 @@
 //! unlocked Secret Service). Screenshots of each screen go to
 //! `$CARGO_TARGET_DIR/test-output/app-e2e/`.
 
-#[path = "app_harness.rs"]
-mod app_harness;
-#[path = "webdriver.rs"]
-mod webdriver;
-
-use app_harness::{click_text, output_dir, sign_in, DesktopApp};
-use mentorlive_e2e::{Http, Server};
+use mentorlive_testkit::app::{click_text, output_dir, sign_in, wait_js, DesktopApp, WebDriver};
+use mentorlive_testkit::{Http, TestServer};
 use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use webdriver::WebDriver;
 
 fn clipboard(display: &str) -> String {
     let out = Command::new("xclip")
@@ -27,7 +21,7 @@ fn clipboard(display: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_and_by_link() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let out = output_dir();
     let desktop = DesktopApp::start(90, &[]);
@@ -196,7 +190,7 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
 /// with the offered server works.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_server_named_at_launch_is_the_one_offered() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let out = output_dir();
     // Buses of their own: the suite's apps run side by side.
     let desktop = DesktopApp::start_on_bus(200, &[("MENTORLIVE_SERVER", &server.url)], true);
@@ -222,7 +216,7 @@ async fn the_server_named_at_launch_is_the_one_offered() {
 /// server's refusals are shown in words, and a good form signs them in.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_user_creates_an_account_from_the_app() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let out = output_dir();
     let desktop = DesktopApp::start_on_bus(210, &[], true);
@@ -251,7 +245,7 @@ async fn a_new_user_creates_an_account_from_the_app() {
         }
     };
     let error_text = || async {
-        let shown = app_harness::wait_js(
+        let shown = wait_js(
             &wd,
             "an error in words",
             "const e = document.querySelector('[data-testid=signin-error]'); return e ? e.textContent : null",
@@ -271,7 +265,7 @@ async fn a_new_user_creates_an_account_from_the_app() {
     desktop.screenshot(&out.join("register-email-taken.png"));
     // A name of spaces only: the server's own words (400 invalid_input).
     fill("   ", "nia@example.com", "a-long-password").await;
-    let invalid = app_harness::wait_js(
+    let invalid = wait_js(
         &wd,
         "the server's words",
         "const e = document.querySelector('[data-testid=signin-error]'); return e && !e.textContent.startsWith('There is already') ? e.textContent : null",
@@ -286,7 +280,7 @@ async fn a_new_user_creates_an_account_from_the_app() {
 
     // A good form: the account exists and the newcomer is in.
     fill("Nia New", "nia@example.com", "a-long-password").await;
-    app_harness::wait_js(
+    wait_js(
         &wd,
         "signed in",
         "return !!document.querySelector('#sessions-title')",

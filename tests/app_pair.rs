@@ -6,16 +6,12 @@
 //! receiver reads it where it paints), CPU and memory (PSS) of each app with
 //! its WebKit processes. `scripts/bench-app-call.sh` holds the call longer.
 
-#[path = "app_harness.rs"]
-mod app_harness;
-#[path = "webdriver.rs"]
-mod webdriver;
-
-use app_harness::{output_dir, reach_prejoin, sign_in, wait_js, DesktopApp, PROBE_CANVAS};
-use mentorlive_e2e::{Http, Server};
+use mentorlive_testkit::app::{
+    output_dir, reach_prejoin, sign_in, wait_js, DesktopApp, WebDriver, PROBE_CANVAS,
+};
+use mentorlive_testkit::{Http, TestServer};
 use serde_json::{json, Value};
 use std::time::Duration;
-use webdriver::WebDriver;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -29,7 +25,7 @@ async fn figures(wd: &WebDriver) -> Value {
         .await
 }
 
-async fn open_app(desktop: &DesktopApp, server: &Server, email: &str, code: &str) -> WebDriver {
+async fn open_app(desktop: &DesktopApp, server: &TestServer, email: &str, code: &str) -> WebDriver {
     let wd = desktop.session().await;
     sign_in(&wd, &server.url, email).await;
     wd.wait("[data-testid=session]", 30).await;
@@ -46,7 +42,7 @@ async fn two_apps_see_and_hear_each_other() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(8);
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
     let out = output_dir().join("../app-pair");

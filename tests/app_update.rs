@@ -4,13 +4,8 @@
 //! signature is not from the key it trusts or is bound to another version.
 //! Keys and signatures are made here by Tauri's own CLI (`tauri signer`).
 
-#[path = "app_harness.rs"]
-mod app_harness;
-#[path = "webdriver.rs"]
-mod webdriver;
-
-use app_harness::{click_text, output_dir, sign_in, DesktopApp};
-use mentorlive_e2e::{Http, Server, ServerOptions};
+use mentorlive_testkit::app::{click_text, output_dir, sign_in, DesktopApp};
+use mentorlive_testkit::{Http, ServerOptions, TestServer};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -63,8 +58,8 @@ fn write_manifest(dir: &Path, version: &str, file: &str, signature: &str) {
     std::fs::write(dir.join("manifest.json"), manifest.to_string()).expect("manifest");
 }
 
-fn server_with_updates(dir: &Path) -> Server {
-    Server::start(ServerOptions {
+fn server_with_updates(dir: &Path) -> TestServer {
+    TestServer::start(ServerOptions {
         extra_args: vec!["--updates-dir".into(), dir.display().to_string()],
         ..ServerOptions::default()
     })
@@ -121,7 +116,7 @@ async fn the_server_offers_only_newer_releases_and_serves_only_their_files() {
     }
 
     // A server without a folder has nothing to offer, and says so plainly.
-    let plain = Server::start_default();
+    let plain = TestServer::start_default();
     let reply = Http::new(&plain)
         .get("/api/updates/linux/x86_64/0.1.0", None)
         .await;

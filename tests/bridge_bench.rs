@@ -5,12 +5,7 @@
 //! not timed assertions; the test only requires every chunk to come back.
 //! `scripts/bench-bridge.sh` runs it longer (`MENTORLIVE_BENCH_SECONDS`).
 
-#[path = "app_harness.rs"]
-mod app_harness;
-#[path = "webdriver.rs"]
-mod webdriver;
-
-use app_harness::DesktopApp;
+use mentorlive_testkit::app::{wait_js, DesktopApp};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -23,7 +18,7 @@ async fn both_bridge_transports_carry_every_chunk_and_report_their_figures() {
     let wd = desktop.session().await;
     wd.wait("input[name=server]", 30).await;
     // The hooks come with a test build, once the app has said so.
-    app_harness::wait_js(
+    wait_js(
         &wd,
         "the bench hook",
         "return typeof window.mentorliveBenchBridge === 'function'",

@@ -2,23 +2,20 @@
 //! reference server, media from files made by ffmpeg, recordings checked by
 //! ffprobe.
 
-#[path = "cli_joiner.rs"]
-mod cli_joiner;
-#[path = "media.rs"]
-mod media;
-#[path = "web_client.rs"]
-mod web_client;
-
-use cli_joiner::Joiner;
-use mentorlive_e2e::{Http, Server, ServerOptions};
-use mentorlive_testkit::workspace_binary;
+use mentorlive_engine::{CallEvent, CallState};
+use mentorlive_protocol::signaling::LeaveReason;
+use mentorlive_testkit::chromium::WebClient;
+use mentorlive_testkit::cli_joiner::{in_state, peer_left};
+use mentorlive_testkit::media::decoded_frames;
+use mentorlive_testkit::{
+    workspace_binary, CliLine, Demo, Http, Joiner, ServerOptions, TestServer,
+};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use web_client::WebClient;
 
-async fn code_for_demo(http: &Http) -> (mentorlive_e2e::Demo, String) {
+async fn code_for_demo(http: &Http) -> (Demo, String) {
     http.demo_code().await
 }
 
@@ -36,7 +33,7 @@ fn out_dir() -> tempfile::TempDir {
 const CLI_STAYS_FOR: f64 = 90.0;
 
 async fn call_with_browser(browser_first: bool) {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = code_for_demo(&http).await;
     let out = out_dir();
@@ -63,15 +60,19 @@ async fn call_with_browser(browser_first: bool) {
         start_cli()
     } else {
         let mut cli = start_cli();
-        cli.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+        cli.wait_for("join", Duration::from_secs(20), |e| {
+            matches!(e, CallEvent::Joined { .. })
+        });
         // The browser joins second, so it offers.
         browser.join_from_invitation(&invitation, "learner@example.com");
         cli
     };
     browser.wait_connected(30);
-    cli.wait_for("connected", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
+    cli.wait_for(
+        "connected",
+        Duration::from_secs(20),
+        in_state(CallState::Connected),
+    );
     // Five seconds of call once the browser plays the CLI's video.
     browser.wait_remote_video("the CLI's video in the browser", 0, 20);
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -94,18 +95,15 @@ async fn call_with_browser(browser_first: bool) {
     );
     assert_eq!(problems, serde_json::json!([]), "no errors in the page");
     // ...and the CLI's recording of the browser's camera decodes.
-    let recorded = events
-        .iter()
-        .find(|v| v["event"] == "recorded")
-        .expect("recorded");
-    let decoded = media::decoded_frames(&out.path().join("from-browser.ivf"), "v");
-    let audio_packets = media::decoded_frames(&out.path().join("from-browser.ogg"), "a");
-    println!("from the browser: {decoded} video frames decode of {} recorded; {audio_packets} audio packets", recorded["videoFrames"]);
+    let recorded = events.iter().find_map(CliLine::recorded).expect("recorded");
+    let decoded = decoded_frames(&out.path().join("from-browser.ivf"), "v");
+    let audio_packets = decoded_frames(&out.path().join("from-browser.ogg"), "a");
+    println!("from the browser: {decoded} video frames decode of {} recorded; {audio_packets} audio packets", recorded.video_frames);
     assert!(
         decoded >= 30,
         "the browser's video reached the CLI: {decoded}"
     );
-    assert!(decoded as f64 >= 0.9 * recorded["videoFrames"].as_f64().unwrap_or(0.0));
+    assert!(decoded as f64 >= 0.9 * recorded.video_frames as f64);
     assert!(
         audio_packets >= 150,
         "the browser's audio reached the CLI: {audio_packets}"
@@ -124,7 +122,7 @@ async fn a_browser_joining_first_answers_and_the_call_flows_both_ways() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_clis_hold_a_call_and_both_recordings_decode() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = code_for_demo(&http).await;
     let out = out_dir();
@@ -138,8 +136,8 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
         out.path(),
         "mentor-received",
     );
-    mentor.wait_for("the mentor's join", Duration::from_secs(20), |v| {
-        v["event"] == "joined"
+    mentor.wait_for("the mentor's join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
     });
     let mut learner = Joiner::start(
         &server,
@@ -149,12 +147,16 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
         out.path(),
         "learner-received",
     );
-    learner.wait_for("connected", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
-    mentor.wait_for("connected", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
+    learner.wait_for(
+        "connected",
+        Duration::from_secs(20),
+        in_state(CallState::Connected),
+    );
+    mentor.wait_for(
+        "connected",
+        Duration::from_secs(20),
+        in_state(CallState::Connected),
+    );
     println!(
         "both connected {:?} after the first process started",
         started.elapsed()
@@ -166,7 +168,8 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
     assert!(
         mentor_events
             .iter()
-            .any(|v| v["event"] == "peer_left" && v["reason"] == "left"),
+            .filter_map(CliLine::event)
+            .any(peer_left(LeaveReason::Left)),
         "{mentor_events:?}"
     );
 
@@ -174,14 +177,10 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
         (&learner_events, &mentor_events, "learner-received"),
         (&mentor_events, &learner_events, "mentor-received"),
     ] {
-        let sent = Joiner::last_stats(sender_events)["videoFramesOut"]
-            .as_u64()
-            .expect("frames out");
-        let audio_sent = Joiner::last_stats(sender_events)["audioFramesOut"]
-            .as_u64()
-            .expect("audio out");
-        let decoded = media::decoded_frames(&out.path().join(format!("{name}.ivf")), "v");
-        let audio = media::decoded_frames(&out.path().join(format!("{name}.ogg")), "a");
+        let sent = Joiner::last_stats(sender_events).video_frames_out;
+        let audio_sent = Joiner::last_stats(sender_events).audio_frames_out;
+        let decoded = decoded_frames(&out.path().join(format!("{name}.ivf")), "v");
+        let audio = decoded_frames(&out.path().join(format!("{name}.ogg")), "a");
         println!(
             "{name}: {decoded}/{sent} video frames decoded, {audio}/{audio_sent} audio packets"
         );
@@ -196,15 +195,15 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
         );
         let recorded = receiver
             .iter()
-            .find(|v| v["event"] == "recorded")
+            .find_map(CliLine::recorded)
             .expect("recorded line");
-        assert!(recorded["videoFrames"].as_u64().unwrap_or(0) >= decoded);
+        assert!(recorded.video_frames >= decoded);
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_third_user_and_an_expired_code_are_refused() {
-    let server = Server::start(ServerOptions {
+    let server = TestServer::start(ServerOptions {
         live_code_ttl: Some(2),
         ..Default::default()
     });
@@ -259,7 +258,7 @@ async fn a_third_user_and_an_expired_code_are_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rejoin_by_the_same_user_replaces_the_old_peer_and_media_resumes() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = code_for_demo(&http).await;
     let out = out_dir();
@@ -272,7 +271,9 @@ async fn a_rejoin_by_the_same_user_replaces_the_old_peer_and_media_resumes() {
         out.path(),
         "mentor-received",
     );
-    mentor.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+    mentor.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
     let mut first = Joiner::start(
         &server,
         "learner@example.com",
@@ -281,9 +282,11 @@ async fn a_rejoin_by_the_same_user_replaces_the_old_peer_and_media_resumes() {
         out.path(),
         "first-learner",
     );
-    first.wait_for("connected", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
+    first.wait_for(
+        "connected",
+        Duration::from_secs(20),
+        in_state(CallState::Connected),
+    );
     std::thread::sleep(Duration::from_secs(2));
 
     // The learner again, from "another device".
@@ -295,30 +298,29 @@ async fn a_rejoin_by_the_same_user_replaces_the_old_peer_and_media_resumes() {
         out.path(),
         "second-learner",
     );
-    first.wait_for("replaced", Duration::from_secs(10), |v| {
-        v["event"] == "replaced"
+    first.wait_for("replaced", Duration::from_secs(10), |e| {
+        matches!(e, CallEvent::Replaced)
     });
     let first_events = first.finish();
     assert!(first_events
         .iter()
-        .any(|v| v["event"] == "state" && v["state"] == "ended"));
-    second.wait_for("connected", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
-    mentor.wait_for("the old peer replaced", Duration::from_secs(10), |v| {
-        v["event"] == "peer_left" && v["reason"] == "replaced"
-    });
-    let frames_before = Joiner::last_stats(&mentor.seen)["videoFramesIn"]
-        .as_u64()
-        .unwrap_or(0);
+        .filter_map(CliLine::event)
+        .any(in_state(CallState::Ended)));
+    second.wait_for(
+        "connected",
+        Duration::from_secs(20),
+        in_state(CallState::Connected),
+    );
+    mentor.wait_for(
+        "the old peer replaced",
+        Duration::from_secs(10),
+        peer_left(LeaveReason::Replaced),
+    );
+    let frames_before = Joiner::last_stats(&mentor.seen).video_frames_in;
     let second_events = second.finish();
     let mentor_events = mentor.finish();
-    let frames_after = Joiner::last_stats(&mentor_events)["videoFramesIn"]
-        .as_u64()
-        .unwrap_or(0);
-    let second_sent = Joiner::last_stats(&second_events)["videoFramesOut"]
-        .as_u64()
-        .unwrap_or(0);
+    let frames_after = Joiner::last_stats(&mentor_events).video_frames_in;
+    let second_sent = Joiner::last_stats(&second_events).video_frames_out;
     println!("mentor: {frames_before} frames before the rejoin settled, {frames_after} in all; the second device sent {second_sent}");
     assert!(
         second_sent >= 60,
@@ -328,8 +330,7 @@ async fn a_rejoin_by_the_same_user_replaces_the_old_peer_and_media_resumes() {
         frames_after >= frames_before + (second_sent as f64 * 0.8) as u64,
         "the mentor received the second device's media"
     );
-    let decoded =
-        media::decoded_frames(&PathBuf::from(out.path()).join("mentor-received.ivf"), "v");
+    let decoded = decoded_frames(&PathBuf::from(out.path()).join("mentor-received.ivf"), "v");
     assert!(
         decoded >= frames_after * 9 / 10,
         "{decoded} of {frames_after} decode"

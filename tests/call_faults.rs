@@ -3,18 +3,14 @@
 //! SIGKILL and restarted, and one side crashing and coming back. Each case
 //! prints a `FAULT |` row for `scripts/fault-suite.sh`'s table.
 
-#[path = "cli_joiner.rs"]
-mod cli_joiner;
-#[path = "media.rs"]
-mod media;
-
-use cli_joiner::Joiner;
-use mentorlive_e2e::{Http, Server};
+use mentorlive_engine::{CallEvent, CallState};
+use mentorlive_protocol::signaling::LeaveReason;
+use mentorlive_testkit::cli_joiner::{in_state, peer_left};
+use mentorlive_testkit::{Http, Joiner, TestServer};
 use std::time::{Duration, Instant};
 
 fn frames_in(joiner: &mut Joiner) -> u64 {
-    let stats = joiner.next("stats", Duration::from_secs(5), |v| v["event"] == "stats");
-    stats["stats"]["videoFramesIn"].as_u64().unwrap_or(0)
+    joiner.next_stats(Duration::from_secs(5)).video_frames_in
 }
 
 /// Waits until video frames in have grown by `more` (media flowing).
@@ -31,7 +27,7 @@ fn flowing(joiner: &mut Joiner, more: u64, within: Duration) -> Option<Duration>
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
-    let mut server = Server::start_default();
+    let mut server = TestServer::start_default();
     let http = Http::new(&server);
     let (demo, code) = http.demo_code().await;
     // A second session's code, issued before the crash, must survive it too.
@@ -58,11 +54,15 @@ async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
         .to_owned();
     let out = tempfile::tempdir().expect("tmp");
     let mut mentor = Joiner::start(&server, "mentor@example.com", &code, 90.0, out.path(), "m");
-    mentor.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
-    let mut learner = Joiner::start(&server, "learner@example.com", &code, 90.0, out.path(), "l");
-    mentor.wait_for("connected", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "connected"
+    mentor.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
     });
+    let mut learner = Joiner::start(&server, "learner@example.com", &code, 90.0, out.path(), "l");
+    mentor.wait_for(
+        "connected",
+        Duration::from_secs(20),
+        in_state(CallState::Connected),
+    );
     flowing(&mut mentor, 30, Duration::from_secs(10)).expect("media before the crash");
 
     let (mentor_mark, learner_mark) = (mentor.mark(), learner.mark());
@@ -92,9 +92,12 @@ async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
     // Both signaling clients are back (their backoff may have grown while
     // the server was down); each rejoins the room as soon as it connects.
     for (joiner, mark) in [(&mut mentor, mentor_mark), (&mut learner, learner_mark)] {
-        joiner.wait_since(mark, "signaling back", Duration::from_secs(30), |v| {
-            v["event"] == "signaling" && v["state"] == "connected"
-        });
+        joiner.wait_since(
+            mark,
+            "signaling back",
+            Duration::from_secs(30),
+            |e| matches!(e, CallEvent::Signaling { state } if state == "connected"),
+        );
     }
     let reconnected = killed.elapsed();
     // Both rejoined the room on the new server by themselves: a hang-up by
@@ -104,9 +107,12 @@ async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
     let left = learner.wait_for(
         "the mentor's leave, relayed by the restarted server",
         Duration::from_secs(15),
-        |v| v["event"] == "peer_left" && v["reason"] == "left",
+        peer_left(LeaveReason::Left),
     );
-    assert_eq!(left["reason"], "left");
+    let CallEvent::PeerLeft { reason, .. } = left else {
+        unreachable!("a peer_left was waited for: {left:?}")
+    };
+    assert_eq!(reason, LeaveReason::Left);
     learner.interrupt();
     mentor.finish();
     learner.finish();
@@ -125,12 +131,14 @@ async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_side_that_crashes_mid_call_rejoins_and_no_zombie_stays() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
     let out = tempfile::tempdir().expect("tmp");
     let mut mentor = Joiner::start(&server, "mentor@example.com", &code, 90.0, out.path(), "m");
-    mentor.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+    mentor.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
     let mut crashing = Joiner::start(
         &server,
         "learner@example.com",
@@ -139,21 +147,30 @@ async fn a_side_that_crashes_mid_call_rejoins_and_no_zombie_stays() {
         out.path(),
         "l1",
     );
-    let first = crashing.wait_for("joined", Duration::from_secs(20), |v| {
-        v["event"] == "joined"
+    let first = crashing.wait_for("joined", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
     });
-    let old_peer = first["peer_id"].as_str().expect("peer id").to_owned();
-    mentor.wait_for("connected", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
+    let CallEvent::Joined {
+        peer_id: old_peer, ..
+    } = first
+    else {
+        unreachable!("a joined was waited for: {first:?}")
+    };
+    mentor.wait_for(
+        "connected",
+        Duration::from_secs(20),
+        in_state(CallState::Connected),
+    );
     flowing(&mut mentor, 30, Duration::from_secs(10)).expect("media before the crash");
 
     // The learner's app dies (SIGKILL: no leave, no goodbye).
     drop(crashing);
     let crashed = Instant::now();
-    let reconnecting = mentor.next("reconnecting", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "reconnecting"
-    });
+    let reconnecting = mentor.next(
+        "reconnecting",
+        Duration::from_secs(20),
+        in_state(CallState::Reconnecting),
+    );
     let noticed = crashed.elapsed();
     let _ = reconnecting;
 
@@ -167,29 +184,43 @@ async fn a_side_that_crashes_mid_call_rejoins_and_no_zombie_stays() {
         out.path(),
         "l2",
     );
-    let rejoined = again.wait_for("joined", Duration::from_secs(20), |v| {
-        v["event"] == "joined"
+    let rejoined = again.wait_for("joined", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
     });
-    let new_peer = rejoined["peer_id"].as_str().expect("peer id").to_owned();
-    let gone = mentor.wait_for("the old peer gone", Duration::from_secs(20), |v| {
-        v["event"] == "peer_left" && v["peer_id"] == old_peer.as_str()
-    });
-    mentor.wait_for("connected again", Duration::from_secs(30), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
+    let CallEvent::Joined {
+        peer_id: new_peer, ..
+    } = rejoined
+    else {
+        unreachable!("a joined was waited for: {rejoined:?}")
+    };
+    let gone = mentor.wait_for(
+        "the old peer gone",
+        Duration::from_secs(20),
+        |e| matches!(e, CallEvent::PeerLeft { peer_id, .. } if *peer_id == old_peer),
+    );
+    let CallEvent::PeerLeft { reason: gone, .. } = gone else {
+        unreachable!("a peer_left was waited for: {gone:?}")
+    };
+    mentor.wait_for(
+        "connected again",
+        Duration::from_secs(30),
+        in_state(CallState::Connected),
+    );
     let resumed = flowing(&mut mentor, 30, Duration::from_secs(20)).map(|_| restarted.elapsed());
     // Only the new learner and the mentor are in the room: a hang-up reaches it.
     mentor.interrupt();
-    again.wait_for("the mentor's leave", Duration::from_secs(15), |v| {
-        v["event"] == "peer_left" && v["reason"] == "left"
-    });
+    again.wait_for(
+        "the mentor's leave",
+        Duration::from_secs(15),
+        peer_left(LeaveReason::Left),
+    );
     again.interrupt();
     mentor.finish();
     again.finish();
     println!(
         "FAULT | one side killed mid-call, restarted and rejoined | pass | partner showed reconnecting after {:.1} s; old peer removed ({}), new peer {}; media back {:.1} s after the restart",
         noticed.as_secs_f64(),
-        gone["reason"],
+        serde_json::json!(gone),
         &new_peer[..8.min(new_peer.len())],
         resumed.map_or(f64::NAN, |d| d.as_secs_f64())
     );

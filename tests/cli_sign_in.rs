@@ -3,8 +3,7 @@
 //! Runs the real `mentorlive-cli` against the real server and a real Secret
 //! Service (scripts/test.sh provides one and sets MENTORLIVE_KEYCHAIN_TESTS).
 
-use mentorlive_e2e::Server;
-use mentorlive_testkit::workspace_binary;
+use mentorlive_testkit::{workspace_binary, TestServer};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -51,7 +50,7 @@ fn sign_in_is_kept_in_the_keychain_and_sign_out_forgets_it() {
         eprintln!("MENTORLIVE_KEYCHAIN_TESTS is not set: skipping (scripts/test.sh runs it with a real Secret Service)");
         return;
     }
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let home = tempfile::tempdir().expect("tmp");
 
     let out = cli(

@@ -3,9 +3,9 @@
 //! keychain still able to sign in (just not remembered).
 
 use mentorlive_client::Client;
-use mentorlive_e2e::Server;
 use mentorlive_protocol::ErrorCode;
 use mentorlive_settings::AppPaths;
+use mentorlive_testkit::TestServer;
 use mentorlive_token_store::{MemoryTokenStore, Token, TokenKey, TokenStore, TokenStoreError};
 use std::sync::Arc;
 
@@ -26,7 +26,7 @@ impl TokenStore for NoKeychain {
 
 #[tokio::test]
 async fn sign_in_is_restored_silently_and_a_revoked_token_is_forgotten() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let home = tempfile::tempdir().expect("tmp");
     let store = Arc::new(MemoryTokenStore::default());
     let client = Client::new(AppPaths::under(home.path()), store.clone());
@@ -60,7 +60,7 @@ async fn sign_in_is_restored_silently_and_a_revoked_token_is_forgotten() {
 
 #[tokio::test]
 async fn without_a_keychain_sign_in_works_but_is_not_remembered() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let home = tempfile::tempdir().expect("tmp");
     let client = Client::new(AppPaths::under(home.path()), Arc::new(NoKeychain));
     client

@@ -7,14 +7,12 @@
 //! Needs the engines: scripts/test.sh starts them (`scripts/cluster.sh
 //! engines`) and names them in `MENTORLIVE_TEST_ENGINES`.
 
-#[path = "cli_joiner.rs"]
-mod cli_joiner;
-#[path = "media.rs"]
-mod media;
-
-use cli_joiner::Joiner;
-use mentorlive_e2e::Http;
-use mentorlive_testkit::{free_port, haproxy, psql, server_binary};
+use mentorlive_engine::{CallEvent, CallState};
+use mentorlive_protocol::signaling::LeaveReason;
+use mentorlive_testkit::cli_joiner::in_state;
+use mentorlive_testkit::cluster::{haproxy, psql, test_engines};
+use mentorlive_testkit::ports::free_port;
+use mentorlive_testkit::{server_binary, Http, Joiner};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -66,7 +64,7 @@ fn joins_in(log: &std::path::Path) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_nodes_hold_one_call_and_the_mentor_moves_to_b_when_a_stops() {
-    let Some((admin, redis)) = mentorlive_testkit::test_engines() else {
+    let Some((admin, redis)) = test_engines() else {
         eprintln!("skipped: MENTORLIVE_TEST_ENGINES names no PostgreSQL and Redis (scripts/test.sh sets it)");
         return;
     };
@@ -116,20 +114,20 @@ async fn two_nodes_hold_one_call_and_the_mentor_moves_to_b_when_a_stops() {
 
     let out = tempfile::tempdir().expect("out");
     let mut mentor = Joiner::start_at(&lb_url, "mentor@example.com", &code, 90.0, out.path(), "m");
-    mentor.wait_for("join", Duration::from_secs(20), |v| v["event"] == "joined");
+    mentor.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
     let mut learner = Joiner::start_at(&b_url, "learner@example.com", &code, 90.0, out.path(), "l");
     for joiner in [&mut mentor, &mut learner] {
-        joiner.wait_for("connected", Duration::from_secs(30), |v| {
-            v["event"] == "state" && v["state"] == "connected"
-        });
+        joiner.wait_for(
+            "connected",
+            Duration::from_secs(30),
+            in_state(CallState::Connected),
+        );
     }
     assert_eq!(joins_in(&log_a), 1, "the mentor joined on node A");
     assert_eq!(joins_in(&log_b), 1, "the learner joined on node B");
-    let frames = |j: &mut Joiner| {
-        j.next("stats", Duration::from_secs(5), |v| v["event"] == "stats")["stats"]["videoFramesIn"]
-            .as_u64()
-            .unwrap_or(0)
-    };
+    let frames = |j: &mut Joiner| j.next_stats(Duration::from_secs(5)).video_frames_in;
     let before = frames(&mut mentor);
     std::thread::sleep(Duration::from_secs(2));
     assert!(
@@ -145,9 +143,12 @@ async fn two_nodes_hold_one_call_and_the_mentor_moves_to_b_when_a_stops() {
         let _ = Command::new("kill").arg(a.0.id().to_string()).status();
         let _ = a.0.wait();
     }
-    mentor.wait_since(mark, "signaling back", Duration::from_secs(45), |v| {
-        v["event"] == "signaling" && v["state"] == "connected"
-    });
+    mentor.wait_since(
+        mark,
+        "signaling back",
+        Duration::from_secs(45),
+        |e| matches!(e, CallEvent::Signaling { state } if state == "connected"),
+    );
     let back = stopped.elapsed();
     let deadline = Instant::now() + Duration::from_secs(15);
     while joins_in(&log_b) < 2 {
@@ -159,10 +160,13 @@ async fn two_nodes_hold_one_call_and_the_mentor_moves_to_b_when_a_stops() {
     assert!(frames(&mut learner) > still + 20, "media still flows");
     // Both in the room on node B: the mentor's hang-up reaches the learner.
     mentor.interrupt();
-    let left = learner.wait_for("the mentor's leave", Duration::from_secs(15), |v| {
-        v["event"] == "peer_left"
+    let left = learner.wait_for("the mentor's leave", Duration::from_secs(15), |e| {
+        matches!(e, CallEvent::PeerLeft { .. })
     });
-    assert_eq!(left["reason"], "left");
+    let CallEvent::PeerLeft { reason, .. } = left else {
+        unreachable!("a peer_left was waited for: {left:?}")
+    };
+    assert_eq!(reason, LeaveReason::Left);
     learner.interrupt();
     mentor.finish();
     learner.finish();

@@ -6,8 +6,8 @@
 //! the same server keeps relaying signals, before, during and after.
 
 use futures::{SinkExt, StreamExt};
-use mentorlive_e2e::{Http, Server};
 use mentorlive_signaling::{ClientOptions, LiveClient, LiveEvent};
+use mentorlive_testkit::{Http, TestServer};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -16,7 +16,7 @@ type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A raw Socket.IO connection, authenticated with `token`.
-async fn raw(server: &Server, token: &str) -> Ws {
+async fn raw(server: &TestServer, token: &str) -> Ws {
     let url = format!(
         "{}/socket.io/?EIO=4&transport=websocket",
         server.url.replace("http://", "ws://")
@@ -101,7 +101,7 @@ impl GoodRoom {
 
 #[tokio::test]
 async fn malformed_and_hostile_signaling_gets_errors_or_a_clean_close_and_harms_no_room() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (demo, code) = http.demo_code().await;
     let (a, _a_events) = LiveClient::connect(&server.url, &demo.mentor, ClientOptions::default())

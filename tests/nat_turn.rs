@@ -9,13 +9,11 @@
 //!  pb 10.61.2.2 ─ natB (masquerade) 198.51.100.2 ┘   (pub does not forward: no direct path)
 //! ```
 
-#[path = "media.rs"]
-mod media;
-#[path = "netns.rs"]
-mod netns;
-
-use mentorlive_e2e::{Server, ServerOptions};
-use netns::{cli, join, ns_sh, sh};
+use mentorlive_engine::CallState;
+use mentorlive_testkit::cli_joiner::in_state;
+use mentorlive_testkit::media::decoded_frames;
+use mentorlive_testkit::netns::{cli, join, ns_sh, sh};
+use mentorlive_testkit::{CliLine, ServerOptions, TestServer};
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -186,7 +184,7 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
             .spawn()
             .expect("turnserver"),
     );
-    let server = Server::start(ServerOptions {
+    let server = TestServer::start(ServerOptions {
         netns: Some(t.name("pub").to_owned()),
         host: "192.0.2.1".into(),
         extra_args: vec![
@@ -251,16 +249,16 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
     let mut connected_after = None;
     let mut a_seen = Vec::new();
     while started.elapsed() < Duration::from_secs(30) && connected_after.is_none() {
-        if let Ok((_, v)) = a_rx.recv_timeout(Duration::from_millis(200)) {
-            if v["event"] == "state" && v["state"] == "connected" {
+        if let Ok((_, line)) = a_rx.recv_timeout(Duration::from_millis(200)) {
+            if line.event().is_some_and(in_state(CallState::Connected)) {
                 connected_after = Some(started.elapsed());
             }
-            a_seen.push(v);
+            a_seen.push(line);
         }
     }
     assert!(a.wait().expect("a").success());
     assert!(b.wait().expect("b").success());
-    a_seen.extend(a_rx.iter().map(|(_, v)| v)); // to EOF
+    a_seen.extend(a_rx.rest().into_iter().map(|(_, line)| line)); // to EOF
     drop(b_rx);
     let log: String = std::fs::read_dir(turn_logs.path())
         .into_iter()
@@ -271,8 +269,8 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
     let allocations = log
         .matches("incoming packet ALLOCATE processed, success")
         .count();
-    let decoded_b = media::decoded_frames(&rec.path().join("b.ivf"), "v");
-    let decoded_a = media::decoded_frames(&rec.path().join("a.ivf"), "v");
+    let decoded_b = decoded_frames(&rec.path().join("b.ivf"), "v");
+    let decoded_a = decoded_frames(&rec.path().join("a.ivf"), "v");
     println!(
         "FAULT | each peer behind its own NAT, only a TURN relay between them | {} | connected after {:?}; {decoded_a} and {decoded_b} frames decoded each way; {allocations} allocations relayed through coturn",
         if connected_after.is_some() && decoded_a > 30 && decoded_b > 30 { "pass" } else { "FAIL" },
@@ -281,10 +279,7 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
     assert!(
         connected_after.is_some(),
         "the call connected through the relay: {:?}",
-        a_seen
-            .iter()
-            .map(|v| v["event"].clone())
-            .collect::<Vec<_>>()
+        a_seen.iter().map(CliLine::name).collect::<Vec<_>>()
     );
     assert!(allocations >= 2, "both peers allocated on coturn: {log}");
     assert!(

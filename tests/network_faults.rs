@@ -7,17 +7,14 @@
 //! answers "Specified qdisc kind is unknown"), so added delay and jitter,
 //! which need netem, are not exercised here; see docs/reliability.md.
 
-#[path = "media.rs"]
-mod media;
-#[path = "netns.rs"]
-mod netns;
-
-use mentorlive_e2e::{Server, ServerOptions};
-use netns::{cli, join, sh};
+use mentorlive_engine::{CallEvent, CallState, CallStats};
+use mentorlive_testkit::cli_joiner::{in_state, CliOutput};
+use mentorlive_testkit::media::decoded_frames;
+use mentorlive_testkit::netns::{cli, join, sh};
+use mentorlive_testkit::{CliLine, ServerOptions, TestServer};
 use serde_json::Value;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Two namespaces and a veth pair between them, removed on drop.
@@ -169,11 +166,11 @@ fn demo_code(link: &Link, server: &str) -> String {
     code["code"].as_str().expect("code").to_owned()
 }
 
-fn wait_connected(rx: &mpsc::Receiver<(Instant, Value)>, seen: &mut Vec<(Instant, Value)>) {
+fn wait_connected(rx: &CliOutput, seen: &mut Vec<(Instant, CliLine)>) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if let Ok(item) = rx.recv_timeout(Duration::from_millis(200)) {
-            let done = item.1["event"] == "state" && item.1["state"] == "connected";
+            let done = item.1.event().is_some_and(in_state(CallState::Connected));
             seen.push(item);
             if done {
                 return;
@@ -182,9 +179,7 @@ fn wait_connected(rx: &mpsc::Receiver<(Instant, Value)>, seen: &mut Vec<(Instant
     }
     panic!(
         "never connected: {:?}",
-        seen.iter()
-            .map(|s| s.1["event"].clone())
-            .collect::<Vec<_>>()
+        seen.iter().map(|s| s.1.name()).collect::<Vec<_>>()
     );
 }
 
@@ -192,21 +187,31 @@ fn wait_connected(rx: &mpsc::Receiver<(Instant, Value)>, seen: &mut Vec<(Instant
 /// and two at once on two cores measure the machine, not the engine.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn server_in(link: &Link) -> Server {
-    Server::start(ServerOptions {
+fn server_in(link: &Link) -> TestServer {
+    TestServer::start(ServerOptions {
         netns: Some(link.a.clone()),
         host: link.addr_a.clone(),
         ..Default::default()
     })
 }
 
-fn last_stats(events: &[(Instant, Value)]) -> Value {
+fn last_stats(events: &[(Instant, CliLine)]) -> &CallStats {
     events
         .iter()
         .rev()
-        .find(|e| e.1["event"] == "stats")
-        .map(|e| e.1["stats"].clone())
+        .find_map(|e| match &e.1 {
+            CliLine::Call(CallEvent::Stats { stats }) => Some(stats),
+            _ => None,
+        })
         .expect("stats")
+}
+
+/// The video frames in of each `stats` line, with the instant it came.
+fn frames_in(events: &[(Instant, CliLine)]) -> impl Iterator<Item = (Instant, u64)> + '_ {
+    events.iter().filter_map(|e| match &e.1 {
+        CliLine::Call(CallEvent::Stats { stats }) => Some((e.0, stats.video_frames_in)),
+        _ => None,
+    })
 }
 
 /// A call with `percent`% of UDP dropped each way once it is up: media must
@@ -249,23 +254,25 @@ fn loss_case(percent: u32, min_fraction: f64, flowing_at_end: bool) {
     // (a handshake under loss only waits out DTLS retransmission timers).
     link.loss(percent);
     assert!(b.wait().expect("b").success());
-    b_seen.extend(b_rx.iter()); // to EOF: the reader thread may still hold the last lines
+    b_seen.extend(b_rx.rest()); // to EOF: the reader thread may still hold the last lines
     assert!(a.wait().expect("a").success());
-    a_seen.extend(a_rx.iter());
-    let sent = last_stats(&a_seen)["videoFramesOut"].as_u64().unwrap_or(0);
+    a_seen.extend(a_rx.rest());
+    let sent = last_stats(&a_seen).video_frames_out;
     let b_stats = last_stats(&b_seen);
-    let decoded = media::decoded_frames(&out.path().join("b.ivf"), "v");
+    let decoded = decoded_frames(&out.path().join("b.ivf"), "v");
     // Congestion control's view of the lossy link, for the notes (a figure,
     // not an assertion): the mentor's target bitrate over the call.
     let targets: Vec<u64> = a_seen
         .iter()
-        .filter(|e| e.1["event"] == "target_bitrate")
-        .filter_map(|e| e.1["bps"].as_u64())
+        .filter_map(|e| match e.1 {
+            CliLine::Call(CallEvent::TargetBitrate { bps }) => Some(bps),
+            _ => None,
+        })
         .collect();
     println!(
         "{percent}% loss: {decoded} of ~{sent} frames decoded at the learner; lost packets seen {}, keyframes asked {}, rtt {} ms, loss {}; \
          sender's target bitrate {:?} bps",
-        b_stats["packetsInLost"], b_stats["keyframesRequestedByUs"], b_stats["rttMs"], b_stats["loss"], targets
+        b_stats.packets_in_lost, b_stats.keyframes_requested_by_us, serde_json::json!(b_stats.rtt_ms), b_stats.loss, targets
     );
     assert!(sent >= 200);
     assert!(
@@ -273,11 +280,7 @@ fn loss_case(percent: u32, min_fraction: f64, flowing_at_end: bool) {
         "media kept flowing under {percent}% loss: {decoded}/{sent}"
     );
     // Frames still arrived in the last seconds (recovery, not a freeze).
-    let in_stats: Vec<u64> = b_seen
-        .iter()
-        .filter(|e| e.1["event"] == "stats")
-        .map(|e| e.1["stats"]["videoFramesIn"].as_u64().unwrap_or(0))
-        .collect();
+    let in_stats: Vec<u64> = frames_in(&b_seen).map(|(_, frames)| frames).collect();
     let n = in_stats.len();
     let still_flowing = n >= 4 && in_stats[n - 1] > in_stats[n - 4];
     assert!(
@@ -287,8 +290,8 @@ fn loss_case(percent: u32, min_fraction: f64, flowing_at_end: bool) {
     println!(
         "FAULT | {percent}% packet loss each way | pass | {decoded} of {sent} frames decoded ({:.0}%), {} packets lost after NACK, {} keyframes asked; still flowing at the end: {}",
         100.0 * decoded as f64 / sent.max(1) as f64,
-        b_stats["packetsInLost"],
-        b_stats["keyframesRequestedByUs"],
+        b_stats.packets_in_lost,
+        b_stats.keyframes_requested_by_us,
         if still_flowing { "yes" } else { "no" }
     );
 }
@@ -346,34 +349,34 @@ fn outage_case(secs: u64) {
 
     assert!(b.wait().expect("b").success());
     assert!(a.wait().expect("a").success());
-    a_seen.extend(a_rx.iter());
+    a_seen.extend(a_rx.rest());
     drop(b_rx);
     let frames_at = |t: Instant| -> u64 {
-        a_seen
-            .iter()
-            .filter(|e| e.0 <= t && e.1["event"] == "stats")
-            .map(|e| e.1["stats"]["videoFramesIn"].as_u64().unwrap_or(0))
+        frames_in(&a_seen)
+            .filter(|&(at, _)| at <= t)
+            .map(|(_, frames)| frames)
             .max()
             .unwrap_or(0)
     };
     let before_cut = frames_at(cut_at);
     let during = frames_at(restored_at);
-    let resumed_at = a_seen
+    let resumed_at = frames_in(&a_seen)
+        .filter(|&(at, _)| at > restored_at)
+        .find(|&(_, frames)| frames > during + 10)
+        .map(|(at, _)| at);
+    let states: Vec<CallState> = a_seen
         .iter()
-        .filter(|e| e.0 > restored_at && e.1["event"] == "stats")
-        .find(|e| e.1["stats"]["videoFramesIn"].as_u64().unwrap_or(0) > during + 10)
-        .map(|e| e.0);
-    let states: Vec<String> = a_seen
-        .iter()
-        .filter(|e| e.1["event"] == "state")
-        .map(|e| e.1["state"].as_str().unwrap_or("").to_owned())
+        .filter_map(|e| match e.1 {
+            CliLine::Call(CallEvent::State { state }) => Some(state),
+            _ => None,
+        })
         .collect();
     println!(
         "{secs} s outage: {before_cut} frames before, {during} by the restore, media back {:?} after the restore; states {states:?}",
         resumed_at.map(|t| t.duration_since(restored_at))
     );
     assert!(
-        states.iter().any(|s| s == "reconnecting"),
+        states.contains(&CallState::Reconnecting),
         "the engine noticed: {states:?}"
     );
     let resumed = resumed_at.expect("media came back after the outage");
@@ -381,19 +384,23 @@ fn outage_case(secs: u64) {
     // investigated: see docs/reliability.md). The promise tested here is
     // recovery without user action; the figure is printed above.
     assert!(resumed.duration_since(restored_at) < Duration::from_secs(45));
-    assert_eq!(states.last().map(String::as_str), Some("ended"));
+    assert_eq!(states.last(), Some(&CallState::Ended));
     assert!(
         states
             .iter()
             .rev()
             .nth(1)
-            .is_some_and(|s| s == "connected" || s == "waiting_for_peer"),
+            .is_some_and(|s| matches!(s, CallState::Connected | CallState::WaitingForPeer)),
         "{states:?}"
     );
     println!(
         "FAULT | {secs} s outage of one side (media and signaling) | pass | media back {:.1} s after the link returned; states {}",
         resumed.duration_since(restored_at).as_secs_f64(),
-        states.join(" → ")
+        states
+            .iter()
+            .map(|s| serde_json::json!(s).as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+            .join(" → ")
     );
 }
 

@@ -5,13 +5,8 @@
 //! Needs root (apt) and the package: scripts/test.sh builds it with
 //! scripts/bundle.sh and names it in `MENTORLIVE_PACKAGE_DEB`.
 
-#[path = "app_harness.rs"]
-mod app_harness;
-#[path = "webdriver.rs"]
-mod webdriver;
-
-use app_harness::{output_dir, sign_in, DesktopApp};
-use mentorlive_e2e::{Http, Server};
+use mentorlive_testkit::app::{output_dir, sign_in, DesktopApp};
+use mentorlive_testkit::{Http, TestServer};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -89,7 +84,7 @@ async fn the_deb_installs_registers_links_and_opens_them() {
     assert_eq!(handler, "mentorlive.desktop");
 
     // The installed binary starts and shows its sign-in screen.
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let mut desktop = DesktopApp::start(170, &[]);
     desktop.binary = PathBuf::from("/usr/bin/mentorlive");
     let wd = desktop.session().await;

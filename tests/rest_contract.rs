@@ -1,10 +1,10 @@
 //! Every row of the REST contract (`shared/protocol.md`) against the real
 //! server binary on a real port with a real SQLite file.
 
-use mentorlive_e2e::{Http, Server, ServerOptions};
+use mentorlive_testkit::{Http, ServerOptions, TestServer};
 
 /// The server's own database (its SQLite file, or PostgreSQL on a cluster).
-async fn server_database(server: &Server) -> sqlx::AnyPool {
+async fn server_database(server: &TestServer) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     sqlx::AnyPool::connect(&server.database_url())
         .await
@@ -25,7 +25,7 @@ fn assert_code_shape(code: &str) {
 
 #[tokio::test]
 async fn register_login_me_and_logout() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
 
     let created = http
@@ -108,7 +108,7 @@ async fn register_login_me_and_logout() {
 
 #[tokio::test]
 async fn sessions_are_listed_soonest_first_and_only_to_their_participants() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (mentor, mentor_id) = http.register("m@example.com", "mentor").await;
     let (learner, learner_id) = http.register("l@example.com", "learner").await;
@@ -230,7 +230,7 @@ async fn sessions_are_listed_soonest_first_and_only_to_their_participants() {
 
 #[tokio::test]
 async fn a_participant_generates_one_code_that_both_can_validate() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let demo = http.demo().await;
     let (stranger, _) = http.register("s@example.com", "mentor").await;
@@ -364,7 +364,7 @@ async fn a_participant_generates_one_code_that_both_can_validate() {
 
 #[tokio::test]
 async fn completed_and_cancelled_sessions_cannot_go_live() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let demo = http.demo().await;
     // There is no REST call to end a session; the platform does it in its
@@ -388,7 +388,7 @@ async fn completed_and_cancelled_sessions_cannot_go_live() {
 
 #[tokio::test]
 async fn an_expired_code_answers_410_and_a_new_one_can_be_made() {
-    let server = Server::start(ServerOptions {
+    let server = TestServer::start(ServerOptions {
         live_code_ttl: Some(2),
         ..Default::default()
     });
@@ -434,7 +434,7 @@ async fn an_expired_code_answers_410_and_a_new_one_can_be_made() {
 
 #[tokio::test]
 async fn codes_are_well_formed_and_unique_under_concurrency() {
-    let server = Server::start(ServerOptions {
+    let server = TestServer::start(ServerOptions {
         rate_limit_factor: Some(0.0),
         ..Default::default()
     });
@@ -484,7 +484,7 @@ async fn codes_are_well_formed_and_unique_under_concurrency() {
 
 #[tokio::test]
 async fn rate_limits_stop_code_guessing_and_password_guessing() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let demo = http.demo().await;
 
@@ -571,10 +571,10 @@ async fn rate_limits_stop_code_guessing_and_password_guessing() {
 async fn rotating_ipv6_addresses_within_a_64_buys_no_fresh_limits() {
     // One node behind a trusted proxy (this test plays the proxy): on the
     // cluster HAProxy is the proxy and appends its own entry.
-    if mentorlive_testkit::clustered() {
+    if mentorlive_testkit::cluster::clustered() {
         return;
     }
-    let server = Server::start(ServerOptions {
+    let server = TestServer::start(ServerOptions {
         extra_args: vec!["--trusted-proxy".into(), "127.0.0.1".into()],
         ..Default::default()
     });
@@ -613,7 +613,7 @@ async fn rotating_ipv6_addresses_within_a_64_buys_no_fresh_limits() {
 
 #[tokio::test]
 async fn committed_data_survives_a_restart_and_a_kill() {
-    let mut server = Server::start_default();
+    let mut server = TestServer::start_default();
     let http = Http::new(&server);
     let demo = http.demo().await;
     let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
@@ -656,7 +656,7 @@ async fn committed_data_survives_a_restart_and_a_kill() {
 
 #[tokio::test]
 async fn anything_else_gets_the_error_shape_never_a_500() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let demo = http.demo().await;
     http.get("/api/no-such-thing", None)
@@ -730,7 +730,7 @@ async fn anything_else_gets_the_error_shape_never_a_500() {
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_call() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let doc = http.get("/api/openapi.json", None).await;
     assert_eq!(doc.status, 200);
@@ -762,7 +762,7 @@ async fn the_openapi_document_describes_every_call() {
 
 #[tokio::test]
 async fn an_expired_token_is_refused_by_rest_and_signaling() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let demo = http.demo().await;
     assert_eq!(

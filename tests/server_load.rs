@@ -4,14 +4,13 @@
 //! and validate their code over REST. Zero errors required; the figures
 //! are printed. `scripts/load.sh` runs the full 1,000 rooms.
 
-use mentorlive_e2e::{Server, ServerOptions};
-use mentorlive_testkit::workspace_binary;
+use mentorlive_testkit::{workspace_binary, ServerOptions, TestServer};
 use serde_json::Value;
 use std::process::Command;
 
 #[test]
 fn a_hundred_rooms_hold_without_errors() {
-    let server = Server::start(ServerOptions {
+    let server = TestServer::start(ServerOptions {
         rate_limit_factor: Some(0.0),
         ..Default::default()
     });

@@ -2,9 +2,8 @@
 //! server: with another Rust client, with the official browser client, and
 //! across a server crash.
 
-use mentorlive_e2e::{Http, Server, ServerOptions};
 use mentorlive_signaling::{Backoff, ClientOptions, ConnectionState, LiveClient, LiveEvent};
-use mentorlive_testkit::NodeScript;
+use mentorlive_testkit::{Http, NodeScript, ServerOptions, TestServer};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio::sync::mpsc::Receiver;
@@ -39,7 +38,7 @@ async fn next<T>(
 
 #[tokio::test]
 async fn a_rust_peer_and_a_browser_client_meet_and_exchange_signals() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let demo = http.demo().await;
     let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]
@@ -116,7 +115,7 @@ async fn a_rust_peer_and_a_browser_client_meet_and_exchange_signals() {
 
 #[tokio::test]
 async fn errors_keep_the_contracts_codes() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let demo = http.demo().await;
     let refused = LiveClient::connect(&server.url, "not-a-token", options())
@@ -148,7 +147,7 @@ async fn errors_keep_the_contracts_codes() {
 
 #[tokio::test]
 async fn after_a_server_crash_both_clients_reconnect_and_rejoin_by_themselves() {
-    let mut server = Server::start(ServerOptions::default());
+    let mut server = TestServer::start(ServerOptions::default());
     let http = Http::new(&server);
     let demo = http.demo().await;
     let code = http.generate(&demo.mentor, &demo.session_id).await.body["code"]

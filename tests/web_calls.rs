@@ -3,20 +3,14 @@
 //! sign-in, pre-join, the call) with a fake camera and microphone, and
 //! meets the other web client or `mentorlive-cli`.
 
-#[path = "cli_joiner.rs"]
-mod cli_joiner;
-#[path = "media.rs"]
-mod media;
-#[path = "web_client.rs"]
-mod web_client;
-
-use cli_joiner::Joiner;
-use mentorlive_e2e::{Http, Server};
-use mentorlive_testkit::ServerOptions;
+use mentorlive_engine::{CallEvent, CallState};
+use mentorlive_protocol::signaling::LeaveReason;
+use mentorlive_testkit::chromium::WebClient;
+use mentorlive_testkit::cli_joiner::{in_state, peer_left};
+use mentorlive_testkit::{CliLine, Http, Joiner, ServerOptions, TestServer};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
-use web_client::WebClient;
 
 /// One browser call at a time: three Chromiums and a CLI at once on two
 /// cores starve each other's media, and the test would measure that.
@@ -39,7 +33,7 @@ fn chat_line_js(who: &str, text: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let out = shots();
 
     // The mentor starts the live session on the web and copies the invitation.
@@ -159,7 +153,7 @@ async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_browser_calls_the_cli_from_the_invitation() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
     let out = shots();
@@ -173,8 +167,8 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
         recordings.path(),
         "mentor-cli",
     );
-    mentor.wait_for("joined", Duration::from_secs(20), |v| {
-        v["event"] == "joined"
+    mentor.wait_for("joined", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
     });
 
     let mut phone = WebClient::start("phone", true);
@@ -209,9 +203,11 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
     phone.screenshot(&out.join("phone-3-prejoin.png"));
     phone.join_from_prejoin();
     phone.wait_connected(30);
-    mentor.wait_for("connected", Duration::from_secs(20), |v| {
-        v["event"] == "state" && v["state"] == "connected"
-    });
+    mentor.wait_for(
+        "connected",
+        Duration::from_secs(20),
+        in_state(CallState::Connected),
+    );
     phone.wait_remote_video("the CLI's video", 30, 20);
     phone.assert_accessible("call");
     phone.screenshot(&out.join("phone-4-call.png"));
@@ -233,21 +229,28 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
 
     // The chat reaches the CLI.
     phone.send_chat("Hi from my phone");
-    mentor.wait_for("the phone's chat", Duration::from_secs(10), |v| {
-        v["event"] == "chat" && v["message"]["text"] == "Hi from my phone"
-    });
+    mentor.wait_for(
+        "the phone's chat",
+        Duration::from_secs(10),
+        |e| matches!(e, CallEvent::Chat { message } if message.text == "Hi from my phone"),
+    );
     std::thread::sleep(Duration::from_secs(3));
     phone.click("[data-testid=hang-up]");
-    mentor.wait_for("the phone left", Duration::from_secs(15), |v| {
-        v["event"] == "peer_left" && v["reason"] == "left"
-    });
+    mentor.wait_for(
+        "the phone left",
+        Duration::from_secs(15),
+        peer_left(LeaveReason::Left),
+    );
     mentor.interrupt();
     let events = mentor.finish();
     // The most the call saw: the counters start again once the peer is gone.
     let received = events
         .iter()
-        .filter(|v| v["event"] == "stats")
-        .filter_map(|v| v["stats"]["videoFramesIn"].as_u64())
+        .filter_map(CliLine::event)
+        .filter_map(|e| match e {
+            CallEvent::Stats { stats } => Some(stats.video_frames_in),
+            _ => None,
+        })
         .max()
         .unwrap_or(0);
     assert!(
@@ -260,7 +263,7 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_invitation_page_says_what_is_wrong_with_a_code() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let server = Server::start(ServerOptions {
+    let server = TestServer::start(ServerOptions {
         live_code_ttl: Some(2),
         ..Default::default()
     });
@@ -343,7 +346,7 @@ async fn the_invitation_page_says_what_is_wrong_with_a_code() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_keyboard_alone_joins_from_the_invitation_and_sign_out_forgets_the_token() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
     let mut page = WebClient::start("keyboard", false);

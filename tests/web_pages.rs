@@ -2,8 +2,7 @@
 //! security headers, the invitation address, the downloads list, and the
 //! options to serve another build or none.
 
-use mentorlive_e2e::Server;
-use mentorlive_testkit::ServerOptions;
+use mentorlive_testkit::{ServerOptions, TestServer};
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
@@ -48,7 +47,7 @@ fn assert_page_headers(headers: &HeaderMap, what: &str) {
 
 #[tokio::test]
 async fn the_web_client_and_the_invitation_page_are_served_with_strict_headers() {
-    let server = Server::start_default();
+    let server = TestServer::start_default();
     let http = client();
 
     for path in ["/", "/join/ABCD-EFGH", "/join/not-a-code", "/downloads"] {
@@ -137,7 +136,7 @@ async fn the_downloads_page_lists_what_the_updates_folder_publishes() {
     )
     .expect("manifest");
     std::fs::write(updates.path().join("mentorlive_0.3.0_amd64.deb"), b"deb").expect("bundle");
-    let server = Server::start(ServerOptions {
+    let server = TestServer::start(ServerOptions {
         extra_args: vec![
             "--updates-dir".into(),
             updates.path().to_string_lossy().into_owned(),
@@ -170,7 +169,7 @@ async fn the_downloads_page_lists_what_the_updates_folder_publishes() {
     assert_eq!(deb.bytes().await.expect("bytes").as_ref(), b"deb");
 
     // Without an updates folder the list is empty, not an error.
-    let bare = Server::start_default();
+    let bare = TestServer::start_default();
     let none: Value = get(&http, format!("{}/api/downloads", bare.url))
         .await
         .json()
@@ -187,7 +186,7 @@ async fn the_server_serves_another_build_or_none() {
         "<!doctype html><title>another build</title><div id=\"root\"></div>",
     )
     .expect("index");
-    let other = Server::start(ServerOptions {
+    let other = TestServer::start(ServerOptions {
         extra_args: vec![
             "--web-dir".into(),
             build.path().to_string_lossy().into_owned(),
@@ -199,7 +198,7 @@ async fn the_server_serves_another_build_or_none() {
     assert_page_headers(&page.headers().clone(), "another build");
     assert!(page.text().await.expect("body").contains("another build"));
 
-    let none = Server::start(ServerOptions {
+    let none = TestServer::start(ServerOptions {
         extra_args: vec!["--no-web".into()],
         ..Default::default()
     });

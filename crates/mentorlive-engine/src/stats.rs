@@ -1,7 +1,7 @@
 //! Counters the media paths bump, and the once-a-second figures made of them.
 
 use crate::CallState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -87,7 +87,7 @@ pub struct Sample {
 }
 
 /// The figures for one second of the call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CallStats {

@@ -170,7 +170,10 @@ mod tests {
         assert_eq!(from_flags.grace_period, defaults.grace_period);
         assert_eq!(from_flags.ipv6_limit_prefix, defaults.ipv6_limit_prefix);
         assert_eq!(from_flags.trusted_proxies, defaults.trusted_proxies);
-        assert_eq!(format!("{:?}", from_flags.web), format!("{:?}", defaults.web));
+        assert_eq!(
+            format!("{:?}", from_flags.web),
+            format!("{:?}", defaults.web)
+        );
     }
 
     #[test]

@@ -1,16 +1,13 @@
-//! Commands for the network-namespace suites (`#[path]`-included): each one
-//! must succeed, or the test stops with what it needs.
+//! Commands for the network-namespace suites (they need root, iproute2 and
+//! nftables): each one must succeed, or the test stops with what it needs.
+//! The CLI runs inside a namespace too.
 
-// Each suite that includes this uses a part of it.
-#![allow(dead_code)]
-
-use mentorlive_testkit::workspace_binary;
-use serde_json::Value;
-use std::io::{BufRead, BufReader};
+use crate::binaries::workspace_binary;
+use crate::cli_joiner::CliOutput;
+use crate::media;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Instant;
 
+/// Runs `args` (the program first); it must succeed.
 pub fn sh(args: &[&str]) {
     let status = Command::new(args[0])
         .args(&args[1..])
@@ -58,8 +55,8 @@ pub fn join(
     code: &str,
     seconds: u32,
     record: &std::path::Path,
-) -> (Child, mpsc::Receiver<(Instant, Value)>) {
-    let fx = crate::media::fixtures();
+) -> (Child, CliOutput) {
+    let fx = media::fixtures();
     let mut child = cli(
         ns,
         server,
@@ -83,14 +80,6 @@ pub fn join(
     .stderr(Stdio::inherit())
     .spawn()
     .expect("cli");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                let _ = tx.send((Instant::now(), v));
-            }
-        }
-    });
-    (child, rx)
+    let output = CliOutput::read(child.stdout.take().expect("stdout"));
+    (child, output)
 }

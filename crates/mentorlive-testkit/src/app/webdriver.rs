@@ -1,9 +1,6 @@
 //! A small W3C WebDriver client (enough to drive the app through
 //! tauri-driver and WebKitWebDriver): sessions, elements, keys, screenshots.
 
-// Each suite that includes this uses a part of it.
-#![allow(dead_code)]
-
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -159,7 +156,6 @@ impl WebDriver {
         .await
     }
 
-    /// Saves a PNG of the window.
     /// How long a script may run (its promise may take that long).
     pub async fn script_timeout(&self, secs: u64) {
         self.cmd(

@@ -1,47 +1,26 @@
-//! Starting the real app for a test: Xvfb on a display of its own,
+//! The real desktop app for a test: Xvfb on a display of its own,
 //! tauri-driver with WebKitWebDriver, a private home for settings and logs.
-//! Shared by the app suites (`#[path]`-included).
+//! The app is driven through [`WebDriver`]; [`sign_in`], [`reach_prejoin`]
+//! and the other steps here are what the app suites do in it again and again.
 
-// Each suite that includes this uses a part of it.
-#![allow(dead_code)]
+mod steps;
+mod webdriver;
 
-use crate::webdriver::WebDriver;
-use mentorlive_testkit::workspace_binary;
-use serde_json::json;
+pub use steps::{
+    assert_accessible, click_text, join_and_connect, open_prejoin, reach_prejoin, sign_in, wait_js,
+    PROBE_CANVAS,
+};
+pub use webdriver::WebDriver;
+
+use crate::binaries::workspace_binary;
+use crate::ports::free_ports;
+use crate::process::Kill;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-pub struct Kill(pub Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        // The whole process group where there is one (tauri-driver's
-        // WebKitWebDriver and the app outlive a kill of tauri-driver alone).
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.0.id())])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub fn free_ports<const N: usize>() -> [u16; N] {
-    let held: Vec<std::net::TcpListener> = (0..N)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"))
-        .collect();
-    std::array::from_fn(|i| held[i].local_addr().expect("addr").port())
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
+/// `test-output/app-e2e/` in the target folder, for screenshots.
 pub fn output_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("exe");
     let target = exe
@@ -54,7 +33,7 @@ pub fn output_dir() -> PathBuf {
     dir
 }
 
-pub fn tauri_driver() -> PathBuf {
+fn tauri_driver() -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -66,118 +45,6 @@ pub fn tauri_driver() -> PathBuf {
         "tauri-driver is missing: `cargo install tauri-driver --locked` (scripts/test.sh does)"
     );
     path
-}
-
-pub async fn sign_in(wd: &WebDriver, server: &str, email: &str) {
-    let field = wd.wait("input[name=server]", 30).await;
-    wd.clear(&field).await;
-    wd.type_text(&field, server).await;
-    let email_field = wd.wait("input[name=email]", 5).await;
-    wd.clear(&email_field).await;
-    wd.type_text(&email_field, email).await;
-    let password = wd.wait("input[name=password]", 5).await;
-    wd.type_text(&password, "mentorlive").await;
-    let submit = wd.wait("button[type=submit]", 5).await;
-    wd.click(&submit).await;
-}
-
-/// From the sessions list to a validated pre-join screen for `code`, with
-/// the camera preview playing.
-pub async fn reach_prejoin(wd: &WebDriver, code: &str) {
-    open_prejoin(wd, code).await;
-    wait_js(
-        wd,
-        "camera preview",
-        "const v = document.querySelector('[data-testid=prejoin-preview]'); return v && v.videoWidth > 0 && v.readyState >= 2;",
-        20,
-    )
-    .await;
-}
-
-/// From the sessions list to a validated pre-join screen for `code`.
-pub async fn open_prejoin(wd: &WebDriver, code: &str) {
-    click_text(wd, "button", "Join with a code").await;
-    let input = wd.wait("[data-testid=code-input]", 10).await;
-    wd.type_text(&input, code).await;
-    let go = wd.wait("[data-testid=continue]", 15).await;
-    wd.click(&go).await;
-    wd.wait("[data-testid=prejoin-session]", 15).await;
-}
-
-/// Presses "Join" on the pre-join screen and waits until the call is connected.
-pub async fn join_and_connect(wd: &WebDriver, secs: u64) {
-    let join = wd.wait("[data-testid=join-call]", 10).await;
-    wd.click(&join).await;
-    wait_js(
-        wd,
-        "connected call",
-        "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
-        secs,
-    )
-    .await;
-}
-
-/// Polls `script` until it returns something other than null or false.
-pub async fn wait_js(wd: &WebDriver, what: &str, script: &str, secs: u64) -> serde_json::Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        let v = wd.execute(script, json!([])).await;
-        if !v.is_null() && v != json!(false) {
-            return v;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {what} within {secs} s"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Mean brightness and a hash of a sparse sample of the remote canvas.
-pub const PROBE_CANVAS: &str = r#"
-const c = document.querySelector('[data-testid=remote-video]');
-if (!c || !c.width) return null;
-const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-let sum = 0, n = 0, hash = 0;
-for (let i = 0; i < d.length; i += 4 * 97) { sum += d[i] + d[i + 1] + d[i + 2]; n += 3; hash = (hash * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0; }
-return { width: c.width, height: c.height, mean: sum / n, hash };
-"#;
-
-/// axe-core on the app's screen as it is now: no serious or critical
-/// violation. The library is evaluated through WebDriver (the app's CSP
-/// lets no page script load it).
-pub async fn assert_accessible(wd: &WebDriver, screen: &str) {
-    let source = std::fs::read_to_string(
-        mentorlive_testkit::node_dir().join("node_modules/axe-core/axe.min.js"),
-    )
-    .expect("axe-core (npm ci --prefix tests/node)");
-    wd.execute(
-        &format!(
-            "if (typeof window.axe !== 'object') {{ {source}\n }} window.__axe = null; \
-             axe.run(document, {{ resultTypes: ['violations'] }}).then(r => {{ window.__axe = r.violations \
-               .filter(v => v.impact === 'serious' || v.impact === 'critical') \
-               .map(v => ({{ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) }})); }}); \
-             return true;"
-        ),
-        json!([]),
-    )
-    .await;
-    let violations = wait_js(wd, "axe's verdict", "return window.__axe", 30).await;
-    assert_eq!(
-        violations,
-        json!([]),
-        "accessibility of the app's {screen} screen"
-    );
-}
-
-pub async fn click_text(wd: &WebDriver, css: &str, text: &str) {
-    let found = wd
-        .execute(
-            "const [css, text] = arguments; const el = [...document.querySelectorAll(css)].find(e => e.textContent.trim() === text); if (el) { el.click(); return true; } return false;",
-            json!([css, text]),
-        )
-        .await;
-    assert_eq!(found, json!(true), "no {css} saying {text:?}");
 }
 
 /// The app under Xvfb and tauri-driver, ready for WebDriver sessions.
@@ -318,7 +185,7 @@ impl DesktopApp {
     }
 
     /// The app's private home (XDG config and data: settings, logs).
-    pub fn home(&self) -> &Path {
+    fn home(&self) -> &Path {
         self._home.path()
     }
 

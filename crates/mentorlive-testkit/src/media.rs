@@ -1,13 +1,11 @@
 //! Media fixtures made with ffmpeg from lavfi test sources, and checks with
 //! ffprobe (Debian's packages).
 
-// Each suite that includes this uses a part of it.
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+/// The media files the CLI sends (see [`fixtures`]).
 pub struct Fixtures {
     _dir: tempfile::TempDir,
     pub video: PathBuf,

@@ -1,11 +1,10 @@
-//! Helpers for the end-to-end suites: raw HTTP against the real server, so the
-//! suites check the wire format itself, not our client's reading of it.
+//! Raw HTTP against the real server, so the suites check the wire format
+//! itself, not our client's reading of it; and the seeded demo accounts.
 
-use mentorlive_testkit::TestServer;
+use crate::server::TestServer;
 use serde_json::{json, Value};
 
-pub use mentorlive_testkit::{ServerOptions, TestServer as Server};
-
+/// The password of the seeded demo accounts (`--seed-demo`).
 pub const DEMO_PASSWORD: &str = "mentorlive";
 
 /// A thin raw-HTTP caller bound to one server.
@@ -180,6 +179,7 @@ impl Http {
     }
 }
 
+/// The seeded demo mentor's and learner's tokens and their session.
 pub struct Demo {
     pub mentor: String,
     pub learner: String,

@@ -1,10 +1,7 @@
 //! The platform's web client, as the server serves it, in Debian's Chromium
 //! (`tests/node/web-client.js`): a person in a browser, step by step.
-//! Shared by the suites that call a browser (`#[path]`-included).
 
-// Each suite that includes this uses a part of it.
-#![allow(dead_code)]
-
+use crate::node::node_dir;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -33,7 +30,7 @@ pub struct WebClient {
 impl WebClient {
     /// Chromium with a fresh profile; `phone` emulates a 360 px wide phone.
     pub fn start(name: &'static str, phone: bool) -> WebClient {
-        let script = mentorlive_testkit::node_dir().join("web-client.js");
+        let script = node_dir().join("web-client.js");
         let mut child = Command::new("node")
             .arg(script)
             .args(phone.then_some("--phone"))
@@ -85,7 +82,7 @@ impl WebClient {
         answer["value"].clone()
     }
 
-    pub fn try_run(&mut self, command: Value) -> Value {
+    fn try_run(&mut self, command: Value) -> Value {
         writeln!(self.stdin, "{command}").expect("write to node");
         self.stdin.flush().expect("flush");
         self.answer(Duration::from_secs(120))
