@@ -16,8 +16,6 @@ use bytes::Bytes;
 use mentorlive_protocol::peer_messages::{IceCandidate, SignalData};
 use mentorlive_signaling::{ConnectionState, LiveClient, LiveError, LiveEvent};
 use rtc::media::Sample as MediaSample;
-use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
-use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -695,11 +693,7 @@ fn spawn_keyframe_wants(
         use webrtc::media_stream::track_local::TrackLocal;
         while let Some(event) = track.poll().await {
             if let TrackLocalEvent::OnRtcpPacket(packets) = event {
-                let wants = packets.iter().any(|p| {
-                    p.as_any().downcast_ref::<PictureLossIndication>().is_some()
-                        || p.as_any().downcast_ref::<FullIntraRequest>().is_some()
-                });
-                if wants {
+                if crate::keyframe_feedback::asks_for_keyframe(&packets) {
                     Counters::add(&counters.keyframes_requested_of_us, 1);
                     if tx
                         .send((generation, PcEvent::Machine(input.clone())))

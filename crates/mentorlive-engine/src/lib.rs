@@ -7,6 +7,7 @@
 mod assemble;
 mod call;
 mod driver;
+mod keyframe_feedback;
 pub mod machine;
 pub mod media;
 pub mod negotiation;

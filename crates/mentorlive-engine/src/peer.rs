@@ -341,6 +341,13 @@ async fn build_with(
                 .with_interval(Duration::from_millis(20))
                 .with_max_nacks_per_packet(10)
                 .build(),
+        )
+        // The application-most slot, which we use for nothing else: the
+        // partner's keyframe requests marked for us after every interceptor
+        // has seen them (keyframe_feedback.rs).
+        .with(
+            Slot::JitterBuffer,
+            crate::keyframe_feedback::KeyframeRequests::default(),
         );
     // Host candidates pair within milliseconds here; checking every 50 ms
     // instead of 200 ms takes most of the wait out of joining.

@@ -27,6 +27,9 @@ struct KeyframeAsker {
 
 impl KeyframeAsker {
     async fn ask(&mut self) {
+        if self.media_ssrc == 0 {
+            return; // not known yet: the first packet tells it
+        }
         let now = Instant::now();
         if self
             .last
@@ -134,6 +137,9 @@ pub async fn run(
         let now = Instant::now();
         if let Some(packet) = &packet {
             Counters::add(&counters.bytes_in, packet.payload.len() as u64);
+            // The track may not know its SSRC when it opens, and a PLI for
+            // SSRC 0 asks nobody: the packets say it.
+            asker.media_ssrc = packet.header.ssrc;
         }
         match kind {
             MediaKind::Audio => {

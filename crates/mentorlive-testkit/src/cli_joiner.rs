@@ -28,12 +28,13 @@ pub enum CliLine {
     Recorded(Recorded),
 }
 
-/// `{"event":"recorded","videoFrames":N,"audioPackets":M}`.
+/// `{"event":"recorded","videoFrames":N,"audioPackets":M,"screenFrames":S}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Recorded {
     pub video_frames: u64,
     pub audio_packets: u64,
+    pub screen_frames: u64,
 }
 
 impl CliLine {
@@ -161,6 +162,19 @@ impl Joiner {
         out: &Path,
         name: &str,
     ) -> Joiner {
+        Self::start_with(server_url, email, code, duration, out, name, &[])
+    }
+
+    /// Like [`Joiner::start_at`], with more `join` arguments (a screen share).
+    pub fn start_with(
+        server_url: &str,
+        email: &str,
+        code: &str,
+        duration: f64,
+        out: &Path,
+        name: &str,
+        more: &[&std::ffi::OsStr],
+    ) -> Joiner {
         let fx = media::fixtures();
         let mut child = Command::new(workspace_binary("mentorlive-cli"))
             .args([
@@ -183,6 +197,7 @@ impl Joiner {
             .arg("--record-audio")
             .arg(out.join(format!("{name}.ogg")))
             .args(["--duration", &duration.to_string(), "--bind", "127.0.0.1:0"])
+            .args(more)
             .env("RUST_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -390,12 +405,13 @@ mod tests {
 
     #[test]
     fn the_recorded_line_reads() {
-        let line = r#"{"event":"recorded","videoFrames":120,"audioPackets":250}"#;
+        let line = r#"{"event":"recorded","videoFrames":120,"audioPackets":250,"screenFrames":30}"#;
         assert_eq!(
             CliLine::parse(line),
             CliLine::Recorded(Recorded {
                 video_frames: 120,
-                audio_packets: 250
+                audio_packets: 250,
+                screen_frames: 30,
             })
         );
         assert_eq!(CliLine::parse(line).name(), "recorded");

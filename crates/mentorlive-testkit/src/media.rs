@@ -10,6 +10,10 @@ pub struct Fixtures {
     _dir: tempfile::TempDir,
     pub video: PathBuf,
     pub audio: PathBuf,
+    /// A screen to share: a 1280x720 page of small text (see [`screen_page`]).
+    pub screen_png: PathBuf,
+    /// That page as a 10 fps VP8 screen share (a keyframe every 2 s).
+    pub screen: PathBuf,
 }
 
 /// A 640x480 30 fps VP8 test pattern (keyframe every second) and a 440 Hz
@@ -61,10 +65,40 @@ pub fn fixtures() -> &'static Fixtures {
             ],
             &audio,
         );
+        let screen_png = dir.path().join("screen.png");
+        let screen = dir.path().join("screen.ivf");
+        screen_page(&screen_png, 1280, 720);
+        run_ffmpeg(
+            &[
+                "-loop",
+                "1",
+                "-framerate",
+                "10",
+                "-i",
+                screen_png.to_str().expect("utf-8 path"),
+                "-t",
+                "4",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:v",
+                "libvpx",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-g",
+                "20",
+                "-b:v",
+                "1500k",
+            ],
+            &screen,
+        );
         Fixtures {
             _dir: dir,
             video,
             audio,
+            screen_png,
+            screen,
         }
     })
 }
@@ -116,4 +150,95 @@ pub fn decoded_frames(path: &Path, kind: &str) -> u64 {
         .trim()
         .parse()
         .unwrap_or(0)
+}
+
+/// A page of small text, as a code editor shows it: 13 px DejaVu Sans Mono
+/// lines on white, the legibility a shared screen must keep.
+pub fn screen_page(out: &Path, width: u32, height: u32) {
+    let font = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
+    let mut filters = Vec::new();
+    for line in 0..(height / 18).saturating_sub(1) {
+        let text = format!(
+            "{line:03}  fn share_screen(call: &Call, on: bool) -> Result<(), Error> {{ /* legible at 13 px: 0O 1lI */ }}"
+        );
+        filters.push(format!(
+            "drawtext=fontfile={font}:fontsize=13:fontcolor=black:x=12:y={}:text='{}'",
+            8 + line * 18,
+            text.replace(':', "\\:").replace('\'', "")
+        ));
+    }
+    run_ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("color=c=white:s={width}x{height}:d=1"),
+            "-vf",
+            &filters.join(","),
+            "-frames:v",
+            "1",
+        ],
+        out,
+    );
+}
+
+/// The structural similarity of a recording's last decoded frame to an
+/// image (1.0: identical), by ffmpeg's `ssim` filter.
+pub fn ssim_of_last_frame(recording: &Path, image: &Path) -> f64 {
+    let dir = tempfile::tempdir().expect("tmp");
+    let last = dir.path().join("last.png");
+    run_ffmpeg(
+        &[
+            "-sseof",
+            "-1",
+            "-i",
+            recording.to_str().expect("utf-8 path"),
+            "-update",
+            "1",
+            "-frames:v",
+            "1",
+        ],
+        &last,
+    );
+    ssim(&last, image)
+}
+
+/// The structural similarity of two images of the same size.
+pub fn ssim(a: &Path, b: &Path) -> f64 {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-i"])
+        .arg(a)
+        .arg("-i")
+        .arg(b)
+        .args(["-lavfi", "ssim", "-f", "null", "-"])
+        .output()
+        .expect("ffmpeg is installed");
+    let log = String::from_utf8_lossy(&out.stderr);
+    log.lines()
+        .filter_map(|l| l.split(" All:").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter_map(|v| v.parse().ok())
+        .next_back()
+        .unwrap_or_else(|| panic!("ffmpeg's ssim gave no figure:\n{log}"))
+}
+
+/// A video stream's size, by ffprobe.
+pub fn video_size(path: &Path) -> (u32, u32) {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.trim().split(',').map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }

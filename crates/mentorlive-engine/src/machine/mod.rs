@@ -252,7 +252,8 @@ pub const STATS_INTERVAL: Duration = Duration::from_secs(1);
 const SEEN_CHAT_IDS: usize = 512;
 /// Data-channel messages held while the channel is not open.
 const DATA_BACKLOG: usize = 64;
-/// After the channel opens, the media state goes once more this much later:
+/// After the channel opens, the media state (and a screen share's
+/// announcement) goes once more this much later:
 /// webrtc 0.21 can lose a message sent in the instant a channel opens (the
 /// receiver's stack has not registered the channel yet), and the media state
 /// is a state, so saying it twice costs nothing.
@@ -406,6 +407,14 @@ impl CallMachine {
             self.media_resend_at = None;
             if let Some(media) = self.media {
                 self.send_data(DataMessage::Media(media));
+            }
+            // The share's announcement is a state too: said again, for the
+            // same reason (the partner ignores a mid it already routes).
+            if let Some(mid) = self.screen.announced.clone() {
+                self.send_data(DataMessage::Screen(ScreenShare {
+                    active: true,
+                    mid: Some(mid),
+                }));
             }
         }
         if now >= self.next_stats {

@@ -602,3 +602,20 @@ fn a_partner_that_never_shares_sees_no_change() {
     assert!(partner_screens(w.b()).is_empty());
     assert!(w.a.routed_screen.is_none());
 }
+
+#[test]
+fn a_share_announcement_lost_at_the_open_still_reaches_the_partner() {
+    let mut w = World::mentor_waiting();
+    w.command(Side::A, Command::ShareScreen(true));
+    w.hold_wire = true;
+    w.learner_joins("pb");
+    // What the mentor first says on the channel is lost (webrtc can).
+    w.peer(Side::B).lose_first_messages = 1;
+    w.release();
+    w.advance(Duration::from_millis(100));
+    assert_in_call(&w);
+    assert!(!w.b().sees_partner_screen(), "the first word was lost");
+    w.advance(MEDIA_RESEND_AFTER);
+    assert!(w.b().sees_partner_screen(), "said again, it arrived");
+    assert_eq!(partner_screens(w.b()), vec![true]);
+}
