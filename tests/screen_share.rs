@@ -54,7 +54,8 @@ async fn a_share_stopped_and_started_again_reaches_the_partner_legibly_each_time
     let (_demo, code) = http.demo_code().await;
     let out = out_dir();
     let screen = fixtures().screen.clone();
-    // The mentor shares 1 s after joining, for 3 s, pauses 2 s, shares again.
+    // The mentor shares 2 s after the call connects, for 3 s, pauses 2 s,
+    // shares again.
     let mut mentor = join(
         &server,
         "mentor@example.com",

@@ -39,7 +39,8 @@ pub struct JoinArgs {
     /// VP8 video to share as our screen (IVF), looped.
     #[arg(long)]
     screen: Option<PathBuf>,
-    /// Start sharing the screen this long after joining (default: at once).
+    /// Start sharing the screen this long after the call first connects
+    /// (default: at once).
     #[arg(long, value_parser = parse_duration, requires = "screen")]
     screen_after: Option<Duration>,
     /// Stop sharing after this long (default: share until the end).
@@ -92,6 +93,7 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
         ));
     }
     let screen_keyframe = Arc::new(Notify::new());
+    let connected = Arc::new(Notify::new());
     if let Some(path) = &args.screen {
         IvfReader::new(BufReader::new(
             File::open(path).with_context(|| format!("opening {}", path.display()))?,
@@ -100,6 +102,7 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
             call.clone(),
             path.clone(),
             screen_keyframe.clone(),
+            connected.clone(),
             ScreenSchedule {
                 after: args.screen_after.unwrap_or_default(),
                 share_for: args.screen_for,
@@ -141,6 +144,7 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
                 match &event {
                     CallEvent::KeyframeRequested => keyframe.notify_one(),
                     CallEvent::ScreenKeyframeRequested => screen_keyframe.notify_one(),
+                    CallEvent::State { state: CallState::Connected } => connected.notify_one(),
                     CallEvent::Replaced => break,
                     CallEvent::State { state: CallState::Ended } => break,
                     CallEvent::PeerLeft { .. } if args.leave_with_partner => break,
@@ -241,7 +245,14 @@ struct ScreenSchedule {
 }
 
 /// Shares the IVF as our screen on the schedule.
-async fn share_screen(call: Call, path: PathBuf, keyframe: Arc<Notify>, schedule: ScreenSchedule) {
+async fn share_screen(
+    call: Call,
+    path: PathBuf,
+    keyframe: Arc<Notify>,
+    connected: Arc<Notify>,
+    schedule: ScreenSchedule,
+) {
+    connected.notified().await;
     tokio::time::sleep(schedule.after).await;
     loop {
         call.share_screen(true);

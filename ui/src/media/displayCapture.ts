@@ -5,7 +5,7 @@
 /** What a screen share asks of the capture: legible text first, so the
  *  picture is as large as the screen up to 1080p, at a modest frame rate. */
 export const DISPLAY_CONSTRAINTS: DisplayMediaStreamOptions = {
-  video: { width: { max: 1920 }, height: { max: 1080 }, frameRate: { max: 15 } },
+  video: { width: { ideal: 1920, max: 1920 }, height: { ideal: 1080, max: 1080 }, frameRate: { ideal: 10, max: 15 } },
   audio: false,
 };
 

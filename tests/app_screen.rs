@@ -1,0 +1,460 @@
+//! Screen sharing in the desktop app under Xvfb: the partner's share shown
+//! large (fit, or at 100 % to read small text), and ours sent from
+//! WebKitGTK's getDisplayMedia. The tests switch on WebKit's mock capture
+//! devices (`MENTORLIVE_MOCK_CAPTURE=1`), which include a mock screen, so
+//! the share needs no desktop portal; without them, the portal's absence is
+//! what the person is told. Screenshots go to
+//! `$CARGO_TARGET_DIR/test-output/app-screen/`.
+
+use mentorlive_engine::CallEvent;
+use mentorlive_testkit::app::{
+    assert_accessible, join_and_connect, open_prejoin, output_dir, reach_prejoin, sign_in, wait_js,
+    DesktopApp,
+};
+use mentorlive_testkit::chromium::WebClient;
+use mentorlive_testkit::media::{decoded_frames, fixtures, video_size};
+use mentorlive_testkit::{CliLine, Http, Joiner, TestServer};
+use serde_json::json;
+use std::ffi::OsStr;
+use std::time::Duration;
+
+fn screenshots() -> std::path::PathBuf {
+    let out = output_dir().join("../app-screen");
+    let _ = std::fs::create_dir_all(&out);
+    out
+}
+
+/// The partner's screen shares as the CLI saw them.
+fn partner_screens(lines: &[CliLine]) -> Vec<bool> {
+    lines
+        .iter()
+        .filter_map(CliLine::event)
+        .filter_map(|e| match e {
+            CallEvent::PartnerScreen { share } => Some(share.active),
+            _ => None,
+        })
+        .collect()
+}
+
+/// One app at a time: two apps and their partners at once are more than two
+/// cores carry, and a call that cannot connect in time proves nothing.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const SCREEN_FRAMES: &str = "return (window.mentorliveCall?.receiver?.screenFramesDecoded ?? 0)";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_partners_screen_shows_large_and_at_100_percent_with_their_camera_small() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let out = screenshots();
+    let recordings = tempfile::tempdir().expect("tmp");
+    let screen = fixtures().screen.clone();
+    // The mentor is the CLI: it shares a page of small text for 12 s, from
+    // 1 s after the call connects.
+    let mut cli = Joiner::start_with(
+        &server.url,
+        "mentor@example.com",
+        &code,
+        90.0,
+        recordings.path(),
+        "from-app",
+        &[
+            OsStr::new("--screen"),
+            screen.as_os_str(),
+            OsStr::new("--screen-after"),
+            OsStr::new("1s"),
+            OsStr::new("--screen-for"),
+            OsStr::new("12s"),
+        ],
+    );
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
+    let desktop = DesktopApp::start(560, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    reach_prejoin(&wd, &code).await;
+    join_and_connect(&wd, 30).await;
+
+    let caption = wd
+        .text(&wd.wait("[data-testid=partner-sharing]", 30).await)
+        .await;
+    assert!(
+        caption.contains("Maya Mentor is sharing"),
+        "named: {caption}"
+    );
+    wait_js(&wd, "screen frames", &format!("{SCREEN_FRAMES} >= 10"), 20).await;
+    let figures = wd
+        .execute("return window.mentorliveCall.receiver", json!([]))
+        .await;
+    assert_eq!(figures["screenWidth"], 1280, "{figures}");
+    assert_eq!(figures["screenHeight"], 720, "{figures}");
+    // Their camera goes on, small, beside the screen.
+    let camera = wd
+        .execute(
+            "const c = document.querySelector('[data-testid=remote-video]'); \
+             const s = document.querySelector('[data-testid=remote-screen]'); \
+             return {tile: c.classList.contains('tile'), camera: c.getBoundingClientRect().width, screen: s.getBoundingClientRect().width}",
+            json!([]),
+        )
+        .await;
+    assert_eq!(camera["tile"], true, "{camera}");
+    assert!(
+        camera["camera"].as_f64().unwrap_or(0.0) * 2.0 < camera["screen"].as_f64().unwrap_or(0.0),
+        "the screen large, the camera small: {camera}"
+    );
+    let decoded_before = wd.execute(SCREEN_FRAMES, json!([])).await;
+    assert_accessible(&wd, "call with the partner's screen").await;
+    desktop.screenshot(&out.join("1-partner-sharing-fit.png"));
+
+    // 100 %: the page at its own size, scrolled to read the small text.
+    wd.click(&wd.wait("[data-testid=screen-size]", 5).await)
+        .await;
+    let actual = wd
+        .execute(
+            "const v = document.querySelector('[data-testid=screen-view]'); \
+             const s = document.querySelector('[data-testid=remote-screen]'); \
+             return {size: v.dataset.size, width: s.getBoundingClientRect().width, scrolls: v.scrollWidth > v.clientWidth}",
+            json!([]),
+        )
+        .await;
+    assert_eq!(actual["size"], "actual", "{actual}");
+    assert_eq!(
+        actual["width"].as_f64().map(f64::round),
+        Some(1280.0),
+        "1:1: {actual}"
+    );
+    assert_eq!(
+        actual["scrolls"], true,
+        "larger than the stage, so it scrolls: {actual}"
+    );
+    desktop.screenshot(&out.join("2-partner-sharing-100.png"));
+    wd.click(&wd.wait("[data-testid=screen-size]", 5).await)
+        .await;
+
+    // The share ends: the screen goes, the camera is large again.
+    wait_js(
+        &wd,
+        "the share's end",
+        "return !document.querySelector('[data-testid=partner-sharing]') && !document.querySelector('[data-testid=remote-video]').classList.contains('tile')",
+        20,
+    )
+    .await;
+    let decoded_after = wd.execute(SCREEN_FRAMES, json!([])).await;
+    assert!(
+        decoded_after.as_u64() > decoded_before.as_u64(),
+        "frames kept coming: {decoded_before} then {decoded_after}"
+    );
+    desktop.screenshot(&out.join("3-share-ended.png"));
+    wd.click(&wd.wait("[data-testid=hang-up]", 5).await).await;
+    drop(cli.finish());
+    wd.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_shares_its_screen_stops_and_shares_again() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let out = screenshots();
+    let recordings = tempfile::tempdir().expect("tmp");
+    let record = recordings.path().join("app-screen.ivf");
+    let mut cli = Joiner::start_with(
+        &server.url,
+        "mentor@example.com",
+        &code,
+        90.0,
+        recordings.path(),
+        "from-app",
+        &[OsStr::new("--record-screen"), record.as_os_str()],
+    );
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
+    let desktop = DesktopApp::start(580, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    reach_prejoin(&wd, &code).await;
+    join_and_connect(&wd, 30).await;
+
+    for round in 1..=2 {
+        // getDisplayMedia needs a gesture: a click on the button is one.
+        wd.click(&wd.wait("[data-testid=toggle-share]", 10).await)
+            .await;
+        wd.wait("[data-testid=sharing-bar]", 15).await;
+        cli.wait_for("the app's share", Duration::from_secs(20), |e| {
+            matches!(e, CallEvent::PartnerScreen { share } if share.active && share.mid.is_some())
+        });
+        wait_js(
+            &wd,
+            "screen frames encoded",
+            "return (window.mentorliveCall?.screenSender?.framesEncoded ?? 0) >= 20",
+            20,
+        )
+        .await;
+        if round == 1 {
+            let bar = wd
+                .text(&wd.wait("[data-testid=sharing-bar]", 5).await)
+                .await;
+            assert!(bar.contains("You are sharing"), "{bar}");
+            assert_accessible(&wd, "call while sharing").await;
+            desktop.screenshot(&out.join("4-app-sharing.png"));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        wd.click(&wd.wait("[data-testid=stop-sharing]", 5).await)
+            .await;
+        cli.wait_for(
+            "the share's end",
+            Duration::from_secs(10),
+            |e| matches!(e, CallEvent::PartnerScreen { share } if !share.active),
+        );
+        let gone = wd.find("[data-testid=sharing-bar]").await;
+        assert!(gone.is_none(), "the bar goes with the share");
+    }
+    wd.click(&wd.wait("[data-testid=hang-up]", 5).await).await;
+    let lines = cli.finish();
+    let shares = partner_screens(&lines);
+    assert!(
+        shares.starts_with(&[true, false, true, false]),
+        "{shares:?}"
+    );
+    let decoded = decoded_frames(&record, "v");
+    println!("the CLI decoded {decoded} frames of the app's screen");
+    assert!(decoded >= 30, "{decoded} frames");
+    // At least 1280x720 for legible text, at most 1920x1080 by default.
+    let (width, height) = video_size(&record);
+    println!("the app's screen arrived at {width}x{height}");
+    assert!(
+        (1280..=1920).contains(&width) && (720..=1080).contains(&height),
+        "{width}x{height}"
+    );
+    wd.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_desktop_portal_the_app_says_why_it_cannot_share() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let recordings = tempfile::tempdir().expect("tmp");
+    let mut cli = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        60.0,
+        recordings.path(),
+        "from-app",
+    );
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
+    // No mock devices: the real capture path, and Xvfb has no portal.
+    let desktop = DesktopApp::start_on_bus(620, &[], true);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    open_prejoin(&wd, &code).await;
+    join_and_connect(&wd, 30).await;
+    wd.click(&wd.wait("[data-testid=toggle-share]", 10).await)
+        .await;
+    let notice = wd
+        .text(&wd.wait("[data-testid=share-notice]", 15).await)
+        .await;
+    assert!(notice.contains("desktop portal"), "said in words: {notice}");
+    assert!(wd.find("[data-testid=sharing-bar]").await.is_none());
+    desktop.screenshot(&screenshots().join("5-no-portal.png"));
+    // The call goes on.
+    let state = wd
+        .execute(
+            "return document.querySelector('[data-testid=call]').dataset.state",
+            json!([]),
+        )
+        .await;
+    assert_eq!(state, "connected");
+    wd.click(&wd.wait("[data-testid=hang-up]", 5).await).await;
+    drop(cli.finish());
+    wd.quit().await;
+}
+
+/// Frames the web client's `<video>` for the partner's screen has shown.
+const BROWSER_SCREEN_FRAMES: &str = "(document.querySelector('video[data-testid=remote-screen]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0)";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_and_a_browser_share_their_screens_to_each_other() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let out = screenshots();
+
+    // The mentor in the browser: the web client, Chromium's own
+    // RTCPeerConnection and getDisplayMedia (a fake screen, accepted by
+    // --use-fake-ui-for-media-stream).
+    let mut browser = WebClient::start("mentor-browser", false);
+    browser.join_from_invitation(&format!("{}/join/{code}", server.url), "mentor@example.com");
+    browser.wait_for(
+        "the browser waiting in the room",
+        "document.querySelector('[data-testid=call]')?.dataset.state === 'waiting_for_peer'",
+        30,
+    );
+    let desktop = DesktopApp::start(640, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    reach_prejoin(&wd, &code).await;
+    join_and_connect(&wd, 30).await;
+    browser.wait_connected(30);
+
+    // The app shares: the browser shows the track with the announced mid as
+    // the screen, and the camera goes on.
+    wd.click(&wd.wait("[data-testid=toggle-share]", 10).await)
+        .await;
+    wd.wait("[data-testid=sharing-bar]", 15).await;
+    browser.wait_for(
+        "the app's share, named",
+        "!!document.querySelector('[data-testid=partner-sharing]')",
+        20,
+    );
+    browser.wait_for(
+        "the app's screen playing",
+        &format!("{BROWSER_SCREEN_FRAMES} > 20"),
+        30,
+    );
+    let seen = browser.eval(
+        "({mid: window.mentorliveWebCall.partnerScreenMid(), \
+          width: document.querySelector('video[data-testid=remote-screen]').videoWidth, \
+          camera: document.querySelector('video[data-testid=remote-video]').getVideoPlaybackQuality().totalVideoFrames})",
+    );
+    println!("the browser sees the app's screen: {seen}");
+    assert!(
+        seen["mid"].is_string(),
+        "routed by the announced mid: {seen}"
+    );
+    assert!(seen["width"].as_u64().unwrap_or(0) >= 1280, "{seen}");
+    browser.wait_remote_video(
+        "the app's camera beside its screen",
+        seen["camera"].as_u64().unwrap_or(0) + 20,
+        20,
+    );
+    browser.assert_accessible("call with the partner's screen");
+    browser.screenshot(&out.join("6-browser-sees-app-screen.png"));
+
+    // The browser shares too: both at once.
+    browser.click("[data-testid=toggle-share]");
+    browser.wait_for(
+        "the browser's sharing bar",
+        "!!document.querySelector('[data-testid=sharing-bar]')",
+        15,
+    );
+    wd.wait("[data-testid=partner-sharing]", 20).await;
+    wait_js(
+        &wd,
+        "the browser's screen painted",
+        &format!("{SCREEN_FRAMES} > 20"),
+        30,
+    )
+    .await;
+    let figures = wd
+        .execute("return window.mentorliveCall.receiver", json!([]))
+        .await;
+    println!("the app sees the browser's screen: {figures}");
+    assert!(
+        figures["screenWidth"].as_u64().unwrap_or(0) >= 1280,
+        "{figures}"
+    );
+    assert_accessible(&wd, "call, both sharing").await;
+    desktop.screenshot(&out.join("7-app-sees-browser-screen.png"));
+
+    // The browser stops; the app stops: each side's view follows.
+    browser.click("[data-testid=stop-sharing]");
+    wait_js(
+        &wd,
+        "the browser's share gone",
+        "return !document.querySelector('[data-testid=partner-sharing]')",
+        20,
+    )
+    .await;
+    wd.click(&wd.wait("[data-testid=stop-sharing]", 5).await)
+        .await;
+    browser.wait_for(
+        "the app's share gone",
+        "!document.querySelector('[data-testid=partner-sharing]')",
+        20,
+    );
+    let state = browser.eval("document.querySelector('[data-testid=call]').dataset.state");
+    assert_eq!(state, "connected", "the call goes on");
+    wd.click(&wd.wait("[data-testid=hang-up]", 5).await).await;
+    browser.close();
+    wd.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_and_the_cli_share_both_ways() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let recordings = tempfile::tempdir().expect("tmp");
+    let record = recordings.path().join("browser-screen.ivf");
+    let screen = fixtures().screen.clone();
+    let mut cli = Joiner::start_with(
+        &server.url,
+        "mentor@example.com",
+        &code,
+        60.0,
+        recordings.path(),
+        "from-browser",
+        &[
+            OsStr::new("--screen"),
+            screen.as_os_str(),
+            OsStr::new("--screen-after"),
+            OsStr::new("1s"),
+            OsStr::new("--record-screen"),
+            record.as_os_str(),
+        ],
+    );
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
+    let mut browser = WebClient::start("learner-browser", false);
+    browser.join_from_invitation(
+        &format!("{}/join/{code}", server.url),
+        "learner@example.com",
+    );
+    browser.wait_connected(30);
+    browser.wait_for(
+        "the CLI's screen playing",
+        &format!("{BROWSER_SCREEN_FRAMES} > 20"),
+        30,
+    );
+    let width =
+        browser.eval("document.querySelector('video[data-testid=remote-screen]').videoWidth");
+    assert_eq!(width, 1280, "the page shared, at its size");
+    browser.click("[data-testid=toggle-share]");
+    cli.wait_for(
+        "the browser's share",
+        Duration::from_secs(20),
+        |e| matches!(e, CallEvent::PartnerScreen { share } if share.active && share.mid.is_some()),
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    browser.click("[data-testid=stop-sharing]");
+    cli.wait_for(
+        "the browser's share ended",
+        Duration::from_secs(10),
+        |e| matches!(e, CallEvent::PartnerScreen { share } if !share.active),
+    );
+    browser.close();
+    cli.interrupt();
+    let _ = cli.finish();
+    let decoded = decoded_frames(&record, "v");
+    let (w, h) = video_size(&record);
+    println!("the CLI decoded {decoded} frames of the browser's {w}x{h} screen");
+    assert!(decoded >= 15, "{decoded} frames");
+    assert!(w >= 1280 && h >= 720, "{w}x{h}");
+}
