@@ -9,7 +9,7 @@ packages=(
   # Tauri 2 on Linux (WebKitGTK 4.1) and its bundler
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   # Media inside the webview (WebCodecs, mock capture) and fixtures/checks
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav ffmpeg opus-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-pipewire ffmpeg opus-tools
   # Headless desktop for end-to-end tests: X server, WebDriver, clipboard
   xvfb xauth webkit2gtk-driver xclip xdotool
   # Notifications, as a desktop shows them (the partner-arrived test)

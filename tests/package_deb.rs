@@ -38,6 +38,8 @@ async fn the_deb_installs_registers_links_and_opens_them() {
         "libwebkit2gtk-4.1-0",
         "libgtk-3-0",
         "gstreamer1.0-plugins-good",
+        // The desktop portal's screen-sharing stream reaches WebKit through it.
+        "gstreamer1.0-pipewire",
     ] {
         assert!(depends.contains(needed), "Depends: {depends}");
     }
