@@ -458,3 +458,72 @@ async fn a_browser_and_the_cli_share_both_ways() {
     assert!(decoded >= 15, "{decoded} frames");
     assert!(w >= 1280 && h >= 720, "{w}x{h}");
 }
+
+/// The app's CPU seconds per minute (its process and WebKit's) over `seconds`.
+async fn cpu_per_minute(wd: &mentorlive_testkit::app::WebDriver, seconds: u64) -> f64 {
+    let cpu = |v: serde_json::Value| v["cpuSeconds"].as_f64().unwrap_or(0.0);
+    let before = cpu(wd.execute("return window.mentorliveProcessFigures()", json!([])).await);
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let after = cpu(wd.execute("return window.mentorliveProcessFigures()", json!([])).await);
+    (after - before) * 60.0 / seconds as f64
+}
+
+/// Benchmark, not a test (`bash scripts/bench-screen.sh`): the app's CPU in
+/// a call without and with a screen share of WebKit's mock 1920x1080 screen
+/// at 5 and 15 frames/s, and the share's bitrate as the partner received it.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: scripts/bench-screen.sh"]
+async fn bench_screen_share() {
+    let seconds: u64 = std::env::var("MENTORLIVE_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let recordings = tempfile::tempdir().expect("tmp");
+    let record = recordings.path().join("app-screen.ivf");
+    let mut cli = Joiner::start_with(
+        &server.url,
+        "mentor@example.com",
+        &code,
+        600.0,
+        recordings.path(),
+        "from-app",
+        &[OsStr::new("--record-screen"), record.as_os_str()],
+    );
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
+    let desktop = DesktopApp::start(660, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    reach_prejoin(&wd, &code).await;
+    join_and_connect(&wd, 30).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let in_call = cpu_per_minute(&wd, seconds).await;
+    println!("screen share | app | in the call, not sharing | {in_call:.1} CPU s/min");
+    for fps in [5, 15] {
+        wd.execute(&format!("window.mentorliveSetScreenRate({fps})"), json!([])).await;
+        wd.click(&wd.wait("[data-testid=toggle-share]", 10).await).await;
+        wd.wait("[data-testid=sharing-bar]", 15).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let started = std::time::Instant::now();
+        let bytes_at = std::fs::metadata(&record).map(|m| m.len()).unwrap_or(0);
+        let sharing = cpu_per_minute(&wd, seconds).await;
+        let bytes = std::fs::metadata(&record).map(|m| m.len()).unwrap_or(0) - bytes_at;
+        let kbps = bytes as f64 * 8.0 / 1000.0 / started.elapsed().as_secs_f64();
+        let sender = wd.execute("return window.mentorliveCall.screenSender", json!([])).await;
+        println!(
+            "screen share | app | sharing 1920x1080 at {fps} frames/s | {sharing:.1} CPU s/min (+{:.1}) | {kbps:.0} kbit/s received | sender {sender}",
+            sharing - in_call
+        );
+        wd.click(&wd.wait("[data-testid=stop-sharing]", 5).await).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    wd.click(&wd.wait("[data-testid=hang-up]", 5).await).await;
+    cli.interrupt();
+    drop(cli.finish());
+    wd.quit().await;
+}

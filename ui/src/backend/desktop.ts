@@ -10,6 +10,7 @@ import { benchBridge, processFigures } from "../media/bench";
 import { exposeForTests } from "../testHooks";
 import type { Backend } from "./backend";
 import { startDesktopCall } from "./desktopCall";
+import { ScreenSender } from "../media/screenSender";
 
 export const backend: Backend = {
   kind: "desktop",
@@ -40,5 +41,6 @@ export const backend: Backend = {
   exposeBenchHooks: () => {
     exposeForTests("mentorliveBenchBridge", benchBridge);
     exposeForTests("mentorliveProcessFigures", processFigures);
+    exposeForTests("mentorliveSetScreenRate", (fps: number | null) => (ScreenSender.forcedRate = fps));
   },
 };

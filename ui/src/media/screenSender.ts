@@ -32,6 +32,10 @@ export function screenSize(width: number, height: number): { width: number; heig
 }
 
 export class ScreenSender {
+  /** Benchmarks only: a fixed frame rate instead of the one chosen by the
+   *  budget (set through the bench hooks, never in a shipped build). */
+  static forcedRate: number | null = null;
+
   stats: ScreenSenderStats = { framesEncoded: 0, framesSkipped: 0, keyframes: 0, width: 0, height: 0, frameRate: 10, bitrate: 1_500_000 };
   private video = document.createElement("video");
   private canvas: OffscreenCanvas | null = null;
@@ -57,6 +61,7 @@ export class ScreenSender {
     video.style.cssText = "position:fixed;left:-4px;top:-4px;width:2px;height:2px;opacity:0;pointer-events:none";
     document.body.appendChild(video);
     video.srcObject = new MediaStream([this.track]);
+    if (ScreenSender.forcedRate) this.stats.frameRate = ScreenSender.forcedRate;
     await video.play().catch(() => {});
     this.encoder = new VideoEncoder({
       output: (chunk) => {
@@ -84,7 +89,7 @@ export class ScreenSender {
   /** The share of the congestion estimate that is the screen's. */
   setTargetBitrate(bps: number): void {
     this.stats.bitrate = Math.max(150_000, Math.min(2_500_000, bps));
-    const rate = this.stats.bitrate < SLOW_BITRATE ? 5 : 10;
+    const rate = ScreenSender.forcedRate ?? (this.stats.bitrate < SLOW_BITRATE ? 5 : 10);
     if (rate !== this.stats.frameRate) {
       this.stats.frameRate = rate;
       this.schedule();

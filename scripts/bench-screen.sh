@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Screen sharing, the app beside Chromium: CPU of sharing a 1920x1080
+# screen at 5 and 15 frames/s (capture and encode), and the bitrate it
+# takes. The app shares WebKit's mock screen to a mentorlive-cli partner;
+# Chromium shares its fake screen over a loopback pair. Figures, not
+# assertions. Debug build of the app (as the tests use it).
+#   bash scripts/bench-screen.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+seconds="${1:-20}"
+bash scripts/setup-system.sh >/dev/null
+bash scripts/setup-tools.sh >/dev/null
+bash scripts/build-ui.sh >/dev/null
+npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+cargo build --locked -q --workspace --bins
+echo "== the app, $seconds s each"
+MENTORLIVE_BENCH_SECONDS="$seconds" scripts/with-keychain.sh \
+  cargo test --locked -q -p mentorlive-e2e --test app_screen bench_screen_share -- --ignored --nocapture 2>&1 \
+  | grep -E '^screen share'
+echo "== Chromium, $seconds s each"
+node tests/node/bench-screen.js "$seconds"
