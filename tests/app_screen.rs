@@ -462,9 +462,13 @@ async fn a_browser_and_the_cli_share_both_ways() {
 /// The app's CPU seconds per minute (its process and WebKit's) over `seconds`.
 async fn cpu_per_minute(wd: &mentorlive_testkit::app::WebDriver, seconds: u64) -> f64 {
     let cpu = |v: serde_json::Value| v["cpuSeconds"].as_f64().unwrap_or(0.0);
-    let before = cpu(wd.execute("return window.mentorliveProcessFigures()", json!([])).await);
+    let before = cpu(wd
+        .execute("return window.mentorliveProcessFigures()", json!([]))
+        .await);
     tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let after = cpu(wd.execute("return window.mentorliveProcessFigures()", json!([])).await);
+    let after = cpu(wd
+        .execute("return window.mentorliveProcessFigures()", json!([]))
+        .await);
     (after - before) * 60.0 / seconds as f64
 }
 
@@ -505,8 +509,10 @@ async fn bench_screen_share() {
     let in_call = cpu_per_minute(&wd, seconds).await;
     println!("screen share | app | in the call, not sharing | {in_call:.1} CPU s/min");
     for fps in [5, 15] {
-        wd.execute(&format!("window.mentorliveSetScreenRate({fps})"), json!([])).await;
-        wd.click(&wd.wait("[data-testid=toggle-share]", 10).await).await;
+        wd.execute(&format!("window.mentorliveSetScreenRate({fps})"), json!([]))
+            .await;
+        wd.click(&wd.wait("[data-testid=toggle-share]", 10).await)
+            .await;
         wd.wait("[data-testid=sharing-bar]", 15).await;
         tokio::time::sleep(Duration::from_secs(3)).await;
         let started = std::time::Instant::now();
@@ -514,12 +520,15 @@ async fn bench_screen_share() {
         let sharing = cpu_per_minute(&wd, seconds).await;
         let bytes = std::fs::metadata(&record).map(|m| m.len()).unwrap_or(0) - bytes_at;
         let kbps = bytes as f64 * 8.0 / 1000.0 / started.elapsed().as_secs_f64();
-        let sender = wd.execute("return window.mentorliveCall.screenSender", json!([])).await;
+        let sender = wd
+            .execute("return window.mentorliveCall.screenSender", json!([]))
+            .await;
         println!(
             "screen share | app | sharing 1920x1080 at {fps} frames/s | {sharing:.1} CPU s/min (+{:.1}) | {kbps:.0} kbit/s received | sender {sender}",
             sharing - in_call
         );
-        wd.click(&wd.wait("[data-testid=stop-sharing]", 5).await).await;
+        wd.click(&wd.wait("[data-testid=stop-sharing]", 5).await)
+            .await;
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     wd.click(&wd.wait("[data-testid=hang-up]", 5).await).await;

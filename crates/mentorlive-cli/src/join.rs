@@ -216,10 +216,13 @@ async fn send_video(
         };
         let mut tick = tokio::time::interval(frame_time);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let started = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
-                _ = keyframe.notified() => break,
+                // Back to the keyframe, but not again while the last one is
+                // still on its way (requests for it would restart it forever).
+                _ = keyframe.notified(), if started.elapsed() >= KEYFRAME_AGAIN_AFTER => break,
             }
             let Some((data, _ts)) = reader.next_frame()? else {
                 break;
@@ -236,6 +239,10 @@ async fn send_video(
         }
     }
 }
+
+/// The least time between two keyframes sent on request: about what a
+/// large keyframe takes to cross a slow link.
+const KEYFRAME_AGAIN_AFTER: Duration = Duration::from_millis(700);
 
 /// When the screen is shared: after a delay, for a while, and again.
 struct ScreenSchedule {

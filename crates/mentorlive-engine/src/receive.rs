@@ -15,14 +15,25 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
-/// Ask for at most one keyframe in this long.
+/// Ask for at most one keyframe in this long...
 const PLI_INTERVAL: Duration = Duration::from_millis(300);
+/// ...and, while one asked for has not come, twice as long each time up to
+/// this: a keyframe that takes longer than the interval to cross a slow or
+/// lossy link (a 1080p page of text is 80 packets) must not be replaced by
+/// the next one before it lands, or none ever does.
+const PLI_INTERVAL_MAX: Duration = Duration::from_millis(2400);
 
 struct KeyframeAsker {
     track: Arc<dyn TrackRemote>,
     media_ssrc: u32,
     last: Option<Instant>,
+    interval: Duration,
     counters: Arc<Counters>,
+}
+
+/// The wait before the next keyframe request, after one was sent.
+fn backed_off(interval: Duration) -> Duration {
+    (interval * 2).min(PLI_INTERVAL_MAX)
 }
 
 impl KeyframeAsker {
@@ -33,9 +44,12 @@ impl KeyframeAsker {
         let now = Instant::now();
         if self
             .last
-            .is_some_and(|t| now.duration_since(t) < PLI_INTERVAL)
+            .is_some_and(|t| now.duration_since(t) < self.interval)
         {
             return;
+        }
+        if self.last.is_some() {
+            self.interval = backed_off(self.interval);
         }
         self.last = Some(now);
         Counters::add(&self.counters.keyframes_requested_by_us, 1);
@@ -46,6 +60,11 @@ impl KeyframeAsker {
         if let Err(err) = self.track.write_rtcp(vec![Box::new(pli)]).await {
             tracing::debug!(%err, "could not send PLI");
         }
+    }
+
+    /// A keyframe came: the next request may go as soon as ever.
+    fn answered(&mut self) {
+        self.interval = PLI_INTERVAL;
     }
 }
 
@@ -88,6 +107,7 @@ pub async fn run(
         track: track.clone(),
         media_ssrc,
         last: None,
+        interval: PLI_INTERVAL,
         counters: counters.clone(),
     };
     let mut assembler = Vp8Assembler::default();
@@ -179,6 +199,9 @@ pub async fn run(
                         need_keyframe = true;
                     }
                     let keyframe = vp8_is_keyframe(&assembled.data);
+                    if keyframe {
+                        asker.answered();
+                    }
                     if need_keyframe && !keyframe {
                         // A delta frame after a gap cannot be decoded.
                         Counters::add(&counters.frames_in_dropped, 1);
@@ -211,5 +234,20 @@ pub async fn run(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyframe_requests_back_off_while_none_comes() {
+        let mut waits = vec![PLI_INTERVAL];
+        for _ in 0..5 {
+            waits.push(backed_off(*waits.last().expect("one")));
+        }
+        let ms: Vec<u128> = waits.iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, vec![300, 600, 1200, 2400, 2400, 2400]);
     }
 }

@@ -56,6 +56,21 @@ pub fn join(
     seconds: u32,
     record: &std::path::Path,
 ) -> (Child, CliOutput) {
+    join_with(ns, bind, server, email, code, seconds, record, &[])
+}
+
+/// Like [`join`], with more `join` arguments (a screen share).
+#[allow(clippy::too_many_arguments)]
+pub fn join_with(
+    ns: &str,
+    bind: &str,
+    server: &str,
+    email: &str,
+    code: &str,
+    seconds: u32,
+    record: &std::path::Path,
+    more: &[&std::ffi::OsStr],
+) -> (Child, CliOutput) {
     let fx = media::fixtures();
     let mut child = cli(
         ns,
@@ -76,6 +91,7 @@ pub fn join(
     .arg(&fx.audio)
     .arg("--record-video")
     .arg(record)
+    .args(more)
     .stdout(Stdio::piped())
     .stderr(Stdio::inherit())
     .spawn()
