@@ -92,6 +92,12 @@ async fn the_partners_screen_shows_large_and_at_100_percent_with_their_camera_sm
         .await;
     assert_eq!(figures["screenWidth"], 1280, "{figures}");
     assert_eq!(figures["screenHeight"], 720, "{figures}");
+    // The screen's frames never reach the camera's decoder: the camera
+    // picture keeps the camera's size.
+    assert_eq!(
+        figures["width"], 640,
+        "the camera stays the camera: {figures}"
+    );
     // Their camera goes on, small, beside the screen.
     let camera = wd
         .execute(
@@ -403,9 +409,18 @@ async fn a_browser_and_the_cli_share_both_ways() {
     let recordings = tempfile::tempdir().expect("tmp");
     let record = recordings.path().join("browser-screen.ivf");
     let screen = fixtures().screen.clone();
+    // The browser waits first: the CLI offers first, and the browser's own
+    // offer (its share) is answered later, the DTLS role kept.
+    let mut browser = WebClient::start("mentor-browser", false);
+    browser.join_from_invitation(&format!("{}/join/{code}", server.url), "mentor@example.com");
+    browser.wait_for(
+        "waiting",
+        "document.querySelector('[data-testid=call]')?.dataset.state === 'waiting_for_peer'",
+        30,
+    );
     let mut cli = Joiner::start_with(
         &server.url,
-        "mentor@example.com",
+        "learner@example.com",
         &code,
         60.0,
         recordings.path(),
@@ -422,11 +437,6 @@ async fn a_browser_and_the_cli_share_both_ways() {
     cli.wait_for("join", Duration::from_secs(20), |e| {
         matches!(e, CallEvent::Joined { .. })
     });
-    let mut browser = WebClient::start("learner-browser", false);
-    browser.join_from_invitation(
-        &format!("{}/join/{code}", server.url),
-        "learner@example.com",
-    );
     browser.wait_connected(30);
     browser.wait_for(
         "the CLI's screen playing",
@@ -443,6 +453,14 @@ async fn a_browser_and_the_cli_share_both_ways() {
         |e| matches!(e, CallEvent::PartnerScreen { share } if share.active && share.mid.is_some()),
     );
     tokio::time::sleep(Duration::from_secs(4)).await;
+    // Each share on an m-line of its own, as the contract says.
+    let mids = browser.eval(
+        "[window.mentorliveWebCall.screenMid(), window.mentorliveWebCall.partnerScreenMid()]",
+    );
+    assert!(
+        mids[0].is_string() && mids[1].is_string() && mids[0] != mids[1],
+        "{mids}"
+    );
     browser.click("[data-testid=stop-sharing]");
     cli.wait_for(
         "the browser's share ended",

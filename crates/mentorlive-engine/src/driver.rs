@@ -405,11 +405,11 @@ impl Io {
                 self.outlet.set_screen(None);
                 let screen = self.current.as_mut()?.screen.as_mut()?;
                 screen.attached = false;
-                // Recvonly, not inactive: a partner sharing on this same
-                // transceiver keeps coming through.
+                // Inactive, as the contract says: the share has its own
+                // m-line, so nothing of the partner's rides on it.
                 if let Err(err) = screen
                     .transceiver
-                    .set_direction(RTCRtpTransceiverDirection::Recvonly)
+                    .set_direction(RTCRtpTransceiverDirection::Inactive)
                     .await
                 {
                     tracing::warn!(%err, "could not stop the screen's transceiver sending");
@@ -464,10 +464,8 @@ impl Io {
         });
     }
 
-    /// Puts our screen track on its transceiver: made on the first share of
-    /// this connection (`add_track`, which like a browser's `addTrack` takes
-    /// a video transceiver the partner's offer made and we never sent on),
-    /// direction sendrecv on later ones.
+    /// Puts our screen track on a transceiver of its own: a new m-line on the
+    /// first share of this connection (sendonly), the same one again later.
     async fn attach_screen(&mut self) {
         let Some(current) = self.current.as_mut() else {
             return;
@@ -476,7 +474,7 @@ impl Io {
             screen.attached = true;
             if let Err(err) = screen
                 .transceiver
-                .set_direction(RTCRtpTransceiverDirection::Sendrecv)
+                .set_direction(RTCRtpTransceiverDirection::Sendonly)
                 .await
             {
                 tracing::warn!(%err, "could not make the screen's transceiver send");
@@ -486,12 +484,19 @@ impl Io {
         let made = async {
             let track = peer::screen_track()?;
             let pc = &current.peer.pc;
-            let sender = pc
-                .add_track(track.clone() as Arc<dyn webrtc::media_stream::track_local::TrackLocal>)
+            let transceiver = pc
+                .add_transceiver_from_track(
+                    track.clone() as Arc<dyn webrtc::media_stream::track_local::TrackLocal>,
+                    Some(rtc::rtp_transceiver::RTCRtpTransceiverInit {
+                        direction: RTCRtpTransceiverDirection::Sendonly,
+                        streams: Vec::new(),
+                        send_encodings: Vec::new(),
+                    }),
+                )
                 .await
                 .map_err(crate::EngineError::webrtc)?;
-            let transceiver = transceiver_of(pc.as_ref(), &sender).await.ok_or_else(|| {
-                crate::EngineError::WebRtc("the screen's sender has no transceiver".into())
+            let sender = transceiver.sender().await.ok().flatten().ok_or_else(|| {
+                crate::EngineError::WebRtc("the screen's transceiver has no sender".into())
             })?;
             Ok::<_, crate::EngineError>((track, sender, transceiver))
         }
@@ -570,14 +575,23 @@ impl Io {
             return;
         };
         let pc = current.peer.pc.clone();
+        let camera_sender = current.peer.video_sender.clone();
         let frames = self.frames.clone();
         let counters = self.counters.clone();
         let keyframe_asks = self.keyframe_asks.subscribe();
         let screen_mid = self.screen_route.subscribe();
         tokio::spawn(async move {
             let mid = mid_of_track(pc.as_ref(), &track).await;
+            let camera_mid = match transceiver_of(pc.as_ref(), &camera_sender).await {
+                Some(t) => t.mid().await.ok().flatten(),
+                None => None,
+            };
             drop(pc);
-            let routing = Routing { mid, screen_mid };
+            let routing = Routing {
+                mid,
+                camera_mid,
+                screen_mid,
+            };
             receive::run(track, frames, counters, keyframe_asks, routing).await;
         });
     }

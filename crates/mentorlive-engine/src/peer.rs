@@ -32,7 +32,7 @@ use webrtc::peer_connection::Registry;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
     RTCIceConnectionState, RTCIceGatheringState, RTCIceServer, RTCPeerConnectionIceEvent,
-    RTCPeerConnectionState, RTCSignalingState, SettingEngineBuilder,
+    RTCPeerConnectionState, SettingEngineBuilder,
 };
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -112,11 +112,11 @@ impl PeerConnectionEventHandler for Handler {
         }
     }
 
-    async fn on_signaling_state_change(&self, state: RTCSignalingState) {
-        self.send(PeerInput::SignalingStable(
-            state == RTCSignalingState::Stable,
-        ));
-    }
+    // No signaling-state events: the machine knows its JSEP state from the
+    // actions it asked for (an offer set, an answer applied or made). The
+    // stack's events arrive later through a queue and could leave a stale
+    // "not stable" behind, after which the impolite side ignored every
+    // offer as glare (a browser's screen share, found by tests/app_screen.rs).
 
     async fn on_data_channel(&self, data: Arc<dyn DataChannel>) {
         let _ = self.tx.send((self.generation, PcEvent::DataChannel(data)));
@@ -351,7 +351,15 @@ async fn build_with(
         );
     // Host candidates pair within milliseconds here; checking every 50 ms
     // instead of 200 ms takes most of the wait out of joining.
+    // Our answers always take the DTLS server's side (`a=setup:passive`).
+    // A browser keeps the role the first negotiation gave and refuses an
+    // answer that would change it ("Failed to set SSL role"); webrtc answers
+    // `active` by default, which changed it whenever we had offered first
+    // (a browser answers `active`, making us the server) and later answered
+    // a browser's offer (its screen share, its ICE restart). As the server
+    // in every answer, we keep the role whoever offered first.
     let mut settings = SettingEngineBuilder::new()
+        .with_answering_dtls_role(rtc::peer_connection::transport::RTCDtlsRole::Server)
         .with_ice_connection_attempts(Some(Duration::from_millis(50)), Some(25))
         .with_ice_timeouts(
             Some(Duration::from_secs(3)),

@@ -77,20 +77,33 @@ pub struct KeyframeAsks {
 }
 
 /// Which video a track carries: its transceiver's mid against the mid the
-/// partner announced for their screen share.
+/// partner announced for their screen share, and the camera's (the m-line
+/// our own camera sends on, which theirs comes back on).
 pub struct Routing {
     pub mid: Option<String>,
+    pub camera_mid: Option<String>,
     pub screen_mid: watch::Receiver<Option<String>>,
 }
 
 impl Routing {
-    fn kind(&self) -> MediaKind {
-        let screen = self.mid.is_some() && *self.screen_mid.borrow() == self.mid;
-        if screen {
-            MediaKind::Screen
-        } else {
-            MediaKind::Video
-        }
+    /// `None`: a video that is neither the camera nor an announced screen
+    /// (a share whose announcement has not come yet, or one just stopped):
+    /// it goes nowhere rather than into the camera's decoder.
+    fn kind(&self) -> Option<MediaKind> {
+        kind_of(&self.mid, &self.camera_mid, &self.screen_mid.borrow())
+    }
+}
+
+fn kind_of(
+    mid: &Option<String>,
+    camera: &Option<String>,
+    screen: &Option<String>,
+) -> Option<MediaKind> {
+    match mid {
+        Some(_) if mid == screen => Some(MediaKind::Screen),
+        // Where the camera's mid is unknown, any other video is taken for it.
+        _ if camera.is_none() || mid == camera => Some(MediaKind::Video),
+        _ => None,
     }
 }
 
@@ -116,12 +129,21 @@ pub async fn run(
         asker.ask().await;
     }
     let mut asks_seen = *keyframe_asks.borrow_and_update();
+    let mut routed = None;
     loop {
         let kind = if is_video {
             routing.kind()
         } else {
-            MediaKind::Audio
+            Some(MediaKind::Audio)
         };
+        if is_video && kind != routed {
+            // Another decoder takes these frames now: from a keyframe on.
+            routed = kind;
+            need_keyframe = true;
+            if kind.is_some() {
+                asker.ask().await;
+            }
+        }
         let repair_deadline = assembler.poll_timeout();
         // `Some(event)` from the track, `None` when an assembler deadline passed.
         let event = tokio::select! {
@@ -132,8 +154,9 @@ pub async fn run(
                 }
                 let asks = *keyframe_asks.borrow_and_update();
                 let ours = match kind {
-                    MediaKind::Screen => asks.screen > asks_seen.screen,
-                    _ => asks.camera > asks_seen.camera,
+                    Some(MediaKind::Screen) => asks.screen > asks_seen.screen,
+                    Some(_) => asks.camera > asks_seen.camera,
+                    None => false,
                 };
                 asks_seen = asks;
                 if ours {
@@ -162,13 +185,13 @@ pub async fn run(
             asker.media_ssrc = packet.header.ssrc;
         }
         match kind {
-            MediaKind::Audio => {
+            Some(MediaKind::Audio) => {
                 let Some(packet) = packet else { continue };
                 if packet.payload.is_empty() {
                     continue;
                 }
                 let frame = ReceivedFrame {
-                    kind,
+                    kind: MediaKind::Audio,
                     data: packet.payload.clone(),
                     rtp_timestamp: packet.header.timestamp,
                     keyframe: true,
@@ -180,7 +203,7 @@ pub async fn run(
                     Err(TrySendError::Closed(_)) => return,
                 }
             }
-            MediaKind::Video | MediaKind::Screen => {
+            video => {
                 if let Some(packet) = packet {
                     let header = &packet.header;
                     assembler.push(
@@ -199,6 +222,9 @@ pub async fn run(
                         need_keyframe = true;
                     }
                     let keyframe = vp8_is_keyframe(&assembled.data);
+                    let Some(kind) = video else {
+                        continue; // not routed: nobody's decoder wants it
+                    };
                     if keyframe {
                         asker.answered();
                     }
@@ -240,6 +266,21 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_video_goes_to_the_camera_the_screen_or_nowhere() {
+        let mid = |m: &str| Some(m.to_owned());
+        assert_eq!(kind_of(&mid("1"), &mid("1"), &None), Some(MediaKind::Video));
+        assert_eq!(
+            kind_of(&mid("4"), &mid("1"), &mid("4")),
+            Some(MediaKind::Screen)
+        );
+        // A share not yet announced (or just stopped) is not the camera.
+        assert_eq!(kind_of(&mid("4"), &mid("1"), &None), None);
+        assert_eq!(kind_of(&mid("4"), &mid("1"), &mid("5")), None);
+        // The camera's mid unknown: the old way, anything else is the camera.
+        assert_eq!(kind_of(&mid("4"), &None, &None), Some(MediaKind::Video));
+    }
 
     #[test]
     fn keyframe_requests_back_off_while_none_comes() {

@@ -26,6 +26,8 @@ export function startDesktopCall(start: CallStart): CallConnection {
   let send: MediaSender | null = null;
   let receive: MediaReceiver | null = null;
   let screen: ScreenSender | null = null;
+  // A share being set up (the picker open): a second one waits for nothing.
+  let sharePending = false;
   let lastTarget = 0;
   const fail = (message: string) => !stopped && onFail(message);
   /** The congestion estimate, shared: while we share a screen it keeps its
@@ -50,8 +52,16 @@ export function startDesktopCall(start: CallStart): CallConnection {
   onEvent.onmessage = (event) => {
     start.onEvent(event);
     switch (event.event) {
+      case "replaced":
+        stopSharing(null);
+        break;
+      case "partner_screen":
+        // The last picture of a share is not shown at the start of the next.
+        if (!event.share.active) receive?.clearScreen();
+        break;
       case "state":
         if (event.state === "connected") send?.requestKeyframe();
+        if (event.state === "ended") stopSharing(null);
         break;
       case "keyframe_requested":
         send?.requestKeyframe();
@@ -122,20 +132,37 @@ export function startDesktopCall(start: CallStart): CallConnection {
     setSpeaker: (id) => routeToSpeaker(audio, id),
     async shareScreen() {
       if (!joined || !bridge) throw new ShareRefused("Wait until the call has started to share your screen.");
-      if (screen) return;
-      const track = await pickDisplay();
-      if (stopped) return track.stop();
-      const sender = new ScreenSender(bridge, track, fail);
-      screen = sender;
-      // The window or screen shared went away (closed, or the portal ended it).
-      track.addEventListener("ended", () => screen === sender && stopSharing("What you shared is gone (the window was closed or the system stopped it), so sharing stopped."));
-      await sender.start();
-      await commands.callShareScreen(true);
-      if (lastTarget) splitBitrate(lastTarget);
-      start.onLocalScreen(true, null);
+      if (screen || sharePending) return;
+      sharePending = true;
+      let sender: ScreenSender | null = null;
+      try {
+        const track = await pickDisplay();
+        if (stopped) return track.stop();
+        sender = new ScreenSender(bridge, track, fail);
+        await sender.start();
+        await commands.callShareScreen(true);
+        if (stopped) return sender.stop();
+        screen = sender;
+        const sharing = sender;
+        // The window or screen shared went away (closed, or the portal ended it).
+        track.addEventListener("ended", () => screen === sharing && stopSharing("What you shared is gone (the window was closed or the system stopped it), so sharing stopped."));
+        if (track.readyState === "ended") return stopSharing("What you shared is gone (the window was closed or the system stopped it), so sharing stopped.");
+        if (lastTarget) splitBitrate(lastTarget);
+        start.onLocalScreen(true, null);
+      } catch (err) {
+        // Nothing half-started stays behind: no capture the person cannot stop.
+        if (sender && screen !== sender) sender.stop();
+        throw err;
+      } finally {
+        sharePending = false;
+      }
     },
     stopScreen: () => stopSharing(null),
-    hangUp: () => commands.callHangUp(),
+    hangUp: () => {
+      // The screen stops at the click, not when the engine has left.
+      stopSharing(null);
+      return commands.callHangUp();
+    },
     close() {
       stopped = true;
       commands.callHangUp().catch(() => {});

@@ -65,6 +65,7 @@ export function startWebCall(start: CallStart): CallConnection {
   let announcedMid: string | null = null;
   // The partner's: the mid they announced.
   let partnerScreenMid: string | null = null;
+  let sharePending = false;
 
   const emit = (event: CallEvent) => !stopped && onEvent(event);
   const setState = (next: CallState) => {
@@ -83,8 +84,12 @@ export function startWebCall(start: CallStart): CallConnection {
     heldSignals = [];
     for (const { to, data } of held) if (to === partner) socket?.emit("live:signal", { to, data });
   };
-  const sendData = (message: object) => {
-    if (channel?.readyState === "open") channel.send(JSON.stringify(message));
+  /** Sends on the data channel; false when it is not open (the message
+   *  is not sent: the caller says it again once the channel opens). */
+  const sendData = (message: object): boolean => {
+    if (channel?.readyState !== "open") return false;
+    channel.send(JSON.stringify(message));
+    return true;
   };
   const sendMediaState = () => sendData({ type: "media", audioMuted: media.muted, videoOff: media.cameraOff, screen: screenTrack !== null });
 
@@ -92,8 +97,8 @@ export function startWebCall(start: CallStart): CallConnection {
   const announceScreen = () => {
     const mid = screenTrack ? (screenTransceiver?.mid ?? null) : null;
     if (!mid || mid === announcedMid) return;
-    announcedMid = mid;
-    sendData({ type: "screen", active: true, mid });
+    // Only a message that left counts as said: the channel's open says it again.
+    if (sendData({ type: "screen", active: true, mid })) announcedMid = mid;
   };
 
   /** The partner's camera and screen, each to its element: the screen is
@@ -106,7 +111,9 @@ export function startWebCall(start: CallStart): CallConnection {
     const audio = receiving.filter((t) => t.receiver.track.kind === "audio").map((t) => t.receiver.track);
     const videos = receiving.filter((t) => t.receiver.track.kind === "video");
     const screen = partnerScreenMid ? videos.find((t) => t.mid === partnerScreenMid) : undefined;
-    const camera = videos.find((t) => t !== screen && t !== screenTransceiver) ?? videos.find((t) => t !== screen);
+    // The camera comes back on the m-line ours goes on: the first video,
+    // whose sender carries our camera (never our screen's transceiver).
+    const camera = videos.find((t) => t.sender === videoSender) ?? videos.find((t) => t !== screen && t !== screenTransceiver);
     const cameraTracks = [...audio, ...(camera ? [camera.receiver.track] : [])];
     const current = remoteVideo.srcObject as MediaStream | null;
     const same = current && current.getTracks().length === cameraTracks.length && cameraTracks.every((t) => current.getTracks().includes(t));
@@ -144,17 +151,16 @@ export function startWebCall(start: CallStart): CallConnection {
     }
   };
 
-  /** Puts our screen track on a transceiver of its own: a video one the
-   *  partner's offer made and we never sent on (addTrack takes it), or a new
-   *  one; the same one again after a stop. Negotiation follows by itself. */
+  /** Puts our screen track on a transceiver of its own, as the contract
+   *  says (a new m-line, sendonly); the same one again after a stop.
+   *  Negotiation follows by itself (negotiationneeded). */
   const attachScreen = async (peer: RTCPeerConnection, track: MediaStreamTrack) => {
     if (screenTransceiver && peer.getTransceivers().includes(screenTransceiver)) {
       await screenTransceiver.sender.replaceTrack(track);
-      screenTransceiver.direction = "sendrecv";
+      screenTransceiver.direction = "sendonly";
       return;
     }
-    const sender = peer.addTrack(track, new MediaStream([track]));
-    screenTransceiver = peer.getTransceivers().find((t) => t.sender === sender) ?? null;
+    screenTransceiver = peer.addTransceiver(track, { direction: "sendonly", streams: [new MediaStream([track])] });
   };
 
   const onMessage = (text: unknown) => {
@@ -174,6 +180,13 @@ export function startWebCall(start: CallStart): CallConnection {
         break;
       }
       case "media":
+        // A partner who says they share nothing has stopped, even if their
+        // `screen` stop was lost on the way.
+        if (message.screen !== true && partnerScreenMid !== null) {
+          partnerScreenMid = null;
+          route();
+          emit({ event: "partner_screen", share: { active: false } });
+        }
         emit({ event: "partner_media", state: { audioMuted: message.audioMuted === true, videoOff: message.videoOff === true, screen: message.screen === true } });
         break;
       case "screen": {
@@ -431,6 +444,9 @@ export function startWebCall(start: CallStart): CallConnection {
 
   const shutDown = () => {
     stopped = true;
+    // Nothing is captured once the call is over (replaced, ended, failed).
+    screenTrack?.stop();
+    screenTrack = null;
     window.clearInterval(statsTimer);
     closePeer();
     socket?.close();
@@ -457,9 +473,8 @@ export function startWebCall(start: CallStart): CallConnection {
     const t = screenTransceiver;
     if (t && pc?.getTransceivers().includes(t)) {
       void t.sender.replaceTrack(null);
-      // Recvonly, not inactive: a partner sharing on this same transceiver
-      // keeps coming through. The next share reuses it.
-      t.direction = "recvonly";
+      // As the contract says; the next share reuses it.
+      t.direction = "inactive";
     }
     start.onLocalScreen(false, notice);
   };
@@ -487,9 +502,15 @@ export function startWebCall(start: CallStart): CallConnection {
       await videoSender?.replaceTrack(next.getVideoTracks()[0] ?? null);
     },
     async shareScreen() {
-      if (screenTrack) return;
+      if (screenTrack || sharePending) return;
       if (!pc || state !== "connected") throw new ShareRefused("Wait until the call has started to share your screen.");
-      const track = await pickDisplay();
+      sharePending = true;
+      let track: MediaStreamTrack;
+      try {
+        track = await pickDisplay();
+      } finally {
+        sharePending = false;
+      }
       if (stopped) return track.stop();
       screenTrack = track;
       track.addEventListener("ended", () => screenTrack === track && stopSharing("What you shared is gone (the window was closed or the browser stopped it), so sharing stopped."));
@@ -503,6 +524,8 @@ export function startWebCall(start: CallStart): CallConnection {
       await sink.setSinkId?.(id ?? "").catch(() => {});
     },
     async hangUp() {
+      // The screen stops at the click, not when the room has answered.
+      stopSharing(null);
       const s = socket;
       if (s?.connected) await s.timeout(LEAVE_TIMEOUT_MS).emitWithAck("live:leave", {}).catch(() => {});
       setState("ended");

@@ -61,5 +61,8 @@ describe("the call screen's state", () => {
     const gone = callReducer(ours, { type: "local_screen", sharing: false, notice: "What you shared is gone" });
     expect(gone).toMatchObject({ sharing: false, shareNotice: "What you shared is gone" });
     expect(callReducer(gone, { type: "dismiss_share_notice" }).shareNotice).toBeNull();
+    // A call that is over shares nothing, however it ended.
+    expect(callReducer(ours, engine({ event: "state", state: "ended" })).sharing).toBe(false);
+    expect(callReducer(ours, engine({ event: "replaced" })).sharing).toBe(false);
   });
 });

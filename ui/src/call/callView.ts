@@ -80,6 +80,8 @@ function onEvent(view: CallView, event: CallEvent, at: number): CallView {
         connectedAt: event.state === "connected" ? (view.connectedAt ?? at) : view.connectedAt,
         partnerLeft: event.state === "connected" ? false : view.partnerLeft,
         ended: event.state === "ended" ? (view.ended ?? "The call has ended.") : view.ended,
+        // A call that is over shares nothing.
+        sharing: event.state === "ended" ? false : view.sharing,
       };
     case "peer_present":
       return { ...view, partner: { ...view.partner, name: event.user.name, present: true }, partnerLeft: false };
@@ -94,7 +96,7 @@ function onEvent(view: CallView, event: CallEvent, at: number): CallView {
     case "partner_media":
       return { ...view, partner: { ...view.partner, audioMuted: event.state.audioMuted, videoOff: event.state.videoOff } };
     case "replaced":
-      return { ...view, ended: "You joined this session from another device, so this window left the call." };
+      return { ...view, sharing: false, ended: "You joined this session from another device, so this window left the call." };
     case "joined":
     case "signaling":
     case "keyframe_requested":

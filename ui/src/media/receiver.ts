@@ -58,9 +58,9 @@ export class MediaReceiver {
 
   private audioPackets = 0;
 
-  /** The canvas the partner's screen share is painted into. */
-  setScreenCanvas(canvas: HTMLCanvasElement | null): void {
-    this.screen.setCanvas(canvas);
+  /** The partner's share ended: its last picture goes. */
+  clearScreen(): void {
+    this.screen.clear();
   }
 
   async start(): Promise<void> {

@@ -32,11 +32,10 @@ export class VideoPainter {
     this.decoder = this.makeDecoder();
   }
 
-  /** Paints into another canvas from the next keyframe on. */
-  setCanvas(canvas: HTMLCanvasElement | null): void {
-    this.canvas = canvas;
-    this.context2d = canvas?.getContext("2d") ?? null;
-    this.waitForKeyframe();
+  /** Blanks the canvas; painting starts again at the next keyframe. */
+  clear(): void {
+    this.context2d?.clearRect(0, 0, this.canvas?.width ?? 0, this.canvas?.height ?? 0);
+    this.needKeyframe = true;
   }
 
   private makeDecoder(): VideoDecoder {

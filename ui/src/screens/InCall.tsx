@@ -22,6 +22,9 @@ export function elapsed(ms: number): string {
   return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** Phones' browsers have no getDisplayMedia: no Share button there. */
+const canShareScreen = typeof navigator !== "undefined" && typeof navigator.mediaDevices?.getDisplayMedia === "function";
+
 /** While we share: a link this short cannot carry a legible screen. */
 const LEGIBLE_KBPS = 300;
 
@@ -71,15 +74,22 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   // for a missing device).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
-      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+      const target = e.target as HTMLElement | null;
+      const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement || target?.isContentEditable === true;
+      if (typing || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
       if ((e.key === "m" || e.key === "M") && localStream.current.getAudioTracks().length > 0) setMuted((m) => !m);
       if ((e.key === "v" || e.key === "V") && localStream.current.getVideoTracks().length > 0) setCameraOff((c) => !c);
-      if ((e.key === "s" || e.key === "S") && state === "connected") void toggleShare();
+      // Stop works whatever the call's state; a share starts on a connected call.
+      if ((e.key === "s" || e.key === "S") && (state === "connected" || sharing)) void toggleShare();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [localStream, state, toggleShare]);
+  }, [localStream, state, sharing, toggleShare]);
+
+  // Each share of the partner's starts fitted to the window.
+  useEffect(() => {
+    if (!partner.sharing) setActualSize(false);
+  }, [partner.sharing]);
 
   const sendChat = async (e: FormEvent) => {
     e.preventDefault();
@@ -168,7 +178,7 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
         ) : (
           <button aria-pressed={cameraOff} onClick={() => setCameraOff((c) => !c)} data-testid="toggle-camera" title="Camera (V)">{cameraOff ? "Camera on" : "Camera off"}</button>
         )}
-        <button aria-pressed={sharing} onClick={() => void toggleShare()} disabled={state !== "connected" && !sharing} data-testid="toggle-share" title="Share your screen or a window (S)">{sharing ? "Stop sharing" : "Share screen"}</button>
+        {canShareScreen && <button aria-pressed={sharing} onClick={() => void toggleShare()} disabled={state !== "connected" && !sharing} data-testid="toggle-share" title="Share your screen or a window (S)">{sharing ? "Stop sharing" : "Share screen"}</button>}
         <button aria-expanded={devicesOpen} onClick={() => setDevicesOpen((o) => !o)} data-testid="toggle-devices" title="Camera, microphone and speaker">Devices</button>
         <button onClick={fullscreen} title="Fullscreen">Fullscreen</button>
         <button className="danger" onClick={leave} data-testid="hang-up">Hang up</button>

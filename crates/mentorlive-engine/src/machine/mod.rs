@@ -108,8 +108,6 @@ pub enum PeerInput {
     Connection {
         connected: bool,
     },
-    /// The signaling state became stable (or left it).
-    SignalingStable(bool),
     /// `MakeOffer` finished: the offer is the local description.
     OfferReady {
         sdp: String,
@@ -228,11 +226,12 @@ pub enum Action {
     SendPli,
     /// Send RTCP PLI on the partner's screen share.
     SendScreenPli,
-    /// Send our screen on the screen transceiver (made on first use, and
-    /// reused after: direction sendrecv). Negotiation follows.
+    /// Send our screen on a transceiver of its own (a new m-line the first
+    /// time, direction sendonly; the same one again after a stop).
+    /// Negotiation follows.
     AttachScreen,
-    /// Stop sending on it (direction recvonly, so a partner sharing on the
-    /// same transceiver keeps coming through). Negotiation follows.
+    /// Stop sending on it (direction inactive, as the contract says).
+    /// Negotiation follows.
     DetachScreen,
     /// Frames of the partner's track with this mid are the screen share
     /// (`None`: no share).
@@ -420,6 +419,8 @@ impl CallMachine {
         if now >= self.next_stats {
             self.next_stats = now + STATS_INTERVAL;
             self.retry_backlog();
+            // A negotiation still owed (an offer that failed, say) goes again.
+            self.settle(now);
             self.out.push_back(Action::CollectStats);
         }
     }
@@ -668,7 +669,6 @@ impl CallMachine {
                 let candidate = candidate.unwrap_or_else(IceCandidate::end_of_candidates);
                 self.signal(SignalData::Candidate { candidate });
             }
-            PeerInput::SignalingStable(stable) => peer.stable = stable,
             PeerInput::OfferReady { sdp } => {
                 peer.negotiator.offer_finished(true);
                 peer.stable = false;
@@ -797,7 +797,14 @@ impl CallMachine {
                 }
                 self.emit(CallEvent::Chat { message: chat });
             }
-            DataMessage::Media(state) => self.emit(CallEvent::PartnerMedia { state }),
+            DataMessage::Media(state) => {
+                // A partner who says they share nothing has stopped, even if
+                // their `screen` stop was lost on the way.
+                if !state.screen && self.partner_screen.is_some() {
+                    self.forget_partner_screen();
+                }
+                self.emit(CallEvent::PartnerMedia { state });
+            }
             DataMessage::Screen(share) => self.on_partner_screen(share),
             DataMessage::Record(message) => self.emit(CallEvent::Record { message }),
             DataMessage::Keyframe => {
@@ -858,6 +865,8 @@ impl CallMachine {
             return;
         }
         self.screen.sharing = on;
+        // An offer in flight predates this change: it does not settle it.
+        self.screen.in_offer = false;
         if !on {
             self.screen.announced = None;
             self.send_data(DataMessage::Screen(ScreenShare::default()));
@@ -905,8 +914,11 @@ impl CallMachine {
             Command::ShareScreen(on) => self.share_screen(on, now),
             Command::RestartIce => self.make_offer(true, now),
             Command::HangUp => {
-                self.out.push_back(Action::Leave);
+                // Media stops first (the camera, the microphone, a screen
+                // share), then the room is left: a slow `live:leave` ack must
+                // not keep sending after the person hung up.
                 self.close_peer();
+                self.out.push_back(Action::Leave);
                 self.set_state(CallState::Ended);
                 self.out.push_back(Action::Stop);
             }

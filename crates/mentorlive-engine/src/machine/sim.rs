@@ -31,15 +31,20 @@ enum Jsep {
     HaveRemoteOffer,
 }
 
-/// The mid the simulated stack gives a screen transceiver (the camera,
-/// microphone and data channel take 0 to 2).
-pub const SCREEN_MID: &str = "3";
+/// The mid of each side's screen transceiver: each share has an m-line of
+/// its own (the camera, microphone and data channel take 0 to 2).
+pub fn screen_mid(side: Side) -> &'static str {
+    match side {
+        Side::A => "3",
+        Side::B => "4",
+    }
+}
 
-/// A description on the wire: `kind pc ufrag screen`, where `screen` is `-`
-/// (no screen m-line), `r` (an m-line, the describer not sending on it) or
-/// `s` (sending on it).
-fn sdp(kind: &str, pc: u64, ufrag: u64, screen: char) -> String {
-    format!("{kind} {pc} {ufrag} {screen}")
+/// A description on the wire: `kind pc ufrag A B`, where `A` and `B` say
+/// each side's screen m-line: `-` (none), `i` (there, its owner not
+/// sending) or `s` (its owner sending).
+fn sdp(kind: &str, pc: u64, ufrag: u64, screens: [char; 2]) -> String {
+    format!("{kind} {pc} {ufrag} {} {}", screens[0], screens[1])
 }
 
 fn parse_sdp(text: &str) -> (u64, u64) {
@@ -49,9 +54,14 @@ fn parse_sdp(text: &str) -> (u64, u64) {
     (pc, ufrag)
 }
 
-fn parse_screen(text: &str) -> char {
+/// The flag a description gives `side`'s screen m-line.
+fn parse_screen(text: &str, side: Side) -> char {
+    let index = match side {
+        Side::A => 3,
+        Side::B => 4,
+    };
     text.split(' ')
-        .nth(3)
+        .nth(index)
         .and_then(|s| s.chars().next())
         .unwrap_or('-')
 }
@@ -76,20 +86,33 @@ struct SimPc {
     /// Data-channel messages waiting for the path (SCTP retransmits them).
     sctp_out: VecDeque<String>,
     sending: bool,
-    /// Our screen track is on the screen transceiver (direction sendrecv).
+    /// Our screen track is on our screen transceiver (direction sendonly).
     screen_attached: bool,
-    /// A screen m-line is in the negotiated session.
-    screen_mline: bool,
-    /// The partner sends on it, as of the last description applied.
+    /// Our screen m-line is in the negotiated session.
+    my_screen_mline: bool,
+    /// The partner's screen m-line is, and whether they send on it, as of
+    /// the last description applied.
+    their_screen_mline: bool,
     partner_sends_screen: bool,
 }
 
 impl SimPc {
-    fn screen_flag(&self, mline: bool) -> char {
-        match (mline, self.screen_attached) {
+    /// The two screen flags of a description this side makes; ours there
+    /// only when `mine` (an answer cannot add an m-line).
+    fn screen_flags(&self, side: Side, mine: bool) -> [char; 2] {
+        let ours = match (mine, self.screen_attached) {
             (false, _) => '-',
-            (true, false) => 'r',
+            (true, false) => 'i',
             (true, true) => 's',
+        };
+        let theirs = match (self.their_screen_mline, self.partner_sends_screen) {
+            (false, _) => '-',
+            (true, false) => 'i',
+            (true, true) => 's',
+        };
+        match side {
+            Side::A => [ours, theirs],
+            Side::B => [theirs, ours],
         }
     }
 }
@@ -116,6 +139,7 @@ pub struct Peer {
     pub stopped: bool,
     /// What the last `RouteScreen` said: the mid shown as the screen.
     pub routed_screen: Option<String>,
+    side: Side,
 }
 
 impl Peer {
@@ -135,14 +159,14 @@ impl Peer {
         self.pc
             .as_ref()
             .is_some_and(|pc| pc.partner_sends_screen && pc.connected)
-            && self.routed_screen.as_deref() == Some(SCREEN_MID)
+            && self.routed_screen.as_deref() == Some(screen_mid(self.side.other()))
     }
 
     /// Our screen leaves on a negotiated m-line.
     pub fn sends_screen(&self) -> bool {
         self.pc
             .as_ref()
-            .is_some_and(|pc| pc.screen_attached && pc.screen_mline && pc.jsep == Jsep::Stable)
+            .is_some_and(|pc| pc.screen_attached && pc.my_screen_mline && pc.jsep == Jsep::Stable)
     }
 
     pub fn chats(&self) -> Vec<String> {
@@ -206,6 +230,7 @@ impl World {
             a: new_peer(
                 CallMachine::new(joined, RestartPolicy::default(), now),
                 "pa",
+                Side::A,
             ),
             b: None,
             path_up: true,
@@ -233,6 +258,7 @@ impl World {
         self.b = Some(new_peer(
             CallMachine::new(joined, RestartPolicy::default(), self.now),
             peer_id,
+            Side::B,
         ));
         self.server_to(
             Side::A,
@@ -434,7 +460,8 @@ impl World {
                     sctp_out: VecDeque::new(),
                     sending: false,
                     screen_attached: false,
-                    screen_mline: false,
+                    my_screen_mline: false,
+                    their_screen_mline: false,
                     partner_sends_screen: false,
                 });
             }
@@ -455,10 +482,10 @@ impl World {
                 pc.restart_next = false;
                 pc.jsep = Jsep::HaveLocalOffer;
                 pc.offered_ufrag = Some(ufrag);
-                // An offer carries every transceiver: the screen's once made.
-                let mline = pc.screen_mline || pc.screen_attached;
-                let text = sdp("offer", pc.id, ufrag, pc.screen_flag(mline));
-                let mid = (pc.screen_attached).then(|| SCREEN_MID.to_owned());
+                // An offer carries every transceiver: ours once made.
+                let mine = pc.my_screen_mline || pc.screen_attached;
+                let text = sdp("offer", pc.id, ufrag, pc.screen_flags(side, mine));
+                let mid = pc.screen_attached.then(|| screen_mid(side).to_owned());
                 self.feed(side, PeerInput::OfferReady { sdp: text });
                 self.feed(side, PeerInput::ScreenMid(mid));
                 self.gather(side, ufrag);
@@ -491,9 +518,10 @@ impl World {
                     }
                 };
                 if ok {
-                    let screen = parse_screen(&text);
-                    pc.screen_mline |= screen != '-';
-                    pc.partner_sends_screen = screen == 's';
+                    let theirs = parse_screen(&text, side.other());
+                    pc.their_screen_mline |= theirs != '-';
+                    pc.partner_sends_screen = theirs == 's';
+                    pc.my_screen_mline |= parse_screen(&text, side) != '-';
                     let (remote_pc, ufrag) = parse_sdp(&text);
                     if pc.remote.is_some_and(|(p, u)| p != remote_pc || u != ufrag) {
                         pc.remote_candidates.clear();
@@ -518,11 +546,11 @@ impl World {
                 pc.restart_next = false;
                 pc.jsep = Jsep::Stable;
                 let ufrag = pc.local_ufrag;
-                // An answer cannot add m-lines: the screen goes only on one
-                // the offer carried.
-                let mline = pc.screen_mline;
-                let text = sdp("answer", pc.id, ufrag, pc.screen_flag(mline));
-                let mid = (pc.screen_attached && mline).then(|| SCREEN_MID.to_owned());
+                // An answer cannot add m-lines: our screen goes only once
+                // an offer carried its m-line.
+                let mine = pc.my_screen_mline;
+                let text = sdp("answer", pc.id, ufrag, pc.screen_flags(side, mine));
+                let mid = (pc.screen_attached && mine).then(|| screen_mid(side).to_owned());
                 self.feed(side, PeerInput::AnswerReady { sdp: text });
                 self.feed(side, PeerInput::ScreenMid(mid));
                 self.gather(side, ufrag);
@@ -686,7 +714,7 @@ fn deliver(from: &mut Peer, to: &mut Peer, now: Instant) -> bool {
     moved
 }
 
-fn new_peer(machine: CallMachine, peer_id: &str) -> Peer {
+fn new_peer(machine: CallMachine, peer_id: &str, side: Side) -> Peer {
     Peer {
         machine,
         peer_id: peer_id.into(),
@@ -703,5 +731,6 @@ fn new_peer(machine: CallMachine, peer_id: &str) -> Peer {
         lose_first_messages: 0,
         stopped: false,
         routed_screen: None,
+        side,
     }
 }

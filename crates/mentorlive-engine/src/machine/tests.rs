@@ -619,3 +619,58 @@ fn a_share_announcement_lost_at_the_open_still_reaches_the_partner() {
     assert!(w.b().sees_partner_screen(), "said again, it arrived");
     assert_eq!(partner_screens(w.b()), vec![true]);
 }
+
+#[test]
+fn a_share_stopped_and_started_again_within_one_negotiation_still_goes() {
+    let mut w = World::connected();
+    w.command(Side::A, Command::ShareScreen(true));
+    w.advance(Duration::from_millis(50));
+    // Stop, and share again before the stop's offer is answered.
+    w.hold_wire = true;
+    w.command(Side::A, Command::ShareScreen(false));
+    w.command(Side::A, Command::ShareScreen(true));
+    w.release();
+    w.advance(Duration::from_millis(100));
+    assert_in_call(&w);
+    assert!(w.a.sends_screen());
+    assert!(
+        w.b().sees_partner_screen(),
+        "the second share is negotiated and announced"
+    );
+}
+
+#[test]
+fn each_share_has_its_own_mid_and_each_side_routes_the_others() {
+    let mut w = World::connected();
+    w.command(Side::A, Command::ShareScreen(true));
+    w.command(Side::B, Command::ShareScreen(true));
+    w.advance(Duration::from_millis(100));
+    assert_eq!(
+        w.b().routed_screen.as_deref(),
+        Some(super::sim::screen_mid(Side::A))
+    );
+    assert_eq!(
+        w.a.routed_screen.as_deref(),
+        Some(super::sim::screen_mid(Side::B))
+    );
+    // One stops: only that one goes from the other's view.
+    w.command(Side::B, Command::ShareScreen(false));
+    w.advance(Duration::from_millis(100));
+    assert!(!w.a.sees_partner_screen());
+    assert!(w.b().sees_partner_screen(), "the mentor's share goes on");
+}
+
+#[test]
+fn a_lost_stop_is_made_good_by_the_media_state() {
+    let mut w = World::connected();
+    w.command(Side::A, Command::SetMedia(MediaState::default()));
+    w.command(Side::A, Command::ShareScreen(true));
+    w.advance(Duration::from_millis(50));
+    assert!(w.b().sees_partner_screen());
+    // The stop's `screen` message is lost; the media state that follows says it.
+    w.peer(Side::B).lose_first_messages = 1;
+    w.command(Side::A, Command::ShareScreen(false));
+    w.advance(Duration::from_millis(50));
+    assert_eq!(w.b().routed_screen, None, "not stuck on a share that ended");
+    assert_eq!(partner_screens(w.b()), vec![true, false]);
+}
