@@ -17,6 +17,11 @@ use mentorlive_testkit::{CliLine, Http, Joiner, TestServer};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+/// One app at a time: three apps with their partners at once are more than
+/// two cores carry (the web process stopped answering WebDriver under that
+/// load), and a call that cannot keep up proves nothing.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Audio packets the CLI has received, from its next stats line (once a second).
 fn audio_in(joiner: &mut Joiner) -> u64 {
     joiner.next_stats(Duration::from_secs(5)).audio_frames_in
@@ -24,6 +29,7 @@ fn audio_in(joiner: &mut Joiner) -> u64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_holds_a_call_with_the_cli_both_ways() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
@@ -301,6 +307,7 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
 /// hears the partner and sends nothing, and the partner is told why.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
@@ -381,6 +388,7 @@ async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
 /// session bus) shows "… joined", and a click on it shows the call again.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_partner_arriving_is_announced_by_a_notification() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;

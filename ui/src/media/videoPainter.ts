@@ -17,7 +17,9 @@ export class VideoPainter {
   stats: PainterStats = { framesDecoded: 0, framesDropped: 0, keyframesAsked: 0, width: 0, height: 0 };
   /** Benchmarks only: sender's stamp to our paint, per frame (see stamp.ts). */
   glassToGlassMs: number[] = [];
-  private decoder: VideoDecoder;
+  // Made on the first chunk: most calls never see a screen share, and each
+  // decoder is a GStreamer pipeline in WebKit.
+  private decoder: VideoDecoder | null = null;
   private needKeyframe = true;
   private lastAsk = 0;
   private context2d: CanvasRenderingContext2D | null = null;
@@ -29,7 +31,6 @@ export class VideoPainter {
     private onSize: (width: number, height: number) => void = () => {},
   ) {
     this.context2d = canvas?.getContext("2d") ?? null;
-    this.decoder = this.makeDecoder();
   }
 
   /** Blanks the canvas; painting starts again at the next keyframe. */
@@ -83,7 +84,7 @@ export class VideoPainter {
   }
 
   push(chunk: Chunk): void {
-    const decoder = this.decoder;
+    const decoder = (this.decoder ??= this.makeDecoder());
     if (decoder.state !== "configured") return;
     // Eight frames queued is a quarter second behind: catch up at a keyframe.
     if ((decoder.decodeQueueSize > 8 || this.needKeyframe) && !chunk.key) {
@@ -96,6 +97,7 @@ export class VideoPainter {
   }
 
   close(): void {
-    if (this.decoder.state !== "closed") this.decoder.close();
+    if (this.decoder && this.decoder.state !== "closed") this.decoder.close();
+    this.decoder = null;
   }
 }
