@@ -3,7 +3,7 @@
 # screen at 5 and 15 frames/s (capture and encode), and the bitrate it
 # takes. The app shares WebKit's mock screen to a mentorlive-cli partner;
 # Chromium shares its fake screen over a loopback pair. Figures, not
-# assertions. Debug build of the app (as the tests use it).
+# assertions. Release builds of the app, the CLI and the server.
 #   bash scripts/bench-screen.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +14,11 @@ bash scripts/setup-tools.sh >/dev/null
 bash scripts/build-ui.sh >/dev/null
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 cargo build --locked -q --workspace --bins
+cargo build --release --locked -q -p mentorlive-app -p mentorlive-cli -p mentorlive-server
+release="$CARGO_TARGET_DIR/release"
 echo "== the app, $seconds s each"
-MENTORLIVE_BENCH_SECONDS="$seconds" scripts/with-keychain.sh \
+MENTORLIVE_BIN="$release/mentorlive" MENTORLIVE_CLI_BIN="$release/mentorlive-cli" \
+MENTORLIVE_SERVER_BIN="$release/mentorlive-server" MENTORLIVE_BENCH_SECONDS="$seconds" scripts/with-keychain.sh \
   cargo test --locked -q -p mentorlive-e2e --test app_screen bench_screen_share -- --ignored --nocapture 2>&1 \
   | grep -E '^screen share'
 echo "== Chromium, $seconds s each"

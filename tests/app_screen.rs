@@ -155,8 +155,31 @@ async fn the_partners_screen_shows_large_and_at_100_percent_with_their_camera_sm
         "frames kept coming: {decoded_before} then {decoded_after}"
     );
     desktop.screenshot(&out.join("3-share-ended.png"));
-    wd.click(&wd.wait("[data-testid=hang-up]", 5).await).await;
+
+    // The partner leaves: their last picture does not stay behind "Waiting…".
+    cli.interrupt();
     drop(cli.finish());
+    wait_js(
+        &wd,
+        "waiting for the partner again",
+        "return document.querySelector('[data-testid=call]')?.dataset.state === 'waiting_for_peer'",
+        20,
+    )
+    .await;
+    let painted = wd
+        .execute(
+            "const c = document.querySelector('[data-testid=remote-video]'); \
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+             let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++; return n;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        painted, 0,
+        "no pixel of the partner's camera is left painted"
+    );
+    desktop.screenshot(&out.join("4-partner-left.png"));
+    wd.click(&wd.wait("[data-testid=hang-up]", 5).await).await;
     wd.quit().await;
 }
 

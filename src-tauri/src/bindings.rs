@@ -11,7 +11,8 @@ mod tests {
     use crate::links::LinkEvent;
     use crate::updates::UpdateInfo;
     use mentorlive_client::{AppErrorCode, ClientError};
-    use mentorlive_engine::{CallEvent, CallState, CallStats};
+    use mentorlive_engine::machine::{OurRecording, RecordingEnd, TheirRecording};
+    use mentorlive_engine::{CallEvent, CallState, CallStats, RecordingView, SavedRecording};
     use mentorlive_protocol::peer_messages::{
         ChatMessage, DataMessage, IceCandidate, MediaState, RecordAction, RecordMessage,
         ScreenShare, SignalData,
@@ -50,6 +51,11 @@ mod tests {
             DataMessage::decl(&cfg),
             IceCandidate::decl(&cfg),
             SignalData::decl(&cfg),
+            OurRecording::decl(&cfg),
+            TheirRecording::decl(&cfg),
+            RecordingEnd::decl(&cfg),
+            RecordingView::decl(&cfg),
+            SavedRecording::decl(&cfg),
             CallEvent::decl(&cfg),
             CallJoined::decl(&cfg),
             UpdateInfo::decl(&cfg),

@@ -1,15 +1,17 @@
 //! `join CODE`: a real call from files. Video is a VP8 IVF and audio an Opus
 //! Ogg, both looped and paced in real time; a second VP8 IVF may go as a
-//! screen share. What arrives is recorded to IVF and Ogg. Events (and
-//! stats, once a second) go to stdout.
+//! screen share. What arrives is recorded to IVF and Ogg; with the
+//! partner's consent the whole call is recorded to WebM as the desktop app
+//! records it. Events (and stats, once a second) go to stdout.
 
 use crate::ivf::{IvfReader, IvfWriter};
 use crate::ogg_opus::{packet_duration, OpusPackets};
 use anyhow::Context;
 use bytes::Bytes;
+use mentorlive_engine::machine::TheirRecording;
 use mentorlive_engine::{
     Call, CallEvent, CallOptions, CallState, EncodedVideoFrame, MediaKind, OpusPacket,
-    ReceivedFrame,
+    ReceivedFrame, RecorderOptions, RecordingMeta,
 };
 use rtc::media::io::ogg_writer::OggWriter;
 use rtc::media::io::Writer;
@@ -60,9 +62,45 @@ pub struct JoinArgs {
     /// Leave when the partner leaves.
     #[arg(long)]
     leave_with_partner: bool,
+    /// Record the whole call (both people, the screen shares, the chat
+    /// beside it) to this WebM file, once the partner consents: asked when
+    /// the call first connects.
+    #[arg(long)]
+    record_call: Option<PathBuf>,
+    /// Accept the partner's requests to record (the default declines).
+    #[arg(long)]
+    allow_recording: bool,
+    /// Withdraw the consent this long after the partner starts recording.
+    #[arg(long, value_parser = parse_duration, requires = "allow_recording")]
+    revoke_recording_after: Option<Duration>,
+    /// Never answer the partner's requests to record, as a client that
+    /// does not know recording (for tests of the 30 s decline).
+    #[arg(long, hide = true)]
+    ignore_recording_requests: bool,
+    /// The free space (MB) below which recording stops; twice it is needed
+    /// to start (default: 100, so 500 to start).
+    #[arg(long, hide = true)]
+    record_min_free_mb: Option<u64>,
     /// Local address to gather ICE candidates on.
     #[arg(long, default_value = "0.0.0.0:0")]
     bind: String,
+}
+
+impl JoinArgs {
+    /// Whether this call records (and so needs the names and the title).
+    pub fn records(&self) -> bool {
+        self.record_call.is_some()
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+}
+
+/// Who records what, for the recording's title and track names.
+pub struct RecordingNames {
+    pub me: String,
+    pub title: String,
 }
 
 fn emit(json: bool, event: &CallEvent) {
@@ -75,11 +113,18 @@ fn emit(json: bool, event: &CallEvent) {
     }
 }
 
-pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyhow::Result<()> {
+pub async fn run(
+    server: &str,
+    token: &str,
+    args: &JoinArgs,
+    json: bool,
+    names: Option<RecordingNames>,
+) -> anyhow::Result<()> {
     let mut options = CallOptions::new(server, token, &args.code);
     options.udp_addrs = vec![args.bind.clone()];
     let (call, mut events, frames) = Call::join(options).await?;
     let keyframe = Arc::new(Notify::new());
+    let video_restarted = Arc::new(Notify::new());
     if let Some(path) = &args.video {
         let reader = IvfReader::new(BufReader::new(
             File::open(path).with_context(|| format!("opening {}", path.display()))?,
@@ -90,6 +135,7 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
             path.clone(),
             keyframe.clone(),
             MediaKind::Video,
+            Some(video_restarted.clone()),
         ));
     }
     let screen_keyframe = Arc::new(Notify::new());
@@ -112,7 +158,11 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
     }
     if let Some(path) = &args.audio {
         File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        tokio::spawn(send_audio(call.clone(), path.clone()));
+        tokio::spawn(send_audio(
+            call.clone(),
+            path.clone(),
+            video_restarted.clone(),
+        ));
     }
     let recorder = tokio::task::spawn_blocking({
         let video = args.record_video.clone();
@@ -134,17 +184,49 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
     // events, and the call would go on until `--duration` ran out.
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
+    let mut partner_name = String::from("Partner");
+    let mut asked_to_record = false;
+    let revoke = tokio::time::sleep(Duration::MAX / 4);
+    tokio::pin!(revoke);
     loop {
         tokio::select! {
             _ = &mut until => break,
             _ = &mut interrupted => break,
+            _ = &mut revoke => {
+                call.revoke_recording();
+                revoke.as_mut().reset(tokio::time::Instant::now() + Duration::MAX / 4);
+            }
             event = events.recv() => {
                 let Some(event) = event else { break };
                 emit(json, &event);
                 match &event {
                     CallEvent::KeyframeRequested => keyframe.notify_one(),
                     CallEvent::ScreenKeyframeRequested => screen_keyframe.notify_one(),
-                    CallEvent::State { state: CallState::Connected } => connected.notify_one(),
+                    CallEvent::PeerPresent { user, .. } => partner_name = user.name.clone(),
+                    CallEvent::State { state: CallState::Connected } => {
+                        connected.notify_one();
+                        if let (Some(path), false) = (&args.record_call, asked_to_record) {
+                            asked_to_record = true;
+                            let options = recorder_options(path, names.as_ref(), &partner_name, args.record_min_free_mb);
+                            if let Err(err) = call.record(options) {
+                                // Said as an event, like the app shows it.
+                                emit(json, &CallEvent::RecordingFailed { message: err.to_string() });
+                            }
+                        }
+                    }
+                    CallEvent::Recording { recording } => {
+                        match recording.theirs {
+                            TheirRecording::Asking if !args.ignore_recording_requests => {
+                                call.answer_recording(args.allow_recording)
+                            }
+                            TheirRecording::Recording => {
+                                if let Some(after) = args.revoke_recording_after {
+                                    revoke.as_mut().reset(tokio::time::Instant::now() + after);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
                     CallEvent::Replaced => break,
                     CallEvent::State { state: CallState::Ended } => break,
                     CallEvent::PeerLeft { .. } if args.leave_with_partner => break,
@@ -183,6 +265,32 @@ pub async fn run(server: &str, token: &str, args: &JoinArgs, json: bool) -> anyh
     Ok(())
 }
 
+fn recorder_options(
+    path: &std::path::Path,
+    names: Option<&RecordingNames>,
+    partner: &str,
+    min_free_mb: Option<u64>,
+) -> RecorderOptions {
+    let started_at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let mut options = RecorderOptions::new(
+        path.to_path_buf(),
+        RecordingMeta {
+            title: names.map(|n| n.title.clone()).unwrap_or_default(),
+            started_at_ms,
+            recorded_by: names.map(|n| n.me.clone()).unwrap_or_else(|| "Me".into()),
+            partner: partner.to_owned(),
+        },
+    );
+    if let Some(mb) = min_free_mb {
+        options.min_free_to_continue = mb * 1_000_000;
+        options.min_free_to_start = mb * 2_000_000;
+    }
+    options
+}
+
 /// A duration as people write it: a bare number is seconds (`90`, `2.5`);
 /// otherwise humantime's units (`10s`, `1m30s`, `250ms`).
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -203,8 +311,14 @@ async fn send_video(
     path: PathBuf,
     keyframe: Arc<Notify>,
     kind: MediaKind,
+    restarted: Option<Arc<Notify>>,
 ) -> anyhow::Result<()> {
     loop {
+        // The audio starts over with the camera, so the two stay in sync
+        // as a camera and a microphone would.
+        if let Some(restarted) = &restarted {
+            restarted.notify_one();
+        }
         let mut reader = IvfReader::new(BufReader::new(File::open(&path)?))?;
         let frame_time = Duration::from_secs_f64(
             f64::from(reader.header.timebase_num) / f64::from(reader.header.timebase_den),
@@ -268,6 +382,7 @@ async fn share_screen(
             path.clone(),
             keyframe.clone(),
             MediaKind::Screen,
+            None,
         ));
         let Some(share_for) = schedule.share_for else {
             let _ = sending.await;
@@ -285,9 +400,9 @@ async fn share_screen(
 
 /// Sends the Ogg's Opus packets in real time, each after the one before it
 /// has played (20 ms packets every 20 ms), looped.
-async fn send_audio(call: Call, path: PathBuf) -> anyhow::Result<()> {
+async fn send_audio(call: Call, path: PathBuf, video_restarted: Arc<Notify>) -> anyhow::Result<()> {
     let mut next = tokio::time::Instant::now();
-    loop {
+    'file: loop {
         let mut packets = OpusPackets::new(BufReader::new(File::open(&path)?));
         let mut sent = 0u64;
         while let Some(packet) = packets
@@ -295,7 +410,13 @@ async fn send_audio(call: Call, path: PathBuf) -> anyhow::Result<()> {
             .with_context(|| format!("reading {}", path.display()))?
         {
             let duration = packet_duration(&packet).unwrap_or(Duration::from_millis(20));
-            tokio::time::sleep_until(next).await;
+            tokio::select! {
+                _ = tokio::time::sleep_until(next) => {}
+                _ = video_restarted.notified() => {
+                    next = tokio::time::Instant::now();
+                    continue 'file;
+                }
+            }
             // Behind by more than a packet (a stall): start again from now.
             next = (next + duration).max(tokio::time::Instant::now());
             call.send_audio(OpusPacket {

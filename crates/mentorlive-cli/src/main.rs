@@ -62,6 +62,9 @@ enum Command {
     },
     /// Join a live session with media from files, and record what arrives.
     Join(Box<join::JoinArgs>),
+    /// Complete a recording that was cut off (a crash, a power cut): it
+    /// then plays to its end and seeks. A complete one is left as it is.
+    RepairRecording { path: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -142,6 +145,32 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::RepairRecording { path } = &cli.command {
+        // Needs no server and no sign-in.
+        let repaired = mentorlive_recording::repair(path)
+            .with_context(|| format!("repairing {}", path.display()))?;
+        let verb = if repaired.was_complete {
+            "already complete"
+        } else {
+            "repaired"
+        };
+        print(
+            cli.json,
+            serde_json::json!({
+                "event": "repaired",
+                "wasComplete": repaired.was_complete,
+                "cutBytes": repaired.cut_bytes,
+                "summary": repaired.summary,
+            }),
+            format!(
+                "{}: {verb}, {:.1} s, {} bytes",
+                path.display(),
+                repaired.summary.duration_ms as f64 / 1000.0,
+                repaired.summary.bytes
+            ),
+        );
+        return Ok(());
+    }
     let client = client()?;
     match &cli.command {
         Command::Login { email, password } => {
@@ -229,13 +258,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
             );
         }
+        Command::RepairRecording { .. } => {}
         Command::Join(args) => {
             let api = signed_in(&cli, &client).await?;
             let token = api
                 .token()
                 .map(str::to_owned)
                 .context("signed in without a token")?;
-            join::run(&api.server_url(), &token, args, cli.json).await?;
+            let names = if args.records() {
+                let me = api.me().await?;
+                let valid = api.validate_live_code(args.code()).await?;
+                Some(join::RecordingNames {
+                    me: me.name,
+                    title: valid.session.title,
+                })
+            } else {
+                None
+            };
+            join::run(&api.server_url(), &token, args, cli.json, names).await?;
         }
     }
     Ok(())

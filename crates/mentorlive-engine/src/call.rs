@@ -10,6 +10,7 @@ use crate::EngineError;
 use bytes::Bytes;
 use mentorlive_protocol::peer_messages::{ChatMessage, DataMessage, MediaState};
 use mentorlive_protocol::signaling::{IceServer, Joined};
+use mentorlive_recording::{RecordError, RecorderOptions};
 use mentorlive_signaling::{ClientOptions, LiveClient};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -149,6 +150,33 @@ impl Call {
         self.command(Command::ShareScreen(on));
     }
 
+    /// Asks the partner's consent to record the call into `options.path`.
+    /// Recording starts when they accept ([`CallEvent::Recording`] says so);
+    /// refused at once when the disk has too little room.
+    pub fn record(&self, options: RecorderOptions) -> Result<(), RecordError> {
+        mentorlive_recording::session::check_space(&options)?;
+        let _ = self.requests.send(Request::Record {
+            options,
+            id: random_id(),
+        });
+        Ok(())
+    }
+
+    /// Our user's answer to the partner's request to record.
+    pub fn answer_recording(&self, accept: bool) {
+        self.command(Command::AnswerRecording { accept });
+    }
+
+    /// Stops our recording (or withdraws an unanswered request).
+    pub fn stop_recording(&self) {
+        self.command(Command::StopRecording);
+    }
+
+    /// Withdraws our consent: the partner's recording stops at once.
+    pub fn revoke_recording(&self) {
+        self.command(Command::RevokeRecording);
+    }
+
     /// Asks the partner for a keyframe of their screen share.
     pub fn request_screen_keyframe(&self) {
         self.command(Command::RequestScreenKeyframe);
@@ -172,11 +200,9 @@ impl Call {
     /// Sends a chat line over the data channel, with a fresh id and the
     /// time; returns the message as sent (for the sender's own view).
     pub fn send_chat(&self, text: &str) -> ChatMessage {
-        let mut id = [0u8; 9];
-        let _ = getrandom::getrandom(&mut id);
         let message = ChatMessage {
             text: text.to_owned(),
-            id: id.iter().map(|b| format!("{b:02x}")).collect(),
+            id: random_id(),
             sent_at: time::OffsetDateTime::now_utc()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
@@ -216,6 +242,13 @@ impl Call {
     pub fn counters(&self) -> &Counters {
         &self.counters
     }
+}
+
+/// 72 random bits in hex: a chat line's or a consent's id.
+fn random_id() -> String {
+    let mut id = [0u8; 9];
+    let _ = getrandom::getrandom(&mut id);
+    id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn ice_servers(joined: &Joined) -> Vec<RTCIceServer> {

@@ -8,12 +8,15 @@
 //! to the current connection's tracks, and the receive tasks (`receive`) hand
 //! whole frames to the application.
 
-use crate::machine::{Action, CallEvent, CallMachine, Command, Input, PeerInput};
+use crate::machine::{Action, CallEvent, CallMachine, Command, Input, PeerInput, SavedRecording};
 use crate::peer::{self, PcEvent, Peer};
 use crate::receive::{self, KeyframeAsks, Routing};
+use crate::record_tap::RecordTap;
 use crate::stats::{Counters, Sample};
 use bytes::Bytes;
+use mentorlive_protocol::peer_messages::DataMessage;
 use mentorlive_protocol::peer_messages::{IceCandidate, SignalData};
+use mentorlive_recording::{Recorder, RecorderOptions, StopReason};
 use mentorlive_signaling::{ConnectionState, LiveClient, LiveError, LiveEvent};
 use rtc::media::Sample as MediaSample;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +35,12 @@ use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RtpSender, RtpTranscei
 /// What the `Call` handle asks of the driver.
 pub enum Request {
     Machine(Command),
+    /// Ask the partner's consent to record into this file; the recorder
+    /// starts once they accept.
+    Record {
+        options: RecorderOptions,
+        id: String,
+    },
     HangUp(oneshot::Sender<()>),
 }
 
@@ -61,6 +70,8 @@ pub struct Outlet {
     screen: Mutex<Option<ScreenSink>>,
     /// False while ICE says the media path is down.
     path_down: AtomicBool,
+    /// Our recording, while one runs.
+    pub tap: Arc<RecordTap>,
 }
 
 impl Outlet {
@@ -134,6 +145,7 @@ impl Driver {
         // the server's ack never holds up the call; a failed one comes back.
         let (signal_tx, signal_rx) = mpsc::unbounded_channel::<(String, SignalData)>();
         let (failed_tx, mut failed_rx) = mpsc::unbounded_channel();
+        let (recorder_stopped, mut recorder_stopped_rx) = mpsc::unbounded_channel();
         tokio::spawn(send_signals(live.clone(), signal_rx, failed_tx));
         let mut io = Io {
             ice_servers,
@@ -148,12 +160,15 @@ impl Driver {
             live: live.clone(),
             keyframe_asks: watch::Sender::new(KeyframeAsks::default()),
             screen_route: watch::Sender::new(None),
+            record_to: None,
+            recorder_stopped,
         };
         let mut hung_up: Option<oneshot::Sender<()>> = None;
         loop {
             // Carry out every action; results go straight back in.
             while let Some(action) = machine.poll_action() {
                 if matches!(action, Action::Stop) {
+                    io.stop_recorder().await;
                     io.close_peer().await;
                     live.close();
                     if let Some(done) = hung_up.take() {
@@ -183,8 +198,17 @@ impl Driver {
                     }
                 },
                 Some((to, data)) = failed_rx.recv() => Some(Input::SignalFailed { to, data }),
+                Some(()) = recorder_stopped_rx.recv() => {
+                    // It stopped by itself (the disk): its file is complete.
+                    io.stop_recorder().await;
+                    Some(Input::RecorderFailed)
+                }
                 request = requests.recv() => match request {
                     Some(Request::Machine(command)) => Some(Input::Command(command)),
+                    Some(Request::Record { options, id }) => {
+                        io.record_to = Some(options);
+                        Some(Input::Command(Command::RequestRecording { id }))
+                    }
                     Some(Request::HangUp(done)) => {
                         hung_up = Some(done);
                         Some(Input::Command(Command::HangUp))
@@ -200,6 +224,7 @@ impl Driver {
                 machine.handle_input(input, Instant::now());
             }
         }
+        io.stop_recorder().await;
         io.close_peer().await;
         live.close();
     }
@@ -271,6 +296,10 @@ struct Io {
     keyframe_asks: watch::Sender<KeyframeAsks>,
     /// The mid of the partner's screen share, for the receive tasks.
     screen_route: watch::Sender<Option<String>>,
+    /// Where our recording goes, once the application asked for one.
+    record_to: Option<RecorderOptions>,
+    /// The recorder stopped by itself.
+    recorder_stopped: mpsc::UnboundedSender<()>,
 }
 
 impl Io {
@@ -288,6 +317,18 @@ impl Io {
     }
 
     async fn carry_out_one(&mut self, action: Action) -> Option<Input> {
+        if let Some(meta) = self.record_to.as_ref().map(|o| &o.meta) {
+            // The chat, both ways, beside the recording.
+            match &action {
+                Action::SendData(DataMessage::Chat(chat)) => {
+                    self.outlet.tap.chat(&meta.recorded_by, &chat.text)
+                }
+                Action::Emit(CallEvent::Chat { message }) => {
+                    self.outlet.tap.chat(&meta.partner, &message.text)
+                }
+                _ => {}
+            }
+        }
         let generation = self.current.as_ref().map(|c| c.generation);
         let result =
             |input: PeerInput| generation.map(|generation| Input::Peer { generation, input });
@@ -421,6 +462,11 @@ impl Io {
                 None
             }
             Action::CollectStats => Some(Input::Stats(self.sample().await)),
+            Action::StartRecorder => self.start_recorder(),
+            Action::StopRecorder => {
+                self.stop_recorder().await;
+                None
+            }
             Action::Leave => {
                 let _ = self.live.leave().await;
                 None
@@ -431,6 +477,76 @@ impl Io {
             }
             Action::Stop => None,
         }
+    }
+
+    /// The partner accepted: the file is made and the frames flow to it.
+    fn start_recorder(&mut self) -> Option<Input> {
+        let Some(options) = self.record_to.clone() else {
+            return Some(Input::RecorderFailed);
+        };
+        let stopped = self.recorder_stopped.clone();
+        match Recorder::start(options, move |_| {
+            let _ = stopped.send(());
+        }) {
+            Ok(recorder) => {
+                self.outlet.tap.replace(Some(recorder));
+                // A keyframe at the start of each of our tracks in the file.
+                let _ = self.events.try_send(CallEvent::KeyframeRequested);
+                let _ = self.events.try_send(CallEvent::ScreenKeyframeRequested);
+                None
+            }
+            Err(err) => {
+                let _ = self.events.try_send(CallEvent::RecordingFailed {
+                    message: err.to_string(),
+                });
+                Some(Input::RecorderFailed)
+            }
+        }
+    }
+
+    /// Stops our recording, if one runs, and says where it is.
+    async fn stop_recorder(&mut self) {
+        let Some(recorder) = self.outlet.tap.replace(None) else {
+            return;
+        };
+        let finished = tokio::task::spawn_blocking(move || recorder.stop())
+            .await
+            .ok()
+            .flatten();
+        let Some(finished) = finished else { return };
+        let disk_full = matches!(finished.reason, StopReason::DiskFull { .. });
+        if let StopReason::DiskFull { free_bytes } = finished.reason {
+            let _ = self.events.try_send(CallEvent::RecordingFailed {
+                message: format!(
+                    "The disk is nearly full ({} MB left): the recording stopped and is saved.",
+                    free_bytes / 1_000_000
+                ),
+            });
+        }
+        if let StopReason::WriteFailed { message } = &finished.reason {
+            let _ = self.events.try_send(CallEvent::RecordingFailed {
+                message: format!(
+                    "The recording could not be written ({message}); what was written is saved."
+                ),
+            });
+        }
+        let summary = finished.summary.unwrap_or(mentorlive_recording::Summary {
+            duration_ms: 0,
+            bytes: 0,
+            tracks: Vec::new(),
+        });
+        let _ = self
+            .events
+            .send(CallEvent::RecordingSaved {
+                saved: SavedRecording {
+                    path: finished.path.to_string_lossy().into_owned(),
+                    chat_path: finished.chat.map(|p| p.to_string_lossy().into_owned()),
+                    duration_ms: summary.duration_ms,
+                    bytes: summary.bytes,
+                    disk_full,
+                },
+            })
+            .await;
     }
 
     async fn new_peer(&mut self, generation: u64) {
@@ -580,6 +696,7 @@ impl Io {
         let counters = self.counters.clone();
         let keyframe_asks = self.keyframe_asks.subscribe();
         let screen_mid = self.screen_route.subscribe();
+        let tap = self.outlet.tap.clone();
         tokio::spawn(async move {
             let mid = mid_of_track(pc.as_ref(), &track).await;
             let camera_mid = match transceiver_of(pc.as_ref(), &camera_sender).await {
@@ -592,7 +709,7 @@ impl Io {
                 camera_mid,
                 screen_mid,
             };
-            receive::run(track, frames, counters, keyframe_asks, routing).await;
+            receive::run(track, frames, counters, keyframe_asks, routing, tap).await;
         });
     }
 
@@ -771,6 +888,8 @@ pub async fn pump(
         crate::MediaKind::Screen => &counters.screen_frames_out,
     };
     while let Some((data, duration)) = rx.recv().await {
+        // Recorded whether or not it can be sent: the path may be down.
+        outlet.tap.ours(kind, &data, duration);
         let path_up = !outlet.path_down.load(Ordering::Relaxed);
         let target = match kind {
             crate::MediaKind::Screen => outlet.screen().map(|s| (s.track, s.ssrc, s.pt)),

@@ -13,11 +13,13 @@ pub mod media;
 pub mod negotiation;
 mod peer;
 mod receive;
+mod record_tap;
 pub mod stats;
 
 pub use call::{Call, CallOptions};
-pub use machine::{CallEvent, CallState};
+pub use machine::{CallEvent, CallState, RecordingView, SavedRecording};
 pub use media::{EncodedVideoFrame, MediaKind, OpusPacket, ReceivedFrame};
+pub use mentorlive_recording::{Meta as RecordingMeta, RecordError, RecorderOptions};
 pub use stats::CallStats;
 
 use mentorlive_signaling::LiveError;

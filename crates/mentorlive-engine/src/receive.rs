@@ -6,6 +6,7 @@
 
 use crate::assemble::Vp8Assembler;
 use crate::media::{vp8_is_keyframe, MediaKind, ReceivedFrame};
+use crate::record_tap::RecordTap;
 use crate::stats::Counters;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
@@ -113,6 +114,7 @@ pub async fn run(
     counters: Arc<Counters>,
     mut keyframe_asks: watch::Receiver<KeyframeAsks>,
     routing: Routing,
+    tap: Arc<RecordTap>,
 ) {
     let is_video = track.kind().await == RtpCodecKind::Video;
     let media_ssrc = track.ssrcs().await.first().copied().unwrap_or(0);
@@ -197,6 +199,7 @@ pub async fn run(
                     keyframe: true,
                     arrival: now,
                 };
+                tap.theirs(&frame);
                 match frames.try_send(frame) {
                     Ok(()) => Counters::add(&counters.audio_frames_in, 1),
                     Err(TrySendError::Full(_)) => Counters::add(&counters.frames_in_dropped, 1),
@@ -241,6 +244,7 @@ pub async fn run(
                         keyframe,
                         arrival: now,
                     };
+                    tap.theirs(&frame);
                     match frames.try_send(frame) {
                         Ok(()) => {
                             need_keyframe = false;

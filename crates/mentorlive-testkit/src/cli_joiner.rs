@@ -176,6 +176,30 @@ impl Joiner {
         more: &[&std::ffi::OsStr],
     ) -> Joiner {
         let fx = media::fixtures();
+        Self::start_with_media(
+            server_url,
+            email,
+            code,
+            duration,
+            out,
+            name,
+            (&fx.video, &fx.audio),
+            more,
+        )
+    }
+
+    /// Like [`Joiner::start_with`], sending this video and audio.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start_with_media(
+        server_url: &str,
+        email: &str,
+        code: &str,
+        duration: f64,
+        out: &Path,
+        name: &str,
+        (video, audio): (&Path, &Path),
+        more: &[&std::ffi::OsStr],
+    ) -> Joiner {
         let mut child = Command::new(workspace_binary("mentorlive-cli"))
             .args([
                 "--server",
@@ -189,9 +213,9 @@ impl Joiner {
                 code,
             ])
             .arg("--video")
-            .arg(&fx.video)
+            .arg(video)
             .arg("--audio")
-            .arg(&fx.audio)
+            .arg(audio)
             .arg("--record-video")
             .arg(out.join(format!("{name}.ivf")))
             .arg("--record-audio")
@@ -325,6 +349,12 @@ impl Joiner {
             self.seen
         );
         std::mem::take(&mut self.seen)
+    }
+
+    /// Kills the CLI outright (`kill -9`): nothing of it runs after this.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Asks the CLI to hang up now, as Ctrl-C would; `finish` then collects it.

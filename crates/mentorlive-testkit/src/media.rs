@@ -8,6 +8,10 @@ use std::sync::OnceLock;
 /// The media files the CLI sends (see [`fixtures`]).
 pub struct Fixtures {
     _dir: tempfile::TempDir,
+    /// Black with a white flash, and silence with a beep, at the same
+    /// instant every 2 s: lip sync made measurable.
+    pub sync_video: PathBuf,
+    pub sync_audio: PathBuf,
     pub video: PathBuf,
     pub audio: PathBuf,
     /// A screen to share: a 1280x720 page of small text (see [`screen_page`]).
@@ -101,8 +105,52 @@ pub fn fixtures() -> &'static Fixtures {
             ],
             &screen,
         );
+        let sync_video = dir.path().join("flash.ivf");
+        let sync_audio = dir.path().join("beep.ogg");
+        run_ffmpeg(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                "color=c=black:s=640x480:r=30,drawbox=c=white:t=fill:enable='lt(mod(t,2),0.1)'",
+                "-t",
+                "4",
+                "-c:v",
+                "libvpx",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-g",
+                "30",
+                "-b:v",
+                "400k",
+            ],
+            &sync_video,
+        );
+        run_ffmpeg(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                "aevalsrc='if(lt(mod(t,2),0.1),0.8*sin(2*PI*1000*t),0)':s=48000",
+                "-t",
+                "4",
+                "-ac",
+                "1",
+                "-c:a",
+                "libopus",
+                "-b:a",
+                "48k",
+                "-frame_duration",
+                "20",
+            ],
+            &sync_audio,
+        );
         Fixtures {
             _dir: dir,
+            sync_video,
+            sync_audio,
             video,
             audio,
             screen_png,
@@ -247,4 +295,113 @@ pub fn video_size(path: &Path) -> (u32, u32) {
     let text = String::from_utf8_lossy(&out.stdout);
     let mut parts = text.trim().split(',').map(|p| p.parse().unwrap_or(0));
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// One stream of a file as ffprobe reads it, every frame decoded.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct StreamInfo {
+    pub index: u32,
+    pub codec_type: String,
+    #[serde(default)]
+    pub codec_name: String,
+    #[serde(default, deserialize_with = "number_text")]
+    pub nb_read_frames: u64,
+    #[serde(default, deserialize_with = "float_text")]
+    pub start_time: f64,
+    #[serde(default)]
+    pub width: u32,
+    #[serde(default)]
+    pub height: u32,
+    #[serde(default)]
+    pub tags: std::collections::HashMap<String, String>,
+}
+
+fn number_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let text: String = serde::Deserialize::deserialize(d)?;
+    Ok(text.parse().unwrap_or(0))
+}
+
+fn float_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let text: String = serde::Deserialize::deserialize(d)?;
+    Ok(text.parse().unwrap_or(0.0))
+}
+
+/// Every stream of `path`, each decoded to the end, and the container's
+/// duration in seconds (`None` when it does not say).
+pub fn streams(path: &Path) -> (Vec<StreamInfo>, Option<f64>) {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-show_entries"])
+        .arg("stream=index,codec_type,codec_name,nb_read_frames,start_time,width,height:stream_tags:format=duration")
+        .args(["-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe is installed");
+    assert!(
+        out.status.success(),
+        "ffprobe could not read {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("ffprobe's JSON");
+    let streams = serde_json::from_value(json["streams"].clone()).expect("streams");
+    let duration = json["format"]["duration"]
+        .as_str()
+        .and_then(|d| d.parse().ok());
+    (streams, duration)
+}
+
+/// Times (s) in stream `index` of `path` where the picture turns bright
+/// (the sync fixture's flash).
+pub fn flashes(path: &Path, index: u32) -> Vec<f64> {
+    let source = format!("movie={}:si={index},signalstats", path.display());
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-f", "lavfi", "-i", &source])
+        .args([
+            "-show_entries",
+            "frame=pts_time:frame_tags=lavfi.signalstats.YAVG",
+            "-of",
+            "csv=p=0",
+        ])
+        .output()
+        .expect("ffprobe is installed");
+    let mut times = Vec::new();
+    let mut bright = false;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut parts = line.split(',');
+        let (Some(t), Some(y)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let (Ok(t), Ok(y)) = (t.parse::<f64>(), y.parse::<f64>()) else {
+            continue;
+        };
+        if y > 128.0 && !bright {
+            times.push(t);
+        }
+        bright = y > 128.0;
+    }
+    times
+}
+
+/// Times (s) in stream `index` of `path` where sound starts after silence
+/// (the sync fixture's beep).
+pub fn beeps(path: &Path, index: u32) -> Vec<f64> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostats", "-i"])
+        .arg(path)
+        .args([
+            "-map",
+            &format!("0:{index}"),
+            "-af",
+            "silencedetect=noise=-30dB:d=0.3",
+            "-f",
+            "null",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg is installed");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| l.split("silence_end: ").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect()
 }

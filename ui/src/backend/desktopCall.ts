@@ -59,6 +59,9 @@ export function startDesktopCall(start: CallStart): CallConnection {
         // The last picture of a share is not shown at the start of the next.
         if (!event.share.active) receive?.clearScreen();
         break;
+      case "peer_left":
+        receive?.clearAll();
+        break;
       case "state":
         if (event.state === "connected") send?.requestKeyframe();
         if (event.state === "ended") stopSharing(null);

@@ -144,6 +144,8 @@ export function startWebCall(start: CallStart): CallConnection {
     counters = null;
     screenTransceiver = null;
     announcedMid = null;
+    // An ended track can leave its last frame on screen behind "Waiting for…".
+    remoteVideo.srcObject = null;
     if (partnerScreenMid) {
       partnerScreenMid = null;
       remoteScreen.srcObject = null;

@@ -102,7 +102,9 @@ function onEvent(view: CallView, event: CallEvent, at: number): CallView {
     case "keyframe_requested":
     case "screen_keyframe_requested":
     case "target_bitrate":
-    case "record":
+    case "recording":
+    case "recording_saved":
+    case "recording_failed":
       return view;
   }
 }

@@ -65,7 +65,29 @@ export type IceCandidate = { candidate: string, sdpMid: string | null, sdpMLineI
 
 export type SignalData = { "type": "offer", sdp: string, } | { "type": "answer", sdp: string, } | { "type": "candidate", candidate: IceCandidate, };
 
-export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "screen_keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", message: ChatMessage, } | { "event": "partner_media", state: MediaState, } | { "event": "partner_screen", share: ScreenShare, } | { "event": "record", message: RecordMessage, } | { "event": "replaced" };
+export type OurRecording = "off" | "asking" | "recording";
+
+export type TheirRecording = "off" | "asking" | "allowed" | "recording";
+
+export type RecordingEnd = "declined" | "no_answer" | "revoked" | "stopped" | "partner_left" | "failed";
+
+export type RecordingView = { ours: OurRecording, theirs: TheirRecording, 
+/**
+ * What just ended, if this change is an end.
+ */
+ended?: RecordingEnd, };
+
+export type SavedRecording = { path: string, 
+/**
+ * The chat beside it (WebVTT), if anyone wrote.
+ */
+chat_path?: string, duration_ms: number, bytes: number, 
+/**
+ * Stopped because the disk was nearly full.
+ */
+disk_full: boolean, };
+
+export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "screen_keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", message: ChatMessage, } | { "event": "partner_media", state: MediaState, } | { "event": "partner_screen", share: ScreenShare, } | { "event": "recording", recording: RecordingView, } | { "event": "recording_saved", saved: SavedRecording, } | { "event": "recording_failed", message: string, } | { "event": "replaced" };
 
 export type CallJoined = { 
 /**

@@ -63,6 +63,13 @@ export class MediaReceiver {
     this.screen.clear();
   }
 
+  /** The partner left: neither their face nor their screen stays painted
+   * behind "Waiting for … to join". */
+  clearAll(): void {
+    this.camera.clear();
+    this.screen.clear();
+  }
+
   async start(): Promise<void> {
     this.audioDecoder = new AudioDecoder({
       output: (data) => {

@@ -7,18 +7,22 @@
 //! One peer connection at a time; `generation` names it, so that late events
 //! of a closed one are told from the current one's.
 
+mod consent;
 mod restart;
 #[cfg(test)]
 mod sim;
 #[cfg(test)]
 mod tests;
 
+pub use consent::{OurRecording, RecordingEnd, RecordingView, TheirRecording, ANSWER_WITHIN};
 pub use restart::RestartPolicy;
+
+use consent::{Consent, ConsentOut};
 
 use crate::negotiation::{Decision, DescriptionKind, Negotiator};
 use crate::stats::{CallStats, Sample, StatsMeter};
 use mentorlive_protocol::peer_messages::{
-    ChatMessage, DataMessage, IceCandidate, MediaState, RecordMessage, ScreenShare, SignalData,
+    ChatMessage, DataMessage, IceCandidate, MediaState, ScreenShare, SignalData,
 };
 use mentorlive_protocol::signaling::{Joined, LeaveReason, PeerInfo, PeerLeft, PeerUser};
 use mentorlive_protocol::ErrorCode;
@@ -86,12 +90,36 @@ pub enum CallEvent {
     PartnerScreen {
         share: ScreenShare,
     },
-    /// A step of recording consent from the partner.
-    Record {
-        message: RecordMessage,
+    /// Recording consent changed: ours, the partner's of us, what ended.
+    Recording {
+        recording: RecordingView,
+    },
+    /// Our recording's file is complete.
+    RecordingSaved {
+        saved: SavedRecording,
+    },
+    /// Our recording could not start or go on, in words.
+    RecordingFailed {
+        message: String,
     },
     /// This device was replaced by the same user joining elsewhere.
     Replaced,
+}
+
+/// A finished recording, as the application lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SavedRecording {
+    pub path: String,
+    /// The chat beside it (WebVTT), if anyone wrote.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub chat_path: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub duration_ms: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub bytes: u64,
+    /// Stopped because the disk was nearly full.
+    pub disk_full: bool,
 }
 
 /// What the peer connection (or its driver, finishing an action) reports.
@@ -155,6 +183,19 @@ pub enum Command {
     /// Start (true) or stop sharing our screen: a video track on its own
     /// transceiver, renegotiated, announced with its mid.
     ShareScreen(bool),
+    /// Ask the partner's consent to record (`id` fresh for it); recording
+    /// starts when they accept.
+    RequestRecording {
+        id: String,
+    },
+    /// Our user's answer to the partner's request.
+    AnswerRecording {
+        accept: bool,
+    },
+    /// Stop our recording (or withdraw our unanswered request).
+    StopRecording,
+    /// Withdraw our consent to the partner's recording.
+    RevokeRecording,
     RestartIce,
     HangUp,
 }
@@ -186,6 +227,8 @@ pub enum Input {
     },
     /// Figures the driver read after a `CollectStats`.
     Stats(Sample),
+    /// The recorder could not start, or stopped by itself (a full disk).
+    RecorderFailed,
     Command(Command),
 }
 
@@ -238,6 +281,11 @@ pub enum Action {
     RouteScreen(Option<String>),
     /// Read the figures and answer with `Input::Stats`.
     CollectStats,
+    /// Start recording (the partner accepted); answer `RecorderFailed` if
+    /// it cannot.
+    StartRecorder,
+    /// Stop recording and complete the file.
+    StopRecorder,
     /// Leave the room on signaling (`live:leave`).
     Leave,
     Emit(CallEvent),
@@ -312,6 +360,7 @@ pub struct CallMachine {
     screen: ScreenSend,
     /// The partner's screen share as they announced it.
     partner_screen: Option<String>,
+    consent: Consent,
     out: VecDeque<Action>,
 }
 
@@ -337,6 +386,7 @@ impl CallMachine {
             media_resend_at: None,
             screen: ScreenSend::default(),
             partner_screen: None,
+            consent: Consent::default(),
             out: VecDeque::new(),
         };
         m.emit(CallEvent::Joined {
@@ -370,10 +420,14 @@ impl CallMachine {
     /// When the machine next wants `handle_timeout`: the next figures, or
     /// an ICE restart falling due before them.
     pub fn poll_timeout(&self) -> Instant {
-        [self.restart_at(), self.media_resend_at]
-            .into_iter()
-            .flatten()
-            .fold(self.next_stats, Instant::min)
+        [
+            self.restart_at(),
+            self.media_resend_at,
+            self.consent.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(self.next_stats, Instant::min)
     }
 
     /// When an ICE restart falls due, while the path is down with a partner.
@@ -402,6 +456,8 @@ impl CallMachine {
                 self.make_offer(true, now);
             }
         }
+        self.consent.handle_timeout(now);
+        self.carry_consent();
         if self.media_resend_at.is_some_and(|at| now >= at) {
             self.media_resend_at = None;
             if let Some(media) = self.media {
@@ -480,7 +536,26 @@ impl CallMachine {
                 }
                 self.emit(CallEvent::Stats { stats });
             }
-            Input::Command(command) => self.on_command(command, now),
+            Input::Command(command) => {
+                self.on_command(command, now);
+                self.carry_consent();
+            }
+            Input::RecorderFailed => {
+                self.consent.recorder_failed();
+                self.carry_consent();
+            }
+        }
+    }
+
+    /// What the consent machine asked for, as actions.
+    fn carry_consent(&mut self) {
+        for out in self.consent.drain() {
+            match out {
+                ConsentOut::Send(message) => self.send_data(DataMessage::Record(message)),
+                ConsentOut::StartRecorder => self.out.push_back(Action::StartRecorder),
+                ConsentOut::StopRecorder => self.out.push_back(Action::StopRecorder),
+                ConsentOut::Changed(recording) => self.emit(CallEvent::Recording { recording }),
+            }
         }
     }
 
@@ -614,6 +689,11 @@ impl CallMachine {
                 peer_id: left.peer_id,
                 reason: left.reason,
             });
+            if left.reason == LeaveReason::Left {
+                // Gone, not dropped: recording them or by them is over.
+                self.consent.on_partner_left();
+                self.carry_consent();
+            }
             self.remote = None;
             self.close_peer();
             self.forget_partner_screen();
@@ -752,12 +832,14 @@ impl CallMachine {
                 while let Some(message) = self.backlog.pop_front() {
                     self.out.push_back(Action::SendData(message));
                 }
+                self.consent.on_channel_open();
+                self.carry_consent();
             }
             PeerInput::DataNotSent(message) => {
                 peer.data_open = false;
                 self.backlog.push_front(message);
             }
-            PeerInput::DataText(text) => self.on_data(&text),
+            PeerInput::DataText(text) => self.on_data(&text, now),
             PeerInput::KeyframeWanted => self.emit(CallEvent::KeyframeRequested),
             PeerInput::ScreenKeyframeWanted => self.emit(CallEvent::ScreenKeyframeRequested),
         }
@@ -779,7 +861,7 @@ impl CallMachine {
         }));
     }
 
-    fn on_data(&mut self, text: &str) {
+    fn on_data(&mut self, text: &str, now: Instant) {
         let Some(message) = DataMessage::parse(text) else {
             tracing::debug!("a data-channel message that is not a JSON object with a type");
             return;
@@ -806,7 +888,10 @@ impl CallMachine {
                 self.emit(CallEvent::PartnerMedia { state });
             }
             DataMessage::Screen(share) => self.on_partner_screen(share),
-            DataMessage::Record(message) => self.emit(CallEvent::Record { message }),
+            DataMessage::Record(message) => {
+                self.consent.on_message(message, now);
+                self.carry_consent();
+            }
             DataMessage::Keyframe => {
                 self.emit(CallEvent::KeyframeRequested);
                 if self.screen.announced.is_some() {
@@ -912,8 +997,15 @@ impl CallMachine {
                 }
             }
             Command::ShareScreen(on) => self.share_screen(on, now),
+            Command::RequestRecording { id } => self.consent.request(id, now),
+            Command::AnswerRecording { accept } => self.consent.answer(accept, now),
+            Command::StopRecording => self.consent.stop(RecordingEnd::Stopped),
+            Command::RevokeRecording => self.consent.revoke(),
             Command::RestartIce => self.make_offer(true, now),
             Command::HangUp => {
+                // Leaving stops our recording (its `stopped` goes first).
+                self.consent.on_hang_up();
+                self.carry_consent();
                 // Media stops first (the camera, the microphone, a screen
                 // share), then the room is left: a slow `live:leave` ack must
                 // not keep sending after the person hung up.

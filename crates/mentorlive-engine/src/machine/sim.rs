@@ -139,6 +139,8 @@ pub struct Peer {
     pub stopped: bool,
     /// What the last `RouteScreen` said: the mid shown as the screen.
     pub routed_screen: Option<String>,
+    /// The recorder runs (between `StartRecorder` and `StopRecorder`).
+    pub recorder_running: bool,
     side: Side,
 }
 
@@ -177,6 +179,14 @@ impl Peer {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The last recording view this side's application was shown.
+    pub fn recording(&self) -> Option<super::RecordingView> {
+        self.events.iter().rev().find_map(|e| match e {
+            CallEvent::Recording { recording } => Some(*recording),
+            _ => None,
+        })
     }
 
     pub fn states(&self) -> Vec<CallState> {
@@ -610,6 +620,8 @@ impl World {
                 pc.screen_attached = matches!(action, Action::AttachScreen);
             }
             Action::RouteScreen(mid) => peer.routed_screen = mid,
+            Action::StartRecorder => peer.recorder_running = true,
+            Action::StopRecorder => peer.recorder_running = false,
             Action::CollectStats => {
                 peer.machine
                     .handle_input(Input::Stats(Sample::default()), now);
@@ -725,6 +737,7 @@ fn new_peer(machine: CallMachine, peer_id: &str, side: Side) -> Peer {
         events: Vec::new(),
         errors: Vec::new(),
         ice_restarts: 0,
+        recorder_running: false,
         plis_sent: 0,
         refuse_sends: 0,
         lose_data_open: false,

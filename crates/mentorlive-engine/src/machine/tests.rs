@@ -674,3 +674,93 @@ fn a_lost_stop_is_made_good_by_the_media_state() {
     assert_eq!(w.b().routed_screen, None, "not stuck on a share that ended");
     assert_eq!(partner_screens(w.b()), vec![true, false]);
 }
+
+fn recording_of(peer: &super::sim::Peer) -> (super::OurRecording, super::TheirRecording) {
+    let view = peer.recording().expect("a recording view was shown");
+    (view.ours, view.theirs)
+}
+
+#[test]
+fn recording_starts_only_after_consent_and_survives_an_ice_restart() {
+    use super::{OurRecording as O, TheirRecording as T};
+    let mut w = World::connected();
+    w.command(Side::A, Command::RequestRecording { id: "r1".into() });
+    w.advance(Duration::from_millis(100));
+    assert!(
+        !w.a.recorder_running,
+        "nothing is recorded before the answer"
+    );
+    assert_eq!(recording_of(w.b()), (O::Off, T::Asking));
+    w.command(Side::B, Command::AnswerRecording { accept: true });
+    w.advance(Duration::from_millis(100));
+    assert!(w.a.recorder_running);
+    assert_eq!(recording_of(&w.a), (O::Recording, T::Off));
+    assert_eq!(recording_of(w.b()), (O::Off, T::Recording));
+    w.change_path();
+    w.advance(Duration::from_secs(20));
+    assert_in_call(&w);
+    assert!(w.a.recorder_running, "a reconnect does not stop it");
+    assert_eq!(
+        recording_of(w.b()),
+        (O::Off, T::Recording),
+        "still shown after the restart"
+    );
+    // Revoked: stopped at once, on both sides.
+    w.command(Side::B, Command::RevokeRecording);
+    w.advance(Duration::from_millis(100));
+    assert!(!w.a.recorder_running);
+    assert_eq!(
+        w.a.recording().and_then(|v| v.ended),
+        Some(super::RecordingEnd::Revoked)
+    );
+    assert_eq!(recording_of(w.b()), (O::Off, T::Off));
+    assert_clean(&w);
+}
+
+#[test]
+fn an_unanswered_request_is_a_decline_after_thirty_seconds() {
+    let mut w = World::connected();
+    w.command(Side::A, Command::RequestRecording { id: "r1".into() });
+    w.advance(super::ANSWER_WITHIN - Duration::from_secs(1));
+    assert_eq!(
+        w.a.recording().map(|v| v.ours),
+        Some(super::OurRecording::Asking)
+    );
+    w.advance(Duration::from_secs(2));
+    assert!(!w.a.recorder_running);
+    assert_eq!(
+        w.a.recording().and_then(|v| v.ended),
+        Some(super::RecordingEnd::NoAnswer)
+    );
+    assert_eq!(
+        w.b().recording().map(|v| v.theirs),
+        Some(super::TheirRecording::Off),
+        "the question went away on the partner's side too"
+    );
+}
+
+#[test]
+fn hanging_up_stops_the_recording_and_the_partner_sees_it_end() {
+    let mut w = World::connected();
+    w.command(Side::A, Command::RequestRecording { id: "r1".into() });
+    w.advance(Duration::from_millis(100));
+    w.command(Side::B, Command::AnswerRecording { accept: true });
+    w.advance(Duration::from_millis(100));
+    assert!(w.a.recorder_running);
+    w.command(Side::A, Command::HangUp);
+    assert!(!w.a.recorder_running);
+    // Whether or not the `stopped` crosses before the connection closes,
+    // the server says the recorder left, which ends it too.
+    w.server_to(
+        Side::B,
+        Input::PeerLeft(PeerLeft {
+            peer_id: "pa".into(),
+            reason: LeaveReason::Left,
+        }),
+    );
+    w.run();
+    assert_eq!(
+        w.b().recording().map(|v| v.theirs),
+        Some(super::TheirRecording::Off)
+    );
+}
