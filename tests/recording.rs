@@ -410,3 +410,88 @@ async fn a_disk_that_fills_stops_the_recording_cleanly_and_it_plays() {
     );
     assert!(track(&streams, "Maya Mentor: camera").nb_read_frames >= 60);
 }
+
+/// The platform's web client in Chromium is the recorded side: it shows
+/// the request in words, answers through the contract, shows the flag.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_partner_is_asked_in_words_and_its_consent_records_it() {
+    use mentorlive_testkit::chromium::WebClient;
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let out = tempfile::Builder::new()
+        .prefix("mentorlive-rec-")
+        .tempdir()
+        .expect("tmp");
+    let file = out.path().join("call.webm");
+    let mut recorder = Joiner::start_with(
+        &server.url,
+        "mentor@example.com",
+        &code,
+        90.0,
+        out.path(),
+        "at-mentor",
+        &[OsStr::new("--record-call"), file.as_os_str()],
+    );
+    recorder.wait_for("joined", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
+    let mut browser = WebClient::start("learner", false);
+    browser.join_from_invitation(
+        &format!("{}/join/{code}", server.url),
+        "learner@example.com",
+    );
+    browser.wait_connected(30);
+    let asked = browser.wait_for(
+        "the request to record",
+        "document.querySelector('[data-testid=record-request]')?.textContent",
+        20,
+    );
+    assert!(
+        asked
+            .as_str()
+            .is_some_and(|t| t.contains("Maya Mentor wants to record this call.")),
+        "{asked}"
+    );
+    let shots = mentorlive_testkit::app::output_dir().join("../web-recording");
+    let _ = std::fs::create_dir_all(&shots);
+    browser.screenshot(&shots.join("1-asked.png"));
+    browser.assert_accessible("the request to record");
+    browser.click("[data-testid=allow-recording]");
+    recorder.wait_for(
+        "recording",
+        Duration::from_secs(10),
+        ours(OurRecording::Recording),
+    );
+    browser.wait_for(
+        "the recording flag",
+        "document.querySelector('[data-testid=partner-recording]')?.textContent.includes('Maya Mentor is recording')",
+        10,
+    );
+    browser.wait_remote_video("the CLI's video", 30, 20);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    browser.screenshot(&shots.join("2-recorded.png"));
+    recorder.interrupt();
+    let lines = recorder.finish();
+    browser.wait_for(
+        "the flag gone",
+        "!document.querySelector('[data-testid=partner-recording]')",
+        15,
+    );
+    browser.close();
+    assert!(saved(&lines).is_some());
+    let (streams, duration) = streams(&file);
+    println!("{duration:?} s: {streams:#?}");
+    let camera = track(&streams, "Leo Learner: camera");
+    let voice = track(&streams, "Leo Learner: voice");
+    assert!(
+        camera.nb_read_frames >= 60,
+        "the browser's camera: {} frames",
+        camera.nb_read_frames
+    );
+    assert!(
+        voice.nb_read_frames >= 150,
+        "the browser's voice: {} packets",
+        voice.nb_read_frames
+    );
+}

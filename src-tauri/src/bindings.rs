@@ -9,6 +9,7 @@ mod tests {
     use crate::call::CallJoined;
     use crate::commands::{AppInfo, LiveCodeView};
     use crate::links::LinkEvent;
+    use crate::recordings::{RecordingEntry, RecordingList};
     use crate::updates::UpdateInfo;
     use mentorlive_client::{AppErrorCode, ClientError};
     use mentorlive_engine::machine::{OurRecording, RecordingEnd, TheirRecording};
@@ -59,6 +60,8 @@ mod tests {
             CallEvent::decl(&cfg),
             CallJoined::decl(&cfg),
             UpdateInfo::decl(&cfg),
+            RecordingEntry::decl(&cfg),
+            RecordingList::decl(&cfg),
             ProcessFigures::decl(&cfg),
         ];
         let mut out = String::from(

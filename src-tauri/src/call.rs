@@ -18,6 +18,8 @@ pub struct ActiveCall {
     call: Call,
     _bridge: MediaBridge,
     forward: tokio::task::JoinHandle<()>,
+    /// Files this call records into: never repaired while it runs.
+    recordings: Vec<std::path::PathBuf>,
 }
 
 pub type CallSlot = tokio::sync::Mutex<Option<ActiveCall>>;
@@ -90,6 +92,7 @@ pub async fn join_call(
         call,
         _bridge: bridge,
         forward,
+        recordings: Vec::new(),
     });
     Ok(CallJoined { bridge_url })
 }
@@ -101,7 +104,28 @@ async fn end_current(slot: &CallSlot) {
     }
 }
 
-async fn with_call<T>(state: &State<'_, AppState>, f: impl FnOnce(&Call) -> T) -> ClientResult<T> {
+/// The recording files of the call in progress (none without one).
+pub async fn recording_paths(state: &State<'_, AppState>) -> Vec<std::path::PathBuf> {
+    state
+        .call
+        .lock()
+        .await
+        .as_ref()
+        .map(|a| a.recordings.clone())
+        .unwrap_or_default()
+}
+
+/// Notes a file the call in progress records into.
+pub async fn note_recording(state: &State<'_, AppState>, path: std::path::PathBuf) {
+    if let Some(active) = state.call.lock().await.as_mut() {
+        active.recordings.push(path);
+    }
+}
+
+pub async fn with_call<T>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&Call) -> T,
+) -> ClientResult<T> {
     match state.call.lock().await.as_ref() {
         Some(active) => Ok(f(&active.call)),
         None => Err(ClientError {

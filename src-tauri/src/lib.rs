@@ -15,6 +15,7 @@ mod logs;
 mod media_settings;
 mod notify;
 mod permissions;
+mod recordings;
 mod security;
 mod updates;
 
@@ -94,6 +95,13 @@ pub fn run() {
             call::call_set_media_state,
             call::call_share_screen,
             call::call_hang_up,
+            recordings::call_record,
+            recordings::call_answer_recording,
+            recordings::call_stop_recording,
+            recordings::call_revoke_recording,
+            recordings::list_recordings,
+            recordings::delete_recording,
+            recordings::open_recordings_folder,
             updates::check_for_update,
             updates::download_update,
             updates::install_update,

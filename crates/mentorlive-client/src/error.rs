@@ -35,6 +35,10 @@ pub enum AppErrorCode {
     InvalidChat,
     /// A folder or file could not be opened.
     OpenFailed,
+    /// Too little free disk space to record.
+    DiskFull,
+    /// A recording could not be made (its file could not be created).
+    RecordingFailed,
     /// The desktop did not show a notification.
     NotificationFailed,
     /// A benchmark command failed (test builds only).

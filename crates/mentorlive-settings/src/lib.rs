@@ -16,6 +16,8 @@ pub struct AppSettings {
     pub camera_id: Option<String>,
     pub microphone_id: Option<String>,
     pub speaker_id: Option<String>,
+    /// Where recordings go (default: [`AppPaths::default_recordings_dir`]).
+    pub recordings_folder: Option<PathBuf>,
 }
 
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8787";
@@ -50,6 +52,7 @@ impl Default for AppSettings {
             camera_id: None,
             microphone_id: None,
             speaker_id: None,
+            recordings_folder: None,
         }
     }
 }
@@ -94,6 +97,26 @@ impl AppPaths {
 
     pub fn settings_file(&self) -> PathBuf {
         self.config_dir.join("settings.json")
+    }
+
+    /// The user's videos folder, `mentorlive` inside it; without one (no
+    /// desktop folders configured), `Videos/mentorlive` in their home.
+    pub fn default_recordings_dir() -> Option<PathBuf> {
+        let user = directories::UserDirs::new()?;
+        let videos = user
+            .video_dir()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| user.home_dir().join("Videos"));
+        Some(videos.join("mentorlive"))
+    }
+
+    /// Where this person's recordings go.
+    pub fn recordings_dir(&self, settings: &AppSettings) -> PathBuf {
+        settings
+            .recordings_folder
+            .clone()
+            .or_else(AppPaths::default_recordings_dir)
+            .unwrap_or_else(|| self.data_dir.join("recordings"))
     }
 
     pub fn logs_dir(&self) -> PathBuf {

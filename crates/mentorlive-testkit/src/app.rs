@@ -74,6 +74,14 @@ impl DesktopApp {
         own_bus: bool,
     ) -> DesktopApp {
         let home = tempfile::tempdir().expect("home");
+        // The user's Videos folder (where recordings go) inside that home,
+        // as xdg-user-dirs would name it.
+        std::fs::create_dir_all(home.path().join("config")).expect("config folder");
+        std::fs::write(
+            home.path().join("config/user-dirs.dirs"),
+            format!("XDG_VIDEOS_DIR=\"{}/Videos\"\n", home.path().display()),
+        )
+        .expect("user-dirs.dirs");
         let display = format!(":{}", display_base + std::process::id() % 400);
         let xvfb = Kill(
             Command::new("Xvfb")
@@ -182,6 +190,11 @@ impl DesktopApp {
             .status()
             .expect("ffmpeg");
         assert!(status.success(), "screenshot {}", path.display());
+    }
+
+    /// Where the app saves recordings: `mentorlive` in the Videos folder.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.home().join("Videos/mentorlive")
     }
 
     /// The app's private home (XDG config and data: settings, logs).

@@ -58,6 +58,15 @@ export interface CallConnection {
    *  reason in words (refused, no portal, …). */
   shareScreen(): Promise<void>;
   stopScreen(): void;
+  /** Asks the partner's consent to record (when `canRecord`); rejects in
+   *  words (the disk nearly full). */
+  record(): Promise<void>;
+  /** Stops our recording, or withdraws our request. */
+  stopRecording(): void;
+  /** Our answer to the partner's request to record. */
+  answerRecording(accept: boolean): void;
+  /** Withdraws our consent: the partner's recording stops. */
+  revokeRecording(): void;
   /** Leaves the room: the partner hears `left`. */
   hangUp(): Promise<void>;
   /** Releases what the call holds; the screen is going away. */
@@ -66,6 +75,8 @@ export interface CallConnection {
 
 export interface Backend {
   kind: "desktop" | "web";
+  /** This client records calls (the desktop app); every client answers. */
+  canRecord: boolean;
   /** How the partner's video is shown. */
   remoteView: "canvas" | "video";
   appInfo(): Promise<AppInfo>;

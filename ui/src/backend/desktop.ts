@@ -14,6 +14,7 @@ import { ScreenSender } from "../media/screenSender";
 
 export const backend: Backend = {
   kind: "desktop",
+  canRecord: true,
   remoteView: "canvas",
   appInfo: commands.appInfo,
   restoreSession: commands.restoreSession,

@@ -49,9 +49,13 @@ export function startDesktopCall(start: CallStart): CallConnection {
   };
 
   const onEvent = new Channel<CallEvent>();
+  let partnerName = start.request.partnerName;
   onEvent.onmessage = (event) => {
     start.onEvent(event);
     switch (event.event) {
+      case "peer_present":
+        partnerName = event.user.name;
+        break;
       case "replaced":
         stopSharing(null);
         break;
@@ -161,6 +165,10 @@ export function startDesktopCall(start: CallStart): CallConnection {
       }
     },
     stopScreen: () => stopSharing(null),
+    record: () => commands.callRecord(start.request.sessionTitle, partnerName),
+    stopRecording: () => void commands.callStopRecording().catch(() => {}),
+    answerRecording: (accept) => void commands.callAnswerRecording(accept).catch(() => {}),
+    revokeRecording: () => void commands.callRevokeRecording().catch(() => {}),
     hangUp: () => {
       // The screen stops at the click, not when the engine has left.
       stopSharing(null);

@@ -88,6 +88,7 @@ const webOnly = (what: string) => Promise.reject(new AppError("other", `${what} 
 
 export const backend: Backend = {
   kind: "web",
+  canRecord: false,
   remoteView: "video",
   appInfo: async (): Promise<AppInfo> => ({
     version,

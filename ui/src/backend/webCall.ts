@@ -13,6 +13,7 @@ import type { CallEvent, CallState, CallStats, ChatMessage, LeaveReason, PeerUse
 import { codeErrorMessage } from "../code";
 import { exposeForTests } from "../testHooks";
 import { pickDisplay, ShareRefused } from "../media/displayCapture";
+import { PartnerConsent } from "../call/partnerConsent";
 import type { CallConnection, CallStart } from "./backend";
 import { token } from "./web";
 import { inboundStats, type Counters } from "./webStats";
@@ -165,6 +166,16 @@ export function startWebCall(start: CallStart): CallConnection {
     screenTransceiver = peer.addTransceiver(track, { direction: "sendonly", streams: [new MediaStream([track])] });
   };
 
+  // The recorded side of recording consent (this client does not record).
+  const consent = new PartnerConsent({
+    send: (message) => void sendData(message),
+    show: (recording) => emit({ event: "recording", recording }),
+    setTimer: (ms, run) => {
+      const timer = window.setTimeout(run, ms);
+      return () => window.clearTimeout(timer);
+    },
+  });
+
   const onMessage = (text: unknown) => {
     if (typeof text !== "string" || text.length > 64 * 1024) return;
     let message: { type?: unknown; [k: string]: unknown };
@@ -201,8 +212,7 @@ export function startWebCall(start: CallStart): CallConnection {
         break;
       }
       case "record":
-        // Recording consent is not built yet: a request goes unanswered,
-        // which the contract reads as a decline after 30 s.
+        consent.onMessage(message.action, message.id);
         break;
       // `keyframe`: RTCP PLI already asks the browser's encoder; unknown types are ignored.
     }
@@ -368,6 +378,7 @@ export function startWebCall(start: CallStart): CallConnection {
       }
       if (id !== partner) return;
       emit({ event: "peer_left", peer_id: id, reason });
+      if (reason === "left") consent.partnerLeft();
       partner = null;
       closePeer();
       setState("waiting_for_peer");
@@ -521,6 +532,10 @@ export function startWebCall(start: CallStart): CallConnection {
       start.onLocalScreen(true, null);
     },
     stopScreen: () => stopSharing(null),
+    record: () => Promise.reject(new AppError("recording_failed", "Recording is in the desktop app.")),
+    stopRecording: () => {},
+    answerRecording: (accept) => consent.answer(accept),
+    revokeRecording: () => consent.revoke(),
     async setSpeaker(id) {
       const sink = remoteVideo as HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> };
       await sink.setSinkId?.(id ?? "").catch(() => {});

@@ -66,3 +66,34 @@ describe("the call screen's state", () => {
     expect(callReducer(ours, engine({ event: "replaced" })).sharing).toBe(false);
   });
 });
+
+describe("recording consent", () => {
+  const recording = (ours: "off" | "asking" | "recording", theirs: "off" | "asking" | "allowed" | "recording", ended?: "declined" | "no_answer" | "revoked" | "stopped" | "partner_left" | "failed") =>
+    engine({ event: "recording", recording: { ours, theirs, ended } });
+
+  it("shows our recording's clock from its start and says a decline in words", () => {
+    let view = initialView("Leo");
+    view = callReducer(view, recording("asking", "off"));
+    expect(view.recording.ours).toBe("asking");
+    view = callReducer(view, { type: "engine", event: { event: "recording", recording: { ours: "recording", theirs: "off" } }, at: 5_000 });
+    expect(view.recording.oursSince).toBe(5_000);
+    view = callReducer(view, recording("off", "off", "revoked"));
+    expect(view.recording.oursSince).toBeNull();
+    expect(view.recording.notice).toBe("Leo withdrew their consent: the recording stopped.");
+    const declined = callReducer(callReducer(initialView("Leo"), recording("asking", "off")), recording("off", "off", "declined"));
+    expect(declined.recording.notice).toBe("Leo declined to be recorded. Nothing was recorded.");
+  });
+
+  it("shows the partner's recording of us, and a failure in the recorder's own words", () => {
+    let view = callReducer(initialView("Leo"), recording("off", "asking"));
+    expect(view.recording.theirs).toBe("asking");
+    view = callReducer(view, { type: "engine", event: { event: "recording", recording: { ours: "off", theirs: "recording" } }, at: 7_000 });
+    expect(view.recording.theirsSince).toBe(7_000);
+    view = callReducer(view, recording("off", "off", "stopped"));
+    expect(view.recording.notice).toBe("Leo stopped recording.");
+    let failed = callReducer(initialView("Leo"), recording("recording", "off"));
+    failed = callReducer(failed, engine({ event: "recording_failed", message: "The disk is nearly full (3 MB left): the recording stopped and is saved." }));
+    failed = callReducer(failed, recording("off", "off", "failed"));
+    expect(failed.recording.notice).toContain("The disk is nearly full");
+  });
+});

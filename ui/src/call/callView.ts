@@ -2,7 +2,7 @@
 // generated `CallEvent` union) and the screen's own actions. Pure: the side
 // effects of an event (a keyframe, a chime) are the hook's, not this file's.
 
-import type { CallEvent, CallState, CallStats } from "../generated/types";
+import type { CallEvent, CallState, CallStats, OurRecording, RecordingEnd, TheirRecording } from "../generated/types";
 
 export type ChatLine = { id: string; from: "me" | "partner"; text: string; at: number };
 
@@ -22,6 +22,18 @@ export interface CallView {
   /** Why the call is over, in words. */
   ended: string | null;
   error: string | null;
+  recording: RecordingShown;
+}
+
+/** Recording consent as the call screen shows it. */
+export interface RecordingShown {
+  ours: OurRecording;
+  theirs: TheirRecording;
+  /** When our recording, and theirs of us, started (for their clocks). */
+  oursSince: number | null;
+  theirsSince: number | null;
+  /** What just happened, in words (declined, saved, the disk…). */
+  notice: string | null;
 }
 
 export type CallAction =
@@ -30,6 +42,7 @@ export type CallAction =
   | { type: "failed"; message: string }
   | { type: "local_screen"; sharing: boolean; notice: string | null }
   | { type: "dismiss_share_notice" }
+  | { type: "recording_notice"; notice: string | null }
   | { type: "wait_for_partner" };
 
 /** Chat lines kept on screen. */
@@ -47,7 +60,31 @@ export function initialView(partnerName: string): CallView {
     chat: [],
     ended: null,
     error: null,
+    recording: { ours: "off", theirs: "off", oursSince: null, theirsSince: null, notice: null },
   };
+}
+
+/** What ended a recording (or a request), in words that name the partner. */
+export function recordingEndNotice(end: RecordingEnd, partner: string, ours: boolean): string {
+  switch (end) {
+    case "declined":
+      return ours ? `${partner} declined to be recorded. Nothing was recorded.` : "You declined: nothing is recorded.";
+    case "no_answer":
+      return ours ? `${partner} did not answer in 30 seconds. Nothing was recorded.` : `You did not answer ${partner}'s request, so nothing is recorded.`;
+    case "revoked":
+      return ours ? `${partner} withdrew their consent: the recording stopped.` : `You withdrew your consent: ${partner}'s recording stopped.`;
+    case "stopped":
+      // Ours: the file is being completed; "Recording saved" follows.
+      return ours ? "Saving the recording…" : `${partner} stopped recording.`;
+    case "partner_left":
+      return ours ? `${partner} left: the recording stopped.` : `${partner} left, and their recording with them.`;
+    case "failed":
+      return "The recording could not go on.";
+  }
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1_000_000_000 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.max(0.1, bytes / 1e6).toFixed(1)} MB`;
 }
 
 function withChat(view: CallView, line: ChatLine): CallView {
@@ -66,6 +103,8 @@ export function callReducer(view: CallView, action: CallAction): CallView {
       return { ...view, sharing: action.sharing, shareNotice: action.notice };
     case "dismiss_share_notice":
       return { ...view, shareNotice: null };
+    case "recording_notice":
+      return { ...view, recording: { ...view.recording, notice: action.notice } };
     case "engine":
       return onEvent(view, action.event, action.at);
   }
@@ -102,9 +141,32 @@ function onEvent(view: CallView, event: CallEvent, at: number): CallView {
     case "keyframe_requested":
     case "screen_keyframe_requested":
     case "target_bitrate":
-    case "recording":
-    case "recording_saved":
-    case "recording_failed":
       return view;
+    case "recording": {
+      const { ours, theirs, ended } = event.recording;
+      const was = view.recording;
+      // Which half ended decides whose words: ours changed off, or theirs did.
+      const oursEnded = was.ours !== "off" && ours === "off";
+      // A failure was already said in its own words (the disk, a write).
+      const notice = ended === "failed" ? (was.notice ?? recordingEndNotice(ended, view.partner.name, true)) : ended ? recordingEndNotice(ended, view.partner.name, oursEnded) : was.notice;
+      return {
+        ...view,
+        recording: {
+          ours,
+          theirs,
+          oursSince: ours === "recording" ? (was.oursSince ?? at) : null,
+          theirsSince: theirs === "recording" ? (was.theirsSince ?? at) : null,
+          notice: ours === "recording" && was.ours !== "recording" ? null : notice,
+        },
+      };
+    }
+    case "recording_saved": {
+      const s = event.saved;
+      const name = s.path.split(/[\\/]/).pop() ?? s.path;
+      const notice = `Recording saved: ${name} (${Math.round(s.duration_ms / 1000)} s, ${megabytes(s.bytes)}).`;
+      return { ...view, recording: { ...view.recording, notice: s.disk_full ? view.recording.notice : notice } };
+    }
+    case "recording_failed":
+      return { ...view, recording: { ...view.recording, notice: event.message } };
   }
 }

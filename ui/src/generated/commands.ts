@@ -2,7 +2,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { command } from "../backend/command";
-import type { AppInfo, CallEvent, CallJoined, ChatMessage, LinkEvent, LiveCodeView, ProcessFigures, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
+import type { AppInfo, CallEvent, CallJoined, ChatMessage, LinkEvent, LiveCodeView, ProcessFigures, RecordingList, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
 
 export const commands = {
   appInfo: () => command<AppInfo>("app_info"),
@@ -32,6 +32,22 @@ export const commands = {
   // transceiver and tells the partner; frames come over the bridge.
   callShareScreen: (on: boolean) => command<void>("call_share_screen", { on }),
   callHangUp: () => command<void>("call_hang_up"),
+  // Asks the partner's consent to record this call; recording starts when
+  // they accept. Refused at once when the disk is nearly full.
+  callRecord: (sessionTitle: string, partnerName: string) => command<void>("call_record", { sessionTitle, partnerName }),
+  // Our answer to the partner's request to record.
+  callAnswerRecording: (accept: boolean) => command<void>("call_answer_recording", { accept }),
+  // Stops our recording (or withdraws the request).
+  callStopRecording: () => command<void>("call_stop_recording"),
+  // Withdraws our consent: the partner's recording stops at once.
+  callRevokeRecording: () => command<void>("call_revoke_recording"),
+  // The recordings in the folder, newest first. A recording a crash cut off
+  // is completed here (it then plays to its end and seeks) and marked so.
+  listRecordings: () => command<RecordingList>("list_recordings"),
+  // Deletes a recording and its chat (the UI has asked for confirmation).
+  deleteRecording: (path: string) => command<void>("delete_recording", { path }),
+  // Opens the recordings folder in the file manager.
+  openRecordingsFolder: () => command<void>("open_recordings_folder"),
   checkForUpdate: () => command<UpdateInfo | null>("check_for_update"),
   // Downloads the update found by the last check and checks its signature.
   downloadUpdate: () => command<UpdateInfo>("download_update"),

@@ -45,7 +45,7 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   const { view, dispatch, connection, localStream } = useCall(request, remote, remoteScreen, local, muted, cameraOff);
   const onError = useCallback((message: string) => dispatch({ type: "failed", message }), [dispatch]);
   const devices = useCallDevices({ localStream, connection, local, speakerId: request.speakerId, setMuted, setCameraOff, onError });
-  const { state, partner, partnerLeft, stats, connectedAt, chat, ended, error, sharing, shareNotice } = view;
+  const { state, partner, partnerLeft, stats, connectedAt, chat, ended, error, sharing, shareNotice, recording } = view;
   const { has, inUse, lists } = devices;
 
   const leave = useCallback(async () => {
@@ -63,6 +63,18 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
       dispatch({ type: "local_screen", sharing: false, notice: (err as Error).message });
     }
   }, [connection, sharing, dispatch]);
+
+  const toggleRecording = useCallback(async () => {
+    const call = connection.current;
+    if (!call) return;
+    if (recording.ours !== "off") return call.stopRecording();
+    try {
+      dispatch({ type: "recording_notice", notice: null });
+      await call.record();
+    } catch (err) {
+      dispatch({ type: "recording_notice", notice: (err as Error).message });
+    }
+  }, [connection, recording.ours, dispatch]);
 
   useEffect(() => {
     // Twice a second, so the clock never lags its true value by a second.
@@ -149,6 +161,31 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
         {waiting && !ended && <div className="remote-note" aria-live="polite" data-testid="waiting">{state === "joining" ? "Joining…" : `Waiting for ${partner.name} to join…`}</div>}
         <video ref={local} className={cameraOff ? "local off" : "local"} autoPlay muted playsInline aria-label="Your camera" />
         {state === "reconnecting" && <div className="banner" role="status" data-testid="reconnecting">Reconnecting…</div>}
+        <div className="recording-flags">
+          {recording.ours === "recording" && (
+            <span className="recording-flag" role="status" data-testid="recording-indicator">
+              <span className="dot" aria-hidden="true">●</span> Recording {elapsed(now - (recording.oursSince ?? now))}
+            </span>
+          )}
+          {recording.theirs === "recording" && (
+            <span className="recording-flag" role="status" data-testid="partner-recording">
+              <span className="dot" aria-hidden="true">●</span> {partner.name} is recording {elapsed(now - (recording.theirsSince ?? now))}{" "}
+              <button onClick={() => connection.current?.revokeRecording()} data-testid="revoke-recording" title="Withdraw your consent: their recording stops at once">Revoke</button>
+            </span>
+          )}
+        </div>
+        {recording.theirs === "asking" && (
+          <div className="banner consent" role="alertdialog" aria-label="Recording request" data-testid="record-request">
+            <p>{partner.name} wants to record this call.</p>
+            <button onClick={() => connection.current?.answerRecording(true)} data-testid="allow-recording">Allow</button>{" "}
+            <button onClick={() => connection.current?.answerRecording(false)} data-testid="decline-recording">Decline</button>
+          </div>
+        )}
+        {recording.ours === "asking" && (
+          <div className="banner" role="status" data-testid="record-waiting">
+            Waiting for {partner.name} to allow recording…
+          </div>
+        )}
         {partnerLeft && !ended && (
           <div className="banner" role="status" data-testid="partner-left">
             {partner.name} left the call. <button onClick={() => dispatch({ type: "wait_for_partner" })}>Wait for them</button> <button onClick={leave}>Leave</button>
@@ -179,6 +216,11 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
           <button aria-pressed={cameraOff} onClick={() => setCameraOff((c) => !c)} data-testid="toggle-camera" title="Camera (V)">{cameraOff ? "Camera on" : "Camera off"}</button>
         )}
         {canShareScreen && <button aria-pressed={sharing} onClick={() => void toggleShare()} disabled={state !== "connected" && !sharing} data-testid="toggle-share" title="Share your screen or a window (S)">{sharing ? "Stop sharing" : "Share screen"}</button>}
+        {api.canRecord && (
+          <button aria-pressed={recording.ours !== "off"} onClick={() => void toggleRecording()} disabled={state !== "connected" && recording.ours === "off"} data-testid="toggle-record" title={`Record this call (${partner.name} is asked first)`}>
+            {recording.ours === "recording" ? "Stop recording" : recording.ours === "asking" ? "Cancel request" : "Record"}
+          </button>
+        )}
         <button aria-expanded={devicesOpen} onClick={() => setDevicesOpen((o) => !o)} data-testid="toggle-devices" title="Camera, microphone and speaker">Devices</button>
         <button onClick={fullscreen} title="Fullscreen">Fullscreen</button>
         <button className="danger" onClick={leave} data-testid="hang-up">Hang up</button>
@@ -187,6 +229,11 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
         <p className="note" role="status" data-testid="share-notice">
           {shareNotice ?? "Your connection is too slow to share a legible screen right now: small text may blur until it recovers."}{" "}
           {shareNotice && <button className="link" onClick={() => dispatch({ type: "dismiss_share_notice" })}>Dismiss</button>}
+        </p>
+      )}
+      {recording.notice && (
+        <p className="note" role="status" data-testid="recording-notice">
+          {recording.notice} <button className="link" onClick={() => dispatch({ type: "recording_notice", notice: null })}>Dismiss</button>
         </p>
       )}
       {devices.notice && (

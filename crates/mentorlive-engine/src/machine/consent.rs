@@ -188,9 +188,11 @@ impl Consent {
                 self.changed(Some(why));
             }
             Ours::Recording { id } => {
-                self.out.push(ConsentOut::StopRecorder);
+                // The partner is told first and the application next: the
+                // recorder's stop waits for its file to be completed.
                 self.out.push(message(RecordAction::Stopped, &id));
                 self.changed(Some(why));
+                self.out.push(ConsentOut::StopRecorder);
             }
         }
     }
