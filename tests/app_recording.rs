@@ -54,6 +54,26 @@ async fn call_with_cli(
     (cli, desktop, wd)
 }
 
+/// A recording cut off mid-write, as the writer leaves it after `kill -9`.
+fn write_cut_off_recording(path: &std::path::Path) {
+    use mentorlive_recording::{Meta, TrackSpec, WebmWriter};
+    let meta = Meta {
+        title: "Earlier call".into(),
+        started_at_ms: 1_767_603_600_000,
+        recorded_by: "Leo Learner".into(),
+        partner: "Maya Mentor".into(),
+    };
+    let file = std::fs::File::create(path).expect("a file");
+    let mut writer =
+        WebmWriter::create(file, meta, vec![TrackSpec::audio(2, "Leo Learner: voice")])
+            .expect("a writer");
+    for i in 0..250u64 {
+        writer.write(2, i * 20, true, &[0xfc; 40]).expect("written");
+    }
+    writer.flush(true).expect("flushed");
+    // Dropped without finishing: the process died here.
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_asks_records_and_saves_both_people_in_the_videos_folder() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -95,14 +115,88 @@ async fn the_app_asks_records_and_saves_both_people_in_the_videos_folder() {
     wd.click(&wd.wait("[data-testid=hang-up]", 5).await).await;
     cli.interrupt();
     drop(cli.finish());
+
+    // An older recording the app was writing when it was killed: listed
+    // complete, and said so.
+    let cut = desktop
+        .recordings_dir()
+        .join("2026-01-05 09.00.00 Earlier call with Maya Mentor.webm");
+    write_cut_off_recording(&cut);
+    assert!(mentorlive_recording::is_incomplete(&cut).expect("readable"));
+    wd.click(&wd.wait("[data-testid=open-recordings]", 10).await)
+        .await;
+    wait_js(
+        &wd,
+        "two recordings",
+        "return document.querySelectorAll('[data-testid=recording]').length === 2",
+        15,
+    )
+    .await;
+    let repaired = wd
+        .text(&wd.wait("[data-testid=recordings-repaired]", 5).await)
+        .await;
+    assert!(repaired.contains("repaired"), "{repaired}");
+    assert!(
+        !mentorlive_recording::is_incomplete(&cut).expect("readable"),
+        "completed by the list"
+    );
+    let first = wd.text(&wd.wait("[data-testid=recording]", 5).await).await;
+    assert!(
+        first.contains("with Maya Mentor") && first.contains("MB"),
+        "newest first, with partner and size: {first}"
+    );
+    desktop.screenshot(&shots.join("2b-recordings.png"));
+    assert_accessible(&wd, "the recordings").await;
+    // Deleting asks first.
+    wd.execute(
+        "document.querySelectorAll('[data-testid=delete-recording]')[1].click()",
+        serde_json::json!([]),
+    )
+    .await;
+    let question = wd
+        .text(&wd.wait("[data-testid=confirm-delete]", 5).await)
+        .await;
+    assert!(question.contains("Earlier call"), "{question}");
+    wd.click(&wd.wait("[data-testid=confirm-delete-yes]", 5).await)
+        .await;
+    wait_js(
+        &wd,
+        "one recording left",
+        "return document.querySelectorAll('[data-testid=recording]').length === 1",
+        10,
+    )
+    .await;
+    assert!(!cut.exists(), "the file is gone");
+
+    // Export as one video: both people side by side, both voices.
+    wd.click(&wd.wait("[data-testid=export-recording]", 5).await)
+        .await;
+    wd.wait("[data-testid=export-progress]", 10).await;
+    desktop.screenshot(&shots.join("2c-exporting.png"));
+    let exported = wait_js(
+        &wd,
+        "the export",
+        "const n = document.querySelector('[data-testid=export-notice]')?.textContent ?? ''; return n ? n : null",
+        120,
+    )
+    .await;
+    println!("{exported}");
+    assert!(
+        exported
+            .as_str()
+            .is_some_and(|n| n.starts_with("Exported as one video")),
+        "{exported}"
+    );
+    desktop.screenshot(&shots.join("2d-exported.png"));
     wd.quit().await;
 
-    let files: Vec<_> = std::fs::read_dir(desktop.recordings_dir())
+    let (files, exports): (Vec<_>, Vec<_>) = std::fs::read_dir(desktop.recordings_dir())
         .expect("the recordings folder")
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "webm"))
-        .collect();
+        .partition(|p| !p.to_string_lossy().ends_with(" (one video).webm"));
+    assert_eq!(exports.len(), 1, "{exports:?}");
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0]
         .file_name()
@@ -131,6 +225,64 @@ async fn the_app_asks_records_and_saves_both_people_in_the_videos_folder() {
             s.nb_read_frames >= at_least,
             "{title}: {} frames",
             s.nb_read_frames
+        );
+    }
+
+    // The export decodes to its end, lasts as long, and its middle frame
+    // shows the app's camera on the left and the CLI's on the right.
+    let (one, one_duration) = mentorlive_testkit::media::streams(&exports[0]);
+    println!("export: {one_duration:?} s, {one:#?}");
+    let one_duration = one_duration.expect("a duration");
+    assert!(
+        (one_duration - duration).abs() < 0.6,
+        "{one_duration} s against {duration} s"
+    );
+    let picture = one
+        .iter()
+        .find(|s| s.codec_type == "video")
+        .expect("a video stream");
+    assert_eq!((picture.width, picture.height), (1280, 480));
+    assert!(
+        picture.nb_read_frames as f64 >= one_duration * 30.0 * 0.9,
+        "{} frames",
+        picture.nb_read_frames
+    );
+    assert!(
+        one.iter()
+            .any(|s| s.codec_type == "audio" && s.nb_read_frames > 100),
+        "both voices, mixed"
+    );
+    mentorlive_testkit::media::frame_at(
+        &exports[0],
+        None,
+        duration / 2.0,
+        None,
+        &screenshots().join("2e-export-middle-frame.png"),
+    );
+    let index_of = |title: &str| {
+        streams
+            .iter()
+            .find(|s| s.tags.get("title").map(String::as_str) == Some(title))
+            .map(|s| s.index)
+    };
+    let frames = tempfile::tempdir().expect("tmp");
+    let mid = duration / 2.0;
+    let mut similar = Vec::new();
+    for (title, crop) in [
+        ("Leo Learner: camera", "640:480:0:0"),
+        ("Maya Mentor: camera", "640:480:640:0"),
+    ] {
+        let half = frames.path().join(format!("{title}-export.png"));
+        let source = frames.path().join(format!("{title}-source.png"));
+        mentorlive_testkit::media::frame_at(&exports[0], None, mid, Some(crop), &half);
+        mentorlive_testkit::media::frame_at(&files[0], index_of(title), mid, None, &source);
+        similar.push((title, mentorlive_testkit::media::ssim(&half, &source)));
+    }
+    println!("SSIM of each half against its source at {mid:.1} s: {similar:?}");
+    for (title, ssim) in similar {
+        assert!(
+            ssim > 0.6,
+            "{title}: the export's half is its camera (SSIM {ssim})"
         );
     }
 }

@@ -8,6 +8,7 @@ mod tests {
     use crate::bench::ProcessFigures;
     use crate::call::CallJoined;
     use crate::commands::{AppInfo, LiveCodeView};
+    use crate::export::ExportStarted;
     use crate::links::LinkEvent;
     use crate::recordings::{RecordingEntry, RecordingList};
     use crate::updates::UpdateInfo;
@@ -62,6 +63,7 @@ mod tests {
             UpdateInfo::decl(&cfg),
             RecordingEntry::decl(&cfg),
             RecordingList::decl(&cfg),
+            ExportStarted::decl(&cfg),
             ProcessFigures::decl(&cfg),
         ];
         let mut out = String::from(

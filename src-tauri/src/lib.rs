@@ -10,6 +10,7 @@ mod bindings;
 mod call;
 mod command_bindings;
 mod commands;
+mod export;
 mod links;
 mod logs;
 mod media_settings;
@@ -34,6 +35,8 @@ pub struct AppState {
     #[cfg(any(debug_assertions, feature = "bench"))]
     pub echo: bench::EchoSlot,
     pub update: updates::SharedUpdateSlot,
+    /// The recording being exported as one video, if any.
+    pub export: export::ExportSlot,
 }
 
 pub fn run() {
@@ -70,6 +73,7 @@ pub fn run() {
             call: Default::default(),
             echo: Default::default(),
             update: Default::default(),
+            export: Default::default(),
         })
         .setup(|app| {
             links::setup(app)?;
@@ -102,6 +106,10 @@ pub fn run() {
             recordings::list_recordings,
             recordings::delete_recording,
             recordings::open_recordings_folder,
+            export::read_recording,
+            export::export_begin,
+            export::export_write,
+            export::export_finish,
             updates::check_for_update,
             updates::download_update,
             updates::install_update,

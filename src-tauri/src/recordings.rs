@@ -120,6 +120,8 @@ pub struct RecordingEntry {
     pub bytes: u64,
     /// It was cut off (a crash) and completed when this list was read.
     pub repaired: bool,
+    /// Its export as one video, when there is one.
+    pub exported: Option<String>,
 }
 
 /// The recordings folder and what it holds.
@@ -154,7 +156,7 @@ fn scan_folder(folder: &Path, in_use: &[PathBuf]) -> Vec<RecordingEntry> {
     let mut list: Vec<RecordingEntry> = entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "webm"))
+        .filter(|p| p.extension().is_some_and(|x| x == "webm") && !is_export(p))
         .filter_map(|path| {
             let mut repaired = false;
             if !in_use.contains(&path) && mentorlive_recording::is_incomplete(&path).ok()? {
@@ -183,6 +185,9 @@ fn scan_folder(folder: &Path, in_use: &[PathBuf]) -> Vec<RecordingEntry> {
                 duration_ms: d.duration_ms.unwrap_or(0),
                 bytes: d.bytes,
                 repaired,
+                exported: Some(export_of(&path))
+                    .filter(|e| e.exists())
+                    .map(|e| e.to_string_lossy().into_owned()),
             })
         })
         .collect();
@@ -190,9 +195,25 @@ fn scan_folder(folder: &Path, in_use: &[PathBuf]) -> Vec<RecordingEntry> {
     list
 }
 
+/// "… (one video).webm": an export, listed with its recording.
+fn is_export(path: &Path) -> bool {
+    path.file_stem()
+        .is_some_and(|s| s.to_string_lossy().ends_with(" (one video)"))
+}
+
+/// Where a recording's export goes.
+pub fn export_of(recording: &Path) -> PathBuf {
+    let stem = recording
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    recording.with_file_name(format!("{stem} (one video).webm"))
+}
+
 /// A path the UI names must be a recording in the recordings folder: the
 /// UI cannot make the app delete or open anything else.
-fn in_folder(state: &State<'_, AppState>, path: &str) -> ClientResult<PathBuf> {
+pub fn in_folder(state: &State<'_, AppState>, path: &str) -> ClientResult<PathBuf> {
     let settings = state.client.settings()?;
     let folder = state.client.paths().recordings_dir(&settings);
     let path = PathBuf::from(path);
@@ -206,7 +227,7 @@ fn in_folder(state: &State<'_, AppState>, path: &str) -> ClientResult<PathBuf> {
     Ok(path)
 }
 
-/// Deletes a recording and its chat (the UI has asked for confirmation).
+/// Deletes a recording, its chat and its export (the UI has asked first).
 #[tauri::command]
 pub async fn delete_recording(state: State<'_, AppState>, path: String) -> ClientResult<()> {
     let path = in_folder(&state, &path)?;
@@ -217,6 +238,7 @@ pub async fn delete_recording(state: State<'_, AppState>, path: String) -> Clien
         )
     })?;
     let _ = std::fs::remove_file(mentorlive_recording::session::chat_path(&path));
+    let _ = std::fs::remove_file(export_of(&path));
     Ok(())
 }
 

@@ -8,6 +8,7 @@ import { InCall } from "./screens/InCall";
 import { Settings } from "./screens/Settings";
 import { Invitation } from "./screens/Invitation";
 import { Downloads } from "./screens/Downloads";
+import { Recordings } from "./screens/Recordings";
 import { UpdateBanner } from "./components/UpdateBanner";
 
 export type Screen =
@@ -15,6 +16,7 @@ export type Screen =
   | { name: "join"; code?: string }
   | { name: "prejoin"; code: string }
   | { name: "settings" }
+  | { name: "recordings" }
   | { name: "call"; request: JoinRequest }
   // The web client's pages, open without a sign-in.
   | { name: "invitation"; code: string }
@@ -96,6 +98,7 @@ export function App() {
           <nav aria-label="Main">
             <button className={screen.name === "sessions" ? "tab active" : "tab"} onClick={() => setScreen({ name: "sessions" })}>Sessions</button>
             <button className={screen.name === "join" ? "tab active" : "tab"} onClick={() => setScreen({ name: "join" })}>Join with a code</button>
+            {api.canRecord && <button className={screen.name === "recordings" ? "tab active" : "tab"} onClick={() => setScreen({ name: "recordings" })} data-testid="open-recordings">Recordings</button>}
             <button className={screen.name === "settings" ? "tab active" : "tab"} onClick={() => setScreen({ name: "settings" })}>Settings</button>
           </nav>
         )}
@@ -125,6 +128,8 @@ export function App() {
           <JoinWithCode initial={screen.code} onValid={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
         ) : screen.name === "prejoin" ? (
           <PreJoin code={screen.code} info={info} userId={user.id} onBack={() => setScreen({ name: "sessions" })} onSignedOut={signedOut} onJoin={(request) => setScreen({ name: "call", request })} />
+        ) : screen.name === "recordings" ? (
+          <Recordings />
         ) : screen.name === "call" ? (
           <InCall request={screen.request} onLeft={() => { api.appInfo().then(setInfo); setScreen({ name: "sessions" }); }} />
         ) : (

@@ -39,6 +39,8 @@ pub enum AppErrorCode {
     DiskFull,
     /// A recording could not be made (its file could not be created).
     RecordingFailed,
+    /// Exporting a recording as one video failed.
+    ExportFailed,
     /// The desktop did not show a notification.
     NotificationFailed,
     /// A benchmark command failed (test builds only).

@@ -490,9 +490,15 @@ impl Io {
         }) {
             Ok(recorder) => {
                 self.outlet.tap.replace(Some(recorder));
-                // A keyframe at the start of each of our tracks in the file.
+                // Each video track of the file starts at a keyframe: ours
+                // from our encoders, the partner's asked for (RTCP PLI; a
+                // browser sends none unasked for minutes).
                 let _ = self.events.try_send(CallEvent::KeyframeRequested);
                 let _ = self.events.try_send(CallEvent::ScreenKeyframeRequested);
+                self.keyframe_asks.send_modify(|asks| {
+                    asks.camera += 1;
+                    asks.screen += 1;
+                });
                 None
             }
             Err(err) => {

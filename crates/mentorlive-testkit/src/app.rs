@@ -142,7 +142,13 @@ impl DesktopApp {
                 .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
                 .process_group(0)
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                // `MENTORLIVE_APP_STDERR=1`: the app's and WebKit's messages
+                // (a web process that crashed says why there).
+                .stderr(if std::env::var_os("MENTORLIVE_APP_STDERR").is_some() {
+                    Stdio::inherit()
+                } else {
+                    Stdio::null()
+                })
                 .spawn()
                 .expect("tauri-driver"),
         );

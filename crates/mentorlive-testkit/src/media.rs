@@ -405,3 +405,24 @@ pub fn beeps(path: &Path, index: u32) -> Vec<f64> {
         .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
         .collect()
 }
+
+/// The frame shown at `at` seconds in stream `index` of `file` (or of its
+/// first video), cropped by an ffmpeg `crop` filter when given, as a PNG.
+pub fn frame_at(file: &Path, index: Option<u32>, at: f64, crop: Option<&str>, out: &Path) {
+    let map = index.map_or("0:v:0".to_owned(), |i| format!("0:{i}"));
+    let mut args = vec![
+        "-ss".to_owned(),
+        format!("{at:.3}"),
+        "-i".to_owned(),
+        file.to_string_lossy().into_owned(),
+        "-map".to_owned(),
+        map,
+        "-frames:v".to_owned(),
+        "1".to_owned(),
+    ];
+    if let Some(crop) = crop {
+        args.extend(["-vf".to_owned(), format!("crop={crop}")]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_ffmpeg(&args, out);
+}

@@ -8,7 +8,7 @@
 // - web: `fetch` for the REST API, the official socket.io-client, and the
 //   browser's own RTCPeerConnection, speaking the contract exactly.
 
-import type { AppInfo, CallEvent, ChatMessage, LinkEvent, LiveCodeView, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "../generated/types";
+import type { AppInfo, CallEvent, ChatMessage, LinkEvent, LiveCodeView, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse, RecordingList } from "../generated/types";
 
 export type AddressPage = { name: "invitation"; code: string } | { name: "downloads" } | { name: "refused"; message: string };
 
@@ -89,6 +89,13 @@ export interface Backend {
   validateLiveCode(input: string): Promise<ValidateLiveCodeResponse>;
   setServerUrl(url: string): Promise<string>;
   openLogsFolder(): Promise<void>;
+  /** The recordings folder and its recordings (completing any a crash cut off). */
+  listRecordings(): Promise<RecordingList>;
+  deleteRecording(path: string): Promise<void>;
+  /** Makes one ordinary video of a recording (both people, both voices),
+   *  beside it; `cancelled` is asked as it goes. */
+  exportRecording(path: string, onProgress: (p: { done: number }) => void, cancelled: () => boolean): Promise<{ path: string; duration: number; width: number; height: number }>;
+  openRecordingsFolder(): Promise<void>;
   /** A link that started or reached the app before the screens were up. */
   takePendingLink(): Promise<LinkEvent | null>;
   /** The page the address asks for (the web client's `/join/CODE` and

@@ -11,6 +11,7 @@ import { exposeForTests } from "../testHooks";
 import type { Backend } from "./backend";
 import { startDesktopCall } from "./desktopCall";
 import { ScreenSender } from "../media/screenSender";
+import { exportOneVideo } from "../recordings/exportOneVideo";
 
 export const backend: Backend = {
   kind: "desktop",
@@ -26,6 +27,31 @@ export const backend: Backend = {
   validateLiveCode: commands.validateLiveCode,
   setServerUrl: commands.setServerUrl,
   openLogsFolder: commands.openLogsFolder,
+  listRecordings: commands.listRecordings,
+  deleteRecording: commands.deleteRecording,
+  async exportRecording(path, onProgress, cancelled) {
+    const started = await commands.exportBegin(path);
+    const io = {
+      size: started.sourceBytes,
+      read: async (start: number, end: number) => new Uint8Array(await commands.readRecording(path, start, end)),
+      write: async (position: number, data: Uint8Array) => {
+        // The offset, then the bytes: one raw IPC body (no JSON, no base64).
+        const body = new Uint8Array(8 + data.byteLength);
+        new DataView(body.buffer).setBigUint64(0, BigInt(position), true);
+        body.set(data, 8);
+        await commands.exportWrite(body.buffer);
+      },
+    };
+    try {
+      const made = await exportOneVideo(io, onProgress, cancelled);
+      await commands.exportFinish(true);
+      return { path: started.path, ...made };
+    } catch (err) {
+      await commands.exportFinish(false).catch(() => {});
+      throw err;
+    }
+  },
+  openRecordingsFolder: commands.openRecordingsFolder,
   takePendingLink: commands.takePendingLink,
   pageInAddress: () => null,
   onLink: (handler) => {

@@ -2,7 +2,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { command } from "../backend/command";
-import type { AppInfo, CallEvent, CallJoined, ChatMessage, LinkEvent, LiveCodeView, ProcessFigures, RecordingList, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
+import type { AppInfo, CallEvent, CallJoined, ChatMessage, ExportStarted, LinkEvent, LiveCodeView, ProcessFigures, RecordingList, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
 
 export const commands = {
   appInfo: () => command<AppInfo>("app_info"),
@@ -44,10 +44,19 @@ export const commands = {
   // The recordings in the folder, newest first. A recording a crash cut off
   // is completed here (it then plays to its end and seeks) and marked so.
   listRecordings: () => command<RecordingList>("list_recordings"),
-  // Deletes a recording and its chat (the UI has asked for confirmation).
+  // Deletes a recording, its chat and its export (the UI has asked first).
   deleteRecording: (path: string) => command<void>("delete_recording", { path }),
   // Opens the recordings folder in the file manager.
   openRecordingsFolder: () => command<void>("open_recordings_folder"),
+  // Bytes `start..end` of a recording in the recordings folder.
+  readRecording: (path: string, start: number, end: number) => command<ArrayBuffer>("read_recording", { path, start, end }),
+  // Starts exporting the recording at `path`: the new file's name, beside it.
+  exportBegin: (path: string) => command<ExportStarted>("export_begin", { path }),
+  // Writes a piece of the export: the raw body is the offset (8 bytes,
+  // little-endian) followed by the bytes to write there.
+  exportWrite: (body: ArrayBuffer) => command<void>("export_write", body),
+  // Ends the export: kept under its name when complete, removed otherwise.
+  exportFinish: (complete: boolean) => command<void>("export_finish", { complete }),
   checkForUpdate: () => command<UpdateInfo | null>("check_for_update"),
   // Downloads the update found by the last check and checks its signature.
   downloadUpdate: () => command<UpdateInfo>("download_update"),

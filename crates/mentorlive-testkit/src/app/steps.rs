@@ -60,7 +60,10 @@ pub async fn wait_js(wd: &WebDriver, what: &str, script: &str, secs: u64) -> ser
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
         let v = wd.execute(script, json!([])).await;
-        if !v.is_null() && v != json!(false) {
+        // A page busy with long work (an export) may not answer a script in
+        // time: WebKitWebDriver then says so, and the wait goes on.
+        let busy = v.get("error").is_some() && v.get("stacktrace").is_some();
+        if !v.is_null() && v != json!(false) && !busy {
             return v;
         }
         assert!(
