@@ -30,6 +30,7 @@ async fn call_with_cli(
     server: &TestServer,
     out: &std::path::Path,
     more: &[&OsStr],
+    before_sign_in: impl FnOnce(&DesktopApp),
 ) -> (Joiner, DesktopApp, WebDriver) {
     let http = Http::new(server);
     let (_demo, code) = http.demo_code().await;
@@ -46,6 +47,7 @@ async fn call_with_cli(
         matches!(e, CallEvent::Joined { .. })
     });
     let desktop = DesktopApp::start(560, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    before_sign_in(&desktop);
     let wd = desktop.session().await;
     sign_in(&wd, &server.url, "learner@example.com").await;
     wd.wait("[data-testid=session]", 30).await;
@@ -80,8 +82,13 @@ async fn the_app_asks_records_and_saves_both_people_in_the_videos_folder() {
     let server = TestServer::start_default();
     let out = tempfile::tempdir().expect("tmp");
     let shots = screenshots();
-    let (mut cli, desktop, wd) =
-        call_with_cli(&server, out.path(), &[OsStr::new("--allow-recording")]).await;
+    let (mut cli, desktop, wd) = call_with_cli(
+        &server,
+        out.path(),
+        &[OsStr::new("--allow-recording")],
+        |_| {},
+    )
+    .await;
     wd.click(&wd.wait("[data-testid=toggle-record]", 10).await)
         .await;
     cli.wait_for("asked", Duration::from_secs(10), |e| {
@@ -294,15 +301,35 @@ async fn the_app_is_asked_in_words_allows_and_revokes() {
     let out = tempfile::tempdir().expect("tmp");
     let file = out.path().join("by-the-cli.webm");
     let shots = screenshots();
+    // The app was killed while recording last time: at the next start
+    // the cut-off file is completed and the person told.
+    let cut = std::cell::RefCell::new(None);
     let (mut cli, desktop, wd) = call_with_cli(
         &server,
         out.path(),
         &[OsStr::new("--record-call"), file.as_os_str()],
+        |app| {
+            std::fs::create_dir_all(app.recordings_dir()).expect("the recordings folder");
+            let path = app
+                .recordings_dir()
+                .join("2026-01-05 09.00.00 Earlier call with Maya Mentor.webm");
+            write_cut_off_recording(&path);
+            *cut.borrow_mut() = Some(path);
+        },
     )
     .await;
+    let cut = cut.into_inner().expect("written");
+    assert!(
+        !mentorlive_recording::is_incomplete(&cut).expect("readable"),
+        "repaired at the start"
+    );
     let asked = wd
         .text(&wd.wait("[data-testid=record-request]", 20).await)
         .await;
+    let repaired = wd
+        .text(&wd.wait("[data-testid=repair-notice]", 5).await)
+        .await;
+    assert!(repaired.contains("has been repaired"), "{repaired}");
     assert!(
         asked.contains("Maya Mentor wants to record this call."),
         "{asked}"
@@ -340,4 +367,48 @@ async fn the_app_is_asked_in_words_allows_and_revokes() {
         (3.0..=8.0).contains(&duration),
         "the file ends at the revoke: {duration} s"
     );
+}
+
+/// Benchmark, not a test: export speed of the recording named by
+/// `MENTORLIVE_BENCH_RECORDING` (scripts/bench-recording.sh makes one),
+/// as a multiple of real time. Figures, not assertions.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn bench_export() {
+    let Some(source) = std::env::var_os("MENTORLIVE_BENCH_RECORDING").map(PathBuf::from) else {
+        return println!("MENTORLIVE_BENCH_RECORDING names no recording: nothing measured");
+    };
+    let server = TestServer::start_default();
+    let desktop = DesktopApp::start(560, &[]);
+    std::fs::create_dir_all(desktop.recordings_dir()).expect("the recordings folder");
+    let copy = desktop
+        .recordings_dir()
+        .join(source.file_name().unwrap_or_default());
+    std::fs::copy(&source, &copy).expect("copied");
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.click(&wd.wait("[data-testid=open-recordings]", 30).await)
+        .await;
+    let started = std::time::Instant::now();
+    wd.click(&wd.wait("[data-testid=export-recording]", 10).await)
+        .await;
+    wait_js(
+        &wd,
+        "the export",
+        "const n = document.querySelector('[data-testid=export-notice]')?.textContent ?? ''; return n ? n : null",
+        3600,
+    )
+    .await;
+    let took = started.elapsed().as_secs_f64();
+    let (_, duration) = streams(&copy);
+    let duration = duration.unwrap_or(0.0);
+    let exported = mentorlive_recording::describe(&copy)
+        .map(|d| d.bytes)
+        .unwrap_or(0);
+    println!(
+        "export: {duration:.0} s of call in {took:.0} s: {:.2}x real time ({} MB recording)",
+        duration / took,
+        exported / 1_000_000
+    );
+    wd.quit().await;
 }

@@ -495,3 +495,38 @@ async fn a_browser_partner_is_asked_in_words_and_its_consent_records_it() {
         voice.nb_read_frames
     );
 }
+
+/// Both share a screen while one records: each share is a track of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn screen_shares_are_recorded_each_on_its_own_track() {
+    let screen = fixtures().screen.clone();
+    let share = [
+        OsStr::new("--screen"),
+        screen.as_os_str(),
+        OsStr::new("--screen-after"),
+        OsStr::new("1s"),
+    ];
+    let mut learner_args = vec![OsStr::new("--allow-recording")];
+    learner_args.extend_from_slice(&share);
+    let mut p = pair(14.0, &share, &learner_args, None).await;
+    p.recorder.wait_for(
+        "recording",
+        Duration::from_secs(10),
+        ours(OurRecording::Recording),
+    );
+    let lines = p.recorder.finish();
+    p.partner.finish();
+    assert!(saved(&lines).is_some());
+    let (streams, duration) = streams(&p.file);
+    println!("{duration:?} s: {streams:#?}");
+    for title in ["Maya Mentor: screen", "Leo Learner: screen"] {
+        let s = track(&streams, title);
+        assert_eq!((s.width, s.height), (1280, 720), "{title}");
+        assert!(
+            s.nb_read_frames >= 40,
+            "{title}: {} frames",
+            s.nb_read_frames
+        );
+    }
+    assert_eq!(streams.len(), 6, "two cameras, two voices, two screens");
+}

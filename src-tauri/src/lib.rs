@@ -106,6 +106,7 @@ pub fn run() {
             recordings::list_recordings,
             recordings::delete_recording,
             recordings::open_recordings_folder,
+            recordings::set_recordings_folder,
             export::read_recording,
             export::export_begin,
             export::export_write,

@@ -242,6 +242,44 @@ pub async fn delete_recording(state: State<'_, AppState>, path: String) -> Clien
     Ok(())
 }
 
+/// Where recordings go from now on: a folder of the person's choice, or
+/// (empty) the default in their Videos folder. The folder must be one the
+/// app can create and write in; returns the folder in use.
+#[tauri::command]
+pub fn set_recordings_folder(state: State<'_, AppState>, folder: String) -> ClientResult<String> {
+    let mut settings = state.client.settings()?;
+    let folder = folder.trim();
+    settings.recordings_folder = if folder.is_empty() {
+        None
+    } else {
+        let path = PathBuf::from(folder);
+        if !path.is_absolute() {
+            return Err(ClientError::new(
+                AppErrorCode::RecordingFailed,
+                "Give the folder's full path (starting from / or a drive).",
+            ));
+        }
+        let probe = path.join(".mentorlive-write-test");
+        std::fs::create_dir_all(&path)
+            .and_then(|_| std::fs::write(&probe, b""))
+            .and_then(|_| std::fs::remove_file(&probe))
+            .map_err(|e| {
+                ClientError::new(
+                    AppErrorCode::RecordingFailed,
+                    format!("Recordings cannot be saved in {}: {e}", path.display()),
+                )
+            })?;
+        Some(path)
+    };
+    state.client.save_settings(&settings)?;
+    Ok(state
+        .client
+        .paths()
+        .recordings_dir(&settings)
+        .to_string_lossy()
+        .into_owned())
+}
+
 /// Opens the recordings folder in the file manager.
 #[tauri::command]
 pub async fn open_recordings_folder(state: State<'_, AppState>) -> ClientResult<()> {

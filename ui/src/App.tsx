@@ -44,6 +44,20 @@ export function App() {
   const [screen, setScreen] = useState<Screen>(first.screen);
   const [notice, setNotice] = useState<string | null>(first.notice);
   const [startError, setStartError] = useState<string | null>(null);
+  const [repairNotice, setRepairNotice] = useState<string | null>(null);
+  const signedIn = user != null;
+
+  // At start: a recording a crash cut off is completed now, and said so.
+  useEffect(() => {
+    if (!signedIn || !api.canRecord) return;
+    api.listRecordings().then(
+      (list) => {
+        const repaired = list.recordings.filter((r) => r.repaired).length;
+        if (repaired > 0) setRepairNotice(repaired === 1 ? "A recording was cut off when mentorlive last stopped: it has been repaired and plays up to where it stopped (see Recordings)." : `${repaired} recordings were cut off when mentorlive last stopped: they have been repaired (see Recordings).`);
+      },
+      () => {},
+    );
+  }, [signedIn]);
 
   const inCall = useRef(false);
   inCall.current = screen.name === "call";
@@ -114,6 +128,11 @@ export function App() {
         </div>
       )}
       {startError && <div className="notice error" role="alert">{startError}</div>}
+      {repairNotice && (
+        <div className="notice" role="status" data-testid="repair-notice">
+          {repairNotice} <button className="link" onClick={() => setRepairNotice(null)}>Dismiss</button>
+        </div>
+      )}
       <UpdateBanner hidden={screen.name === "call"} serverUrl={info?.serverUrl} />
       <main>
         {screen.name === "invitation" ? (

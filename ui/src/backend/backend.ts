@@ -96,6 +96,8 @@ export interface Backend {
    *  beside it; `cancelled` is asked as it goes. */
   exportRecording(path: string, onProgress: (p: { done: number }) => void, cancelled: () => boolean): Promise<{ path: string; duration: number; width: number; height: number }>;
   openRecordingsFolder(): Promise<void>;
+  /** Where recordings go (empty: the default); returns the folder in use. */
+  setRecordingsFolder(folder: string): Promise<string>;
   /** A link that started or reached the app before the screens were up. */
   takePendingLink(): Promise<LinkEvent | null>;
   /** The page the address asks for (the web client's `/join/CODE` and

@@ -29,6 +29,7 @@ export const backend: Backend = {
   openLogsFolder: commands.openLogsFolder,
   listRecordings: commands.listRecordings,
   deleteRecording: commands.deleteRecording,
+  setRecordingsFolder: commands.setRecordingsFolder,
   async exportRecording(path, onProgress, cancelled) {
     const started = await commands.exportBegin(path);
     const io = {

@@ -128,6 +128,7 @@ export const backend: Backend = {
   openLogsFolder: () => webOnly("The logs folder"),
   listRecordings: () => webOnly("Recording"),
   deleteRecording: () => webOnly("Recording"),
+  setRecordingsFolder: () => webOnly("Recording"),
   exportRecording: () => webOnly("Recording"),
   openRecordingsFolder: () => webOnly("Recording"),
   takePendingLink: async () => null,

@@ -48,6 +48,10 @@ export const commands = {
   deleteRecording: (path: string) => command<void>("delete_recording", { path }),
   // Opens the recordings folder in the file manager.
   openRecordingsFolder: () => command<void>("open_recordings_folder"),
+  // Where recordings go from now on: a folder of the person's choice, or
+  // (empty) the default in their Videos folder. The folder must be one the
+  // app can create and write in; returns the folder in use.
+  setRecordingsFolder: (folder: string) => command<string>("set_recordings_folder", { folder }),
   // Bytes `start..end` of a recording in the recordings folder.
   readRecording: (path: string, start: number, end: number) => command<ArrayBuffer>("read_recording", { path, start, end }),
   // Starts exporting the recording at `path`: the new file's name, beside it.

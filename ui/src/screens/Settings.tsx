@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { api, AppError, type AppInfo } from "../api";
 import { setSoundsOn, soundsOn } from "../media/chime";
 
@@ -6,6 +6,22 @@ export function Settings(props: { info: AppInfo | null; onChanged: () => void })
   const [server, setServer] = useState(props.info?.serverUrl ?? "");
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [sounds, setSounds] = useState(soundsOn());
+  const [folder, setFolder] = useState("");
+
+  useEffect(() => {
+    if (api.canRecord) api.listRecordings().then((l) => setFolder(l.folder), () => {});
+  }, []);
+
+  const saveFolder = async (e: FormEvent, chosen: string) => {
+    e.preventDefault();
+    try {
+      const inUse = await api.setRecordingsFolder(chosen);
+      setFolder(inUse);
+      setMessage({ ok: true, text: `Recordings will be saved in ${inUse}.` });
+    } catch (err) {
+      setMessage({ ok: false, text: (err as AppError).message });
+    }
+  };
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -45,6 +61,17 @@ export function Settings(props: { info: AppInfo | null; onChanged: () => void })
         />{" "}
         Play a short sound when your partner joins or leaves
       </label>
+      {api.canRecord && (
+        <form onSubmit={(e) => void saveFolder(e, folder)}>
+          <h2>Recordings</h2>
+          <label>
+            Save recordings in
+            <input name="recordings-folder" value={folder} onChange={(e) => setFolder(e.target.value)} data-testid="recordings-folder-setting" />
+          </label>
+          <button type="submit">Save</button>{" "}
+          <button type="button" onClick={(e) => void saveFolder(e, "")}>Use the Videos folder</button>
+        </form>
+      )}
       {api.kind === "desktop" && (
         <>
           <h2>Logs</h2>
