@@ -110,7 +110,8 @@ export async function exportOneVideo(io: ExportIo, onProgress: (p: ExportProgres
   const screenTiles = screens.map((s) => tile(s.person, s.track));
 
   const chunks = new WritableStream<StreamTargetChunk>({ write: (chunk) => io.write(chunk.position, chunk.data) });
-  const output = new Output({ format: new WebMOutputFormat(), target: new StreamTarget(chunks) });
+  // Written in 4 MiB pieces: one IPC call each, not one per packet.
+  const output = new Output({ format: new WebMOutputFormat(), target: new StreamTarget(chunks, { chunked: true, chunkSize: 4 * 1024 * 1024 }) });
   const videoSource = new CanvasSource(canvas, { codec: "vp8", bitrate: 1_500_000, latencyMode: "realtime", keyFrameInterval: 2 });
   output.addVideoTrack(videoSource, { frameRate: FPS });
   const audioSource = audios.length > 0 ? new EncodedAudioPacketSource("opus") : null;
