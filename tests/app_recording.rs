@@ -175,6 +175,35 @@ async fn the_app_asks_records_and_saves_both_people_in_the_videos_folder() {
     .await;
     assert!(!cut.exists(), "the file is gone");
 
+    // Played in the app: both cameras, each on its own canvas, and the voices.
+    wd.click(&wd.wait("[data-testid=play-recording]", 5).await)
+        .await;
+    wd.wait("[data-testid=player]", 10).await;
+    let played = wait_js(
+        &wd,
+        "three seconds played",
+        "const s = window.mentorlivePlayer?.stats; return s && s.time > 3 ? s : null",
+        30,
+    )
+    .await;
+    println!("played: {played}");
+    desktop.screenshot(&shots.join("2b-playing.png"));
+    let drawn: Vec<u64> = played["drawn"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_u64()).collect())
+        .unwrap_or_default();
+    assert_eq!(drawn.len(), 2, "a canvas per camera: {played}");
+    assert!(
+        drawn.iter().all(|d| *d >= 30),
+        "both cameras moving: {played}"
+    );
+    assert!(
+        played["audioScheduled"].as_u64().unwrap_or(0) >= 50,
+        "the voices play: {played}"
+    );
+    wd.click(&wd.wait("[data-testid=close-player]", 5).await)
+        .await;
+
     // Export as one video: both people side by side, both voices.
     wd.click(&wd.wait("[data-testid=export-recording]", 5).await)
         .await;

@@ -92,6 +92,8 @@ export interface Backend {
   /** The recordings folder and its recordings (completing any a crash cut off). */
   listRecordings(): Promise<RecordingList>;
   deleteRecording(path: string): Promise<void>;
+  /** Bytes `start..end` of a recording (for the player and the export). */
+  readRecording(path: string, start: number, end: number): Promise<Uint8Array>;
   /** Makes one ordinary video of a recording (both people, both voices),
    *  beside it; `cancelled` is asked as it goes. */
   exportRecording(path: string, onProgress: (p: { done: number }) => void, cancelled: () => boolean): Promise<{ path: string; duration: number; width: number; height: number }>;

@@ -30,6 +30,7 @@ export const backend: Backend = {
   listRecordings: commands.listRecordings,
   deleteRecording: commands.deleteRecording,
   setRecordingsFolder: commands.setRecordingsFolder,
+  readRecording: async (path, start, end) => new Uint8Array(await commands.readRecording(path, start, end)),
   async exportRecording(path, onProgress, cancelled) {
     const started = await commands.exportBegin(path);
     const io = {

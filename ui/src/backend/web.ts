@@ -129,6 +129,7 @@ export const backend: Backend = {
   listRecordings: () => webOnly("Recording"),
   deleteRecording: () => webOnly("Recording"),
   setRecordingsFolder: () => webOnly("Recording"),
+  readRecording: () => webOnly("Recording"),
   exportRecording: () => webOnly("Recording"),
   openRecordingsFolder: () => webOnly("Recording"),
   takePendingLink: async () => null,

@@ -13,17 +13,16 @@ import {
   CustomSource,
   EncodedAudioPacketSource,
   EncodedPacket,
-  EncodedPacketSink,
   Input,
   Output,
   StreamTarget,
   WebMOutputFormat,
-  type InputAudioTrack,
   type InputVideoTrack,
   type StreamTargetChunk,
   type WrappedCanvas,
 } from "mediabunny";
 import { exposeForTests } from "../testHooks";
+import { role, SAMPLE_RATE, Voice } from "./tracks";
 
 /** Where the export is, for tests that wait on it. */
 const stage = (what: string) => exposeForTests("mentorliveExportStage", what);
@@ -44,16 +43,9 @@ export interface ExportProgress {
 const FPS = 30;
 /** Audio and video are made a few seconds at a time, interleaved. */
 const SEGMENT_S = 4;
-const SAMPLE_RATE = 48_000;
 /** A frame older than this is not shown (a camera turned off, a share that ended). */
 const STALE_S = 1.5;
 
-/** What a track is, from the names the recorder gives ("Ana: camera"). */
-function role(name: string | null): { person: string; kind: string } {
-  const text = name ?? "";
-  const at = text.lastIndexOf(": ");
-  return at < 0 ? { person: text, kind: "" } : { person: text.slice(0, at), kind: text.slice(at + 2) };
-}
 
 type Tile = { name: string; frames: AsyncGenerator<WrappedCanvas | null, void, unknown>; last: WrappedCanvas | null };
 
@@ -168,38 +160,6 @@ export async function exportOneVideo(io: ExportIo, onProgress: (p: ExportProgres
   }
   onProgress({ done: 1 });
   return { duration, width: layout.width, height: layout.height };
-}
-
-/** One voice: its Opus packets, decoded by an AudioDecoder configured as
- *  the call's receiver configures it (WebKitGTK's decoder crashes its web
- *  process when given the Opus header as a description, as mediabunny's
- *  own audio sink does). */
-class Voice {
-  private packets: EncodedPacketSink;
-  private next: EncodedPacket | null | undefined;
-  private decoded: AudioData[] = [];
-  private decoder: AudioDecoder;
-
-  constructor(track: InputAudioTrack) {
-    this.packets = new EncodedPacketSink(track);
-    this.decoder = new AudioDecoder({ output: (d) => this.decoded.push(d), error: () => {} });
-    this.decoder.configure({ codec: "opus", sampleRate: SAMPLE_RATE, numberOfChannels: 1 });
-  }
-
-  /** The decoded sound of every packet that starts before `to`. */
-  async until(to: number): Promise<AudioData[]> {
-    if (this.next === undefined) this.next = await this.packets.getFirstPacket();
-    while (this.next && this.next.timestamp < to) {
-      this.decoder.decode(this.next.toEncodedAudioChunk());
-      this.next = await this.packets.getNextPacket(this.next);
-    }
-    await this.decoder.flush();
-    return this.decoded.splice(0);
-  }
-
-  close() {
-    if (this.decoder.state !== "closed") this.decoder.close();
-  }
 }
 
 /** Both voices over `from..to`, summed into one mono track (clipped). */

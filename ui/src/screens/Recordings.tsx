@@ -2,6 +2,57 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, AppError } from "../api";
 import type { RecordingEntry, RecordingList } from "../generated/types";
 import { elapsed } from "./InCall";
+import { RecordingPlayer } from "../recordings/player";
+
+/** A recording playing: every camera (and screen) on its own canvas, in sync. */
+function Player(props: { entry: RecordingEntry; onClose: () => void }) {
+  const { entry, onClose } = props;
+  const host = useRef<HTMLDivElement>(null);
+  const [player, setPlayer] = useState<RecordingPlayer | null>(null);
+  const [time, setTime] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let made: RecordingPlayer | null = null;
+    let closed = false;
+    RecordingPlayer.open({ size: entry.bytes, read: (a, b) => api.readRecording(entry.path, a, b) }, (t, p) => {
+      setTime(t);
+      setPlaying(p);
+    }).then(
+      (p) => {
+        if (closed) return p.close();
+        made = p;
+        setPlayer(p);
+        for (const tile of p.tiles) {
+          tile.canvas.className = `player-tile ${tile.kind}`;
+          tile.canvas.setAttribute("role", "img");
+          tile.canvas.setAttribute("aria-label", `${tile.person}'s ${tile.kind}`);
+          host.current?.appendChild(tile.canvas);
+        }
+        void p.play();
+      },
+      (e: Error) => setError(`This recording cannot be played: ${e.message}`),
+    );
+    return () => {
+      closed = true;
+      made?.close();
+    };
+  }, [entry]);
+
+  return (
+    <div className="dialog player-dialog" role="dialog" aria-label={`The recording of ${entry.title || entry.fileName}`} data-testid="player">
+      <div className="player-stage" ref={host} />
+      {error && <p className="error" role="alert">{error}</p>}
+      <div className="player-controls">
+        <button onClick={() => void (playing ? player?.pause() : player?.play())} disabled={!player} data-testid="play-pause">{playing ? "Pause" : "Play"}</button>
+        <input type="range" min={0} max={player?.duration ?? 0} step={0.1} value={time} onChange={(e) => void player?.seek(Number(e.target.value))} aria-label="Position" disabled={!player} />
+        <span className="muted" data-testid="player-time">{elapsed(time * 1000)} / {elapsed((player?.duration ?? 0) * 1000)}</span>
+        <button onClick={onClose} data-testid="close-player">Close</button>
+      </div>
+    </div>
+  );
+}
 
 /** Megabytes or gigabytes, as people read file sizes. */
 export function fileSize(bytes: number): string {
@@ -19,6 +70,7 @@ export function Recordings() {
   const [exporting, setExporting] = useState<{ path: string; done: number } | null>(null);
   const [exportNotice, setExportNotice] = useState<string | null>(null);
   const cancelExport = useRef(false);
+  const [playing, setPlaying] = useState<RecordingEntry | null>(null);
 
   const load = useCallback(() => {
     api.listRecordings().then(setList, (e: AppError) => setError(e.message));
@@ -94,6 +146,9 @@ export function Recordings() {
                   <button onClick={() => (cancelExport.current = true)} data-testid="cancel-export">Cancel</button>
                 </>
               ) : (
+                <button onClick={() => setPlaying(r)} disabled={exporting !== null} data-testid="play-recording">Play</button>
+              )}{" "}
+              {exporting?.path === r.path ? null : (
                 <button onClick={() => void exportOne(r)} disabled={exporting !== null} data-testid="export-recording" title="One ordinary video for any player: both people side by side (the screen large while someone shares), both voices">
                   {r.exported ? "Export again" : "Export as one video"}
                 </button>
@@ -103,6 +158,7 @@ export function Recordings() {
           </li>
         ))}
       </ul>
+      {playing && <Player entry={playing} onClose={() => setPlaying(null)} />}
       {confirming && (
         <div className="dialog" role="alertdialog" aria-labelledby="confirm-delete" data-testid="confirm-delete">
           <p id="confirm-delete">
