@@ -314,6 +314,22 @@ async fn the_app_asks_records_and_saves_both_people_in_the_videos_folder() {
         mentorlive_testkit::media::frame_at(&files[0], index_of(title), mid, None, &source);
         similar.push((title, mentorlive_testkit::media::ssim(&half, &source)));
     }
+    // Chromium plays the export as the ordinary video it is.
+    let mut chromium = mentorlive_testkit::chromium::WebClient::start("export", false);
+    chromium.open(&format!("file://{}", exports[0].display()));
+    let shown = chromium.wait_for(
+        "the export's picture in Chromium",
+        "(() => { const v = document.querySelector('video'); return v && v.videoWidth === 1280 && v.duration > 5 ? [v.videoWidth, v.videoHeight, v.duration] : null })()",
+        30,
+    );
+    chromium.eval("(() => { const v = document.querySelector('video'); v.muted = true; return v.play().then(() => true); })()");
+    let played = chromium.wait_for(
+        "Chromium playing the export",
+        "(() => { const v = document.querySelector('video'); return v.currentTime > 1 && v.getVideoPlaybackQuality().totalVideoFrames > 20 ? v.currentTime : null })()",
+        30,
+    );
+    println!("Chromium shows the export at {shown} and played it to {played} s");
+    chromium.close();
     println!("SSIM of each half against its source at {mid:.1} s: {similar:?}");
     for (title, ssim) in similar {
         assert!(

@@ -77,7 +77,8 @@ pub async fn wait_js(wd: &WebDriver, what: &str, script: &str, secs: u64) -> ser
 /// Mean brightness and a hash of a sparse sample of the remote canvas.
 pub const PROBE_CANVAS: &str = r#"
 const c = document.querySelector('[data-testid=remote-video]');
-if (!c || !c.width) return null;
+// Still at a canvas's default 300x150: no frame has been painted yet.
+if (!c || !c.width || (c.width === 300 && c.height === 150)) return null;
 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
 let sum = 0, n = 0, hash = 0;
 for (let i = 0; i < d.length; i += 4 * 97) { sum += d[i] + d[i + 1] + d[i + 2]; n += 3; hash = (hash * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0; }
