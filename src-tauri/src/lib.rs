@@ -71,6 +71,7 @@ pub fn run() {
             client,
             pending_link: Mutex::new(None),
             call: Default::default(),
+            #[cfg(any(debug_assertions, feature = "bench"))]
             echo: Default::default(),
             update: Default::default(),
             export: Default::default(),
