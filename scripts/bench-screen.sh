@@ -14,7 +14,10 @@ bash scripts/setup-tools.sh >/dev/null
 bash scripts/build-ui.sh >/dev/null
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 cargo build --locked -q --workspace --bins
-cargo build --release --locked -q -p mentorlive-app -p mentorlive-cli -p mentorlive-server
+# The app with `--features bench`: its figures and test hooks, which a
+# shipped release build does not have.
+cargo build --release --locked -q -p mentorlive-app --features bench
+cargo build --release --locked -q -p mentorlive-cli -p mentorlive-server
 release="$CARGO_TARGET_DIR/release"
 echo "== the app, $seconds s each"
 MENTORLIVE_BIN="$release/mentorlive" MENTORLIVE_CLI_BIN="$release/mentorlive-cli" \
