@@ -4,7 +4,7 @@
 //! ([`crate::webm::complete`]).
 
 use crate::ebml::{self, id};
-use crate::webm::{self, Codec, Layout, Meta, Summary, TrackLog, TrackSpec, HEAD_LEN};
+use crate::webm::{self, Codec, Layout, Meta, Summary, TrackSpec, HEAD_LEN};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -61,35 +61,11 @@ pub fn repair_open(file: &mut File) -> io::Result<Repaired> {
     let (segment_start, size_known) = segment(file)?;
     let head = read_at(file, segment_start, HEAD_LEN as usize)?;
     let (meta, tracks, duration) = read_head(&head)?;
-    let mut layout = Layout {
-        meta,
-        tracks: tracks
-            .into_iter()
-            .map(|spec| TrackLog {
-                spec,
-                frames: 0,
-                first_ms: None,
-                last_ms: 0,
-            })
-            .collect(),
-        segment_start,
-        clusters: Vec::new(),
-        cues: Vec::new(),
-        end: segment_start + HEAD_LEN,
-    };
+    let mut layout = Layout::empty(meta, tracks, segment_start);
     scan_clusters(file, len, &mut layout)?;
     let was_complete = size_known && duration.is_some();
     let summary = if was_complete {
-        Summary {
-            duration_ms: layout.duration_ms(),
-            bytes: len,
-            tracks: layout
-                .tracks
-                .iter()
-                .filter(|t| t.frames > 0)
-                .map(|t| (t.spec.name.clone(), t.frames))
-                .collect(),
-        }
+        layout.summary(len)
     } else {
         webm::complete(file, &layout)?
     };

@@ -116,6 +116,40 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// A file with its head written and no frames yet.
+    pub fn empty(meta: Meta, tracks: Vec<TrackSpec>, segment_start: u64) -> Layout {
+        Layout {
+            meta,
+            tracks: tracks
+                .into_iter()
+                .map(|spec| TrackLog {
+                    spec,
+                    frames: 0,
+                    first_ms: None,
+                    last_ms: 0,
+                })
+                .collect(),
+            segment_start,
+            clusters: Vec::new(),
+            cues: Vec::new(),
+            end: segment_start + HEAD_LEN,
+        }
+    }
+
+    /// What the file holds, `bytes` long.
+    pub fn summary(&self, bytes: u64) -> Summary {
+        Summary {
+            duration_ms: self.duration_ms(),
+            bytes,
+            tracks: self
+                .tracks
+                .iter()
+                .filter(|t| t.frames > 0)
+                .map(|t| (t.spec.name.clone(), t.frames))
+                .collect(),
+        }
+    }
+
     /// The recording's length: its last block and how long that shows.
     pub fn duration_ms(&self) -> u64 {
         self.tracks
@@ -164,22 +198,7 @@ impl WebmWriter {
         out.write_all(&ebml::id_bytes(id::SEGMENT))?;
         out.write_all(&ebml::UNKNOWN_SIZE)?;
         let segment_start = header.len() as u64 + 12;
-        let layout = Layout {
-            meta,
-            tracks: tracks
-                .into_iter()
-                .map(|spec| TrackLog {
-                    spec,
-                    frames: 0,
-                    first_ms: None,
-                    last_ms: 0,
-                })
-                .collect(),
-            segment_start,
-            clusters: Vec::new(),
-            cues: Vec::new(),
-            end: segment_start + HEAD_LEN,
-        };
+        let layout = Layout::empty(meta, tracks, segment_start);
         // While it records, the head declares every track that may come.
         out.write_all(&head(&layout, false, None))?;
         Ok(WebmWriter {
@@ -555,14 +574,5 @@ pub fn complete(file: &mut File, layout: &Layout) -> io::Result<Summary> {
     file.seek(SeekFrom::Start(layout.segment_start - 8))?;
     file.write_all(&ebml::size8(end - layout.segment_start))?;
     file.sync_all()?;
-    Ok(Summary {
-        duration_ms: layout.duration_ms(),
-        bytes: end,
-        tracks: layout
-            .tracks
-            .iter()
-            .filter(|t| t.frames > 0)
-            .map(|t| (t.spec.name.clone(), t.frames))
-            .collect(),
-    })
+    Ok(layout.summary(end))
 }
