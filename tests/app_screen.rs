@@ -577,3 +577,128 @@ async fn bench_screen_share() {
     drop(cli.finish());
     wd.quit().await;
 }
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[(((p / 100.0) * sorted.len() as f64) as usize).min(sorted.len() - 1)]
+}
+
+/// Benchmark, not a test (`bash scripts/bench-screen.sh`): a mostly still
+/// screen shared from one app to another. The sharer keeps the first
+/// picture of WebKit's mock screen and changes a strip of it about once a
+/// second (the wall clock, painted as cells: ui/src/media/stamp.ts); the
+/// partner's app reads the strip where it paints. Change-to-paint delay
+/// (the capture timer's wait included) and the bitrate the still screen
+/// takes, at 5, 10 (the app's default) and 15 frames/s.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: scripts/bench-screen.sh"]
+async fn bench_still_screen_change_to_paint() {
+    let seconds: u64 = std::env::var("MENTORLIVE_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let mock = [("MENTORLIVE_MOCK_CAPTURE", "1")];
+    let viewer_app = DesktopApp::start_on_bus(700, &mock, true);
+    let sharer_app = DesktopApp::start_on_bus(1200, &mock, true);
+    let mut apps = Vec::new();
+    for (app, email) in [
+        (&viewer_app, "mentor@example.com"),
+        (&sharer_app, "learner@example.com"),
+    ] {
+        let wd = app.session().await;
+        sign_in(&wd, &server.url, email).await;
+        wd.wait("[data-testid=session]", 30).await;
+        reach_prejoin(&wd, &code).await;
+        wd.execute(
+            "window.mentorliveStampFrames = true; window.mentorliveSetStillScreen(true)",
+            json!([]),
+        )
+        .await;
+        wd.click(&wd.wait("[data-testid=join-call]", 10).await)
+            .await;
+        apps.push(wd);
+    }
+    let (viewer, sharer) = (&apps[0], &apps[1]);
+    for wd in [viewer, sharer] {
+        wait_js(
+            wd,
+            "connected call",
+            "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
+            40,
+        )
+        .await;
+    }
+    let delays = "return window.mentorliveCall.screenChangeToPaintMs.length";
+    let out = screenshots();
+    for fps in [5, 10, 15] {
+        let frames = viewer.execute(SCREEN_FRAMES, json!([])).await;
+        let frames = frames.as_u64().unwrap_or(0);
+        sharer
+            .execute(&format!("window.mentorliveSetScreenRate({fps})"), json!([]))
+            .await;
+        sharer
+            .click(&sharer.wait("[data-testid=toggle-share]", 10).await)
+            .await;
+        sharer.wait("[data-testid=sharing-bar]", 15).await;
+        wait_js(
+            viewer,
+            "the partner's screen",
+            &format!("{SCREEN_FRAMES} > {frames} + 5"),
+            20,
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let from = viewer
+            .execute(delays, json!([]))
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        let bytes = "return window.mentorliveCall.screenSender.bytesEncoded";
+        let bytes_at = sharer
+            .execute(bytes, json!([]))
+            .await
+            .as_f64()
+            .unwrap_or(0.0);
+        let started = std::time::Instant::now();
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        let sent = sharer
+            .execute(bytes, json!([]))
+            .await
+            .as_f64()
+            .unwrap_or(0.0)
+            - bytes_at;
+        let kbps = sent * 8.0 / 1000.0 / started.elapsed().as_secs_f64();
+        let mut ms: Vec<f64> = viewer
+            .execute(
+                &format!("return window.mentorliveCall.screenChangeToPaintMs.slice({from})"),
+                json!([]),
+            )
+            .await
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+            .unwrap_or_default();
+        ms.sort_by(f64::total_cmp);
+        let sender = sharer
+            .execute("return window.mentorliveCall.screenSender", json!([]))
+            .await;
+        println!(
+            "still screen | app to app | {fps} frames/s | change to paint p50 {:.0} ms, p95 {:.0} ms over {} changes | {kbps:.0} kbit/s encoded | sender {sender}",
+            percentile(&ms, 50.0),
+            percentile(&ms, 95.0),
+            ms.len()
+        );
+        viewer_app.screenshot(&out.join(format!("bench-still-viewer-{fps}.png")));
+        sharer
+            .click(&sharer.wait("[data-testid=stop-sharing]", 5).await)
+            .await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    for wd in apps {
+        wd.quit().await;
+    }
+}

@@ -71,5 +71,6 @@ export const backend: Backend = {
     exposeForTests("mentorliveBenchBridge", benchBridge);
     exposeForTests("mentorliveProcessFigures", processFigures);
     exposeForTests("mentorliveSetScreenRate", (fps: number | null) => (ScreenSender.forcedRate = fps));
+    exposeForTests("mentorliveSetStillScreen", (still: boolean) => (ScreenSender.still = still));
   },
 };

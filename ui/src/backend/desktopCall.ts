@@ -120,6 +120,7 @@ export function startDesktopCall(start: CallStart): CallConnection {
       },
       audioState: () => audio.state,
       glassToGlassMs: receive.glassToGlassMs,
+      screenChangeToPaintMs: receive.screenChangeToPaintMs,
     });
   })().catch((e: AppError | Error) => fail("code" in e ? codeErrorMessage(e.code, e.message) : e.message));
 

@@ -56,6 +56,11 @@ export class MediaReceiver {
     return this.camera.glassToGlassMs;
   }
 
+  /** Benchmarks only: a change on the partner's screen to its paint here. */
+  get screenChangeToPaintMs(): number[] {
+    return this.screen.glassToGlassMs;
+  }
+
   private audioPackets = 0;
 
   /** The partner's share ended: its last picture goes. */

@@ -7,6 +7,7 @@
 // when the link is short, so each frame keeps its detail).
 import type { MediaBridge } from "./bridge";
 import { encodeChunk } from "./wire";
+import { paintStamp, stampingOn } from "./stamp";
 
 export interface ScreenSenderStats {
   framesEncoded: number;
@@ -16,6 +17,8 @@ export interface ScreenSenderStats {
   height: number;
   frameRate: number;
   bitrate: number;
+  /** Bytes out of the encoder, for the bitrate a screen takes. */
+  bytesEncoded: number;
 }
 
 /** The largest picture sent; larger screens are scaled down to it. */
@@ -35,8 +38,11 @@ export class ScreenSender {
   /** Benchmarks only: a fixed frame rate instead of the one chosen by the
    *  budget (set through the bench hooks, never in a shipped build). */
   static forcedRate: number | null = null;
+  /** Benchmarks only: keep the first picture, a still screen, so that only
+   *  the stamped change moves (see stamp.ts and bench-screen.sh). */
+  static still = false;
 
-  stats: ScreenSenderStats = { framesEncoded: 0, framesSkipped: 0, keyframes: 0, width: 0, height: 0, frameRate: 10, bitrate: 1_500_000 };
+  stats: ScreenSenderStats = { framesEncoded: 0, framesSkipped: 0, keyframes: 0, width: 0, height: 0, frameRate: 10, bitrate: 1_500_000, bytesEncoded: 0 };
   private video = document.createElement("video");
   private canvas: OffscreenCanvas | null = null;
   private encoder: VideoEncoder | null = null;
@@ -44,6 +50,10 @@ export class ScreenSender {
   private wantKeyframe = true;
   private lastTs = 0;
   private configured = { width: 0, height: 0, bitrate: 0 };
+  /** Benchmarks only: when the "screen" last changed (a stamp, stamp.ts). */
+  private changedAt = 0;
+  private changeTimer = 0;
+  private drewStill = false;
 
   constructor(
     private bridge: MediaBridge,
@@ -68,13 +78,22 @@ export class ScreenSender {
         const key = chunk.type === "key";
         const duration = this.lastTs ? chunk.timestamp - this.lastTs : 100_000;
         this.lastTs = chunk.timestamp;
+        this.stats.bytesEncoded += chunk.byteLength;
         const buffer = encodeChunk("screen", key, chunk.timestamp, duration, chunk.byteLength, (into) => chunk.copyTo(into));
         if (!this.bridge.send(buffer, !key)) this.wantKeyframe = true;
         else if (key) this.stats.keyframes += 1;
       },
       error: (e) => this.onError(`The screen encoder stopped: ${e.message}`),
     });
+    if (stampingOn()) this.changeNow();
     this.schedule();
+  }
+
+  /** Benchmarks only: a change on the screen about once a second, at times
+   *  unrelated to the capture timer, as a person's typing would be. */
+  private changeNow(): void {
+    this.changedAt = Date.now();
+    this.changeTimer = window.setTimeout(() => this.changeNow(), 700 + Math.random() * 600);
   }
 
   private schedule(): void {
@@ -116,10 +135,15 @@ export class ScreenSender {
       this.stats.width = width;
       this.stats.height = height;
     }
-    if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) this.canvas = new OffscreenCanvas(width, height);
+    if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas = new OffscreenCanvas(width, height);
+      this.drewStill = false;
+    }
     const ctx = this.canvas.getContext("2d");
     if (!ctx) return;
-    ctx.drawImage(video, 0, 0, width, height);
+    if (!(ScreenSender.still && this.drewStill)) ctx.drawImage(video, 0, 0, width, height);
+    this.drewStill = true;
+    if (stampingOn()) paintStamp(ctx, this.changedAt);
     const frame = new VideoFrame(this.canvas, { timestamp: Math.round(performance.now() * 1000) });
     const keyFrame = this.wantKeyframe;
     this.wantKeyframe = false;
@@ -130,6 +154,7 @@ export class ScreenSender {
 
   stop(): void {
     window.clearInterval(this.timer);
+    window.clearTimeout(this.changeTimer);
     if (this.encoder && this.encoder.state !== "closed") this.encoder.close();
     this.encoder = null;
     this.track.stop();

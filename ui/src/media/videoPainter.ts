@@ -15,8 +15,10 @@ export interface PainterStats {
 
 export class VideoPainter {
   stats: PainterStats = { framesDecoded: 0, framesDropped: 0, keyframesAsked: 0, width: 0, height: 0 };
-  /** Benchmarks only: sender's stamp to our paint, per frame (see stamp.ts). */
+  /** Benchmarks only: sender's stamp to our paint, the first paint of each
+   *  stamp (see stamp.ts; a screen repeats one until it changes). */
   glassToGlassMs: number[] = [];
+  private lastStamp: number | null = null;
   // Made on the first chunk: most calls never see a screen share, and each
   // decoder is a GStreamer pipeline in WebKit.
   private decoder: VideoDecoder | null = null;
@@ -58,7 +60,8 @@ export class VideoPainter {
         this.context2d?.drawImage(frame, 0, 0, w, h);
         if (stampingOn() && this.context2d) {
           const stamp = readStamp(this.context2d.getImageData(0, 0, w, CELL).data, w);
-          if (stamp !== null) this.glassToGlassMs.push(delaySince(stamp, Date.now()));
+          if (stamp !== null && stamp !== this.lastStamp) this.glassToGlassMs.push(delaySince(stamp, Date.now()));
+          if (stamp !== null) this.lastStamp = stamp;
         }
         frame.close();
         this.stats.framesDecoded += 1;
