@@ -28,6 +28,8 @@ packages=(
   xdg-utils desktop-file-utils
   # The server scaled out: PostgreSQL, Redis and HAProxy (scripts/cluster.sh)
   postgresql redis-server haproxy
+  # Operator metrics scraped by a real Prometheus (tests/server_metrics.rs)
+  prometheus
   # Schemathesis (from PyPI) runs in a virtual environment
   python3-venv
 )

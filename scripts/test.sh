@@ -37,7 +37,7 @@ echo "== tests (inside a private session bus with an unlocked Secret Service)"
 MENTORLIVE_KEYCHAIN_TESTS=1 scripts/with-keychain.sh cargo test --workspace --locked
 
 echo "== the contract and room suites again, every server two nodes on PostgreSQL and Redis behind HAProxy"
-MENTORLIVE_TEST_CLUSTER=1 cargo test --locked -p mentorlive-e2e --test rest_contract --test signaling_rooms
+MENTORLIVE_TEST_CLUSTER=1 cargo test --locked -p mentorlive-e2e --test rest_contract --test call_reports --test signaling_rooms
 (cd tests/node && MENTORLIVE_TEST_CLUSTER=1 node --test server-interop.test.js)
 
 echo "== hostile input: Schemathesis against the server's OpenAPI document (SQLite, then PostgreSQL)"

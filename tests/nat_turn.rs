@@ -9,7 +9,8 @@
 //!  pb 10.61.2.2 ─ natB (masquerade) 198.51.100.2 ┘   (pub does not forward: no direct path)
 //! ```
 
-use mentorlive_engine::CallState;
+use mentorlive_engine::{CallEvent, CallState};
+use mentorlive_protocol::analytics::CandidateType;
 use mentorlive_testkit::cli_joiner::in_state;
 use mentorlive_testkit::media::decoded_frames;
 use mentorlive_testkit::netns::{cli, join, ns_sh, sh};
@@ -285,5 +286,25 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
     assert!(
         decoded_a > 30 && decoded_b > 30,
         "media crossed the relay both ways: {decoded_a}, {decoded_b}"
+    );
+    // The call report says so, and reached the server through the NAT.
+    let report = a_seen
+        .iter()
+        .find_map(|l| match l.event() {
+            Some(CallEvent::Report { report }) => Some((**report).clone()),
+            _ => None,
+        })
+        .expect("the mentor's call report");
+    assert_eq!(
+        report.candidate_type,
+        Some(CandidateType::Relay),
+        "{report:?}"
+    );
+    assert!(
+        a_seen
+            .iter()
+            .any(|l| l.report_outcome().is_some_and(|o| o.id.is_some())),
+        "the report reached the server: {:?}",
+        a_seen.iter().map(CliLine::name).collect::<Vec<_>>()
     );
 }

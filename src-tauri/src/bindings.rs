@@ -15,6 +15,10 @@ mod tests {
     use mentorlive_client::{AppErrorCode, ClientError};
     use mentorlive_engine::machine::{OurRecording, RecordingEnd, TheirRecording};
     use mentorlive_engine::{CallEvent, CallState, CallStats, RecordingView, SavedRecording};
+    use mentorlive_protocol::analytics::{
+        AudioFigures, CallReport, CandidateType, ClientKind, EndReason, MyAnalytics, Problem,
+        QualityFigures, Rating, RttFigures, TimePercentiles, VideoFigures, WeekFigures,
+    };
     use mentorlive_protocol::peer_messages::{
         ChatMessage, DataMessage, IceCandidate, MediaState, RecordAction, RecordMessage,
         ScreenShare, SignalData,
@@ -58,6 +62,19 @@ mod tests {
             RecordingEnd::decl(&cfg),
             RecordingView::decl(&cfg),
             SavedRecording::decl(&cfg),
+            ClientKind::decl(&cfg),
+            EndReason::decl(&cfg),
+            CandidateType::decl(&cfg),
+            RttFigures::decl(&cfg),
+            VideoFigures::decl(&cfg),
+            AudioFigures::decl(&cfg),
+            Problem::decl(&cfg),
+            Rating::decl(&cfg),
+            CallReport::decl(&cfg),
+            TimePercentiles::decl(&cfg),
+            QualityFigures::decl(&cfg),
+            WeekFigures::decl(&cfg),
+            MyAnalytics::decl(&cfg),
             CallEvent::decl(&cfg),
             CallJoined::decl(&cfg),
             UpdateInfo::decl(&cfg),

@@ -308,6 +308,55 @@ impl ApiClient {
             .await
             .map(|(_, v)| v)
     }
+
+    /// Sends a call report for the session; the same `peerId` again
+    /// replaces the earlier one.
+    pub async fn send_call_report(
+        &self,
+        session_id: &str,
+        report: &mentorlive_protocol::analytics::CallReport,
+    ) -> ApiResult<mentorlive_protocol::analytics::CallReportStored> {
+        let path = format!("sessions/{}/call-reports", path_segment(session_id));
+        self.call(Method::POST, &path, Some(report), true)
+            .await
+            .map(|(_, v)| v)
+    }
+
+    /// The caller's own calls in `[from, to)` (the server's default range
+    /// when `None`).
+    pub async fn my_analytics(
+        &self,
+        from: Option<time::OffsetDateTime>,
+        to: Option<time::OffsetDateTime>,
+    ) -> ApiResult<mentorlive_protocol::analytics::MyAnalytics> {
+        use time::format_description::well_known::Rfc3339;
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, at) in [("from", from), ("to", to)] {
+            if let Some(at) = at.and_then(|t| t.format(&Rfc3339).ok()) {
+                query.append_pair(name, &at);
+            }
+        }
+        let query = query.finish();
+        let path = if query.is_empty() {
+            "analytics/me".to_owned()
+        } else {
+            format!("analytics/me?{query}")
+        };
+        self.call::<(), _>(Method::GET, &path, None, true)
+            .await
+            .map(|(_, v)| v)
+    }
+
+    /// A session's calls with both sides' reports.
+    pub async fn session_analytics(
+        &self,
+        session_id: &str,
+    ) -> ApiResult<mentorlive_protocol::analytics::SessionAnalytics> {
+        let path = format!("sessions/{}/analytics", path_segment(session_id));
+        self.call::<(), _>(Method::GET, &path, None, true)
+            .await
+            .map(|(_, v)| v)
+    }
 }
 
 /// Percent-encodes an id for use as one path segment.

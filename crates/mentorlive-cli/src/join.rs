@@ -62,6 +62,10 @@ pub struct JoinArgs {
     /// Leave when the partner leaves.
     #[arg(long)]
     leave_with_partner: bool,
+    /// Send no call report to the server when the call ends (it is still
+    /// printed).
+    #[arg(long)]
+    no_report: bool,
     /// Record the whole call (both people, the screen shares, the chat
     /// beside it) to this WebM file, once the partner consents: asked when
     /// the call first connects.
@@ -101,6 +105,46 @@ impl JoinArgs {
 pub struct RecordingNames {
     pub me: String,
     pub title: String,
+}
+
+/// How long the call report may take to send once the call is over.
+const REPORT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sends the call's report; a refusal is said, never fatal (the call is
+/// over whatever the server thinks of its figures).
+async fn send_report(
+    server: &str,
+    token: &str,
+    session_id: &str,
+    report: &mentorlive_protocol::analytics::CallReport,
+    json: bool,
+) {
+    let send = async {
+        match mentorlive_api::ApiClient::new(server) {
+            Ok(api) => api
+                .with_token(token)
+                .send_call_report(session_id, report)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    // A server out of reach must not hold the command up after the call.
+    let sent = tokio::time::timeout(REPORT_TIMEOUT, send)
+        .await
+        .unwrap_or_else(|_| Err("the server did not answer in time".to_owned()));
+    match (sent, json) {
+        (Ok(stored), true) => println!(
+            "{}",
+            serde_json::json!({"event": "report_sent", "id": stored.id})
+        ),
+        (Ok(_), false) => println!("call report sent"),
+        (Err(message), true) => println!(
+            "{}",
+            serde_json::json!({"event": "report_failed", "message": message})
+        ),
+        (Err(message), false) => eprintln!("the call report was not sent: {message}"),
+    }
 }
 
 fn emit(json: bool, event: &CallEvent) {
@@ -185,6 +229,7 @@ pub async fn run(
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
     let mut partner_name = String::from("Partner");
+    let mut session_id = String::new();
     let mut asked_to_record = false;
     let revoke = tokio::time::sleep(Duration::MAX / 4);
     tokio::pin!(revoke);
@@ -200,6 +245,7 @@ pub async fn run(
                 let Some(event) = event else { break };
                 emit(json, &event);
                 match &event {
+                    CallEvent::Joined { session_id: id, .. } => session_id = id.clone(),
                     CallEvent::KeyframeRequested => keyframe.notify_one(),
                     CallEvent::ScreenKeyframeRequested => screen_keyframe.notify_one(),
                     CallEvent::PeerPresent { user, .. } => partner_name = user.name.clone(),
@@ -236,10 +282,17 @@ pub async fn run(
         }
     }
     call.hang_up().await;
-    // Let the last events (the final stats) out.
+    // Let the last events (the final stats, the report) out.
+    let mut report = None;
     while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), events.recv()).await
     {
         emit(json, &event);
+        if let CallEvent::Report { report: r } = event {
+            report = Some(*r);
+        }
+    }
+    if let (Some(report), false) = (report, args.no_report || session_id.is_empty()) {
+        send_report(server, token, &session_id, &report, json).await;
     }
     drop(events);
     drop(call);

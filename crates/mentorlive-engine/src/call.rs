@@ -29,6 +29,9 @@ pub struct CallOptions {
     /// Received frames the application may hold before the engine drops.
     pub frame_queue: usize,
     pub restart: RestartPolicy,
+    /// Who the call report says it is from.
+    pub client: mentorlive_protocol::analytics::ClientKind,
+    pub client_version: String,
 }
 
 impl CallOptions {
@@ -41,6 +44,8 @@ impl CallOptions {
             signaling: ClientOptions::default(),
             frame_queue: 64,
             restart: RestartPolicy::default(),
+            client: mentorlive_protocol::analytics::ClientKind::Cli,
+            client_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
 }
@@ -97,9 +102,17 @@ impl Call {
             outlet.clone(),
             counters.clone(),
         ));
+        let joined_at = time::OffsetDateTime::now_utc();
+        let ice = ice_servers(&joined);
+        let mut machine = CallMachine::new(joined, options.restart, Instant::now());
+        machine.set_report_identity(crate::ReportIdentity {
+            client: options.client,
+            client_version: options.client_version.clone(),
+            joined_at,
+        });
         let driver = Driver {
-            ice_servers: ice_servers(&joined),
-            machine: CallMachine::new(joined, options.restart, Instant::now()),
+            ice_servers: ice,
+            machine,
             live,
             udp_addrs: options.udp_addrs.clone(),
             events: events_tx,

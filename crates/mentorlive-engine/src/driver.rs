@@ -770,6 +770,7 @@ impl Io {
             .filter(|p| p.nominated && p.current_round_trip_time > 0.0)
             .map(|p| p.current_round_trip_time)
             .next();
+        sample.candidate_type = selected_candidate_type(&report);
         for inbound in report.inbound_rtp_streams() {
             let received = &inbound.received_rtp_stream_stats;
             sample.packets_in += received.packets_received;
@@ -784,6 +785,42 @@ impl Io {
         sample.target_bps = Some(peer.target_bitrate.load(Ordering::Relaxed));
         sample
     }
+}
+
+/// The nominated pair's type, as a call report gives it: `relay` when
+/// either end is a TURN relay (the media goes through one), else ours.
+fn selected_candidate_type(
+    report: &rtc::statistics::report::RTCStatsReport,
+) -> Option<mentorlive_protocol::analytics::CandidateType> {
+    use mentorlive_protocol::analytics::CandidateType;
+    use rtc::peer_connection::transport::RTCIceCandidateType as Type;
+    use rtc::statistics::report::RTCStatsReportEntry as Entry;
+    let pair = report.candidate_pairs().find(|p| p.nominated)?;
+    let type_of = |id: &str| {
+        report.iter().find_map(|e| match e {
+            // The pair names a candidate by its own id; the candidate's
+            // stats id is that id with a prefix (`RTCLocalIceCandidate_…`).
+            Entry::LocalCandidate(c) | Entry::RemoteCandidate(c)
+                if c.stats.id == id || c.stats.id.ends_with(&format!("_{id}")) =>
+            {
+                Some(c.candidate_type)
+            }
+            _ => None,
+        })
+    };
+    let ours = type_of(&pair.local_candidate_id)?;
+    let theirs = type_of(&pair.remote_candidate_id);
+    let kind = |t: Type| match t {
+        Type::Host => Some(CandidateType::Host),
+        Type::Srflx => Some(CandidateType::Srflx),
+        Type::Prflx => Some(CandidateType::Prflx),
+        Type::Relay => Some(CandidateType::Relay),
+        _ => None,
+    };
+    if theirs == Some(Type::Relay) {
+        return Some(CandidateType::Relay);
+    }
+    kind(ours)
 }
 
 /// The transceiver a sender of ours belongs to.

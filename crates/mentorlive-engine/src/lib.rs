@@ -12,12 +12,13 @@ pub mod machine;
 pub mod media;
 pub mod negotiation;
 mod peer;
+pub mod quality;
 mod receive;
 mod record_tap;
 pub mod stats;
 
 pub use call::{Call, CallOptions};
-pub use machine::{CallEvent, CallState, RecordingView, SavedRecording};
+pub use machine::{CallEvent, CallState, RecordingView, ReportIdentity, SavedRecording};
 pub use media::{EncodedVideoFrame, MediaKind, OpusPacket, ReceivedFrame};
 pub use mentorlive_recording::{Meta as RecordingMeta, RecordError, RecorderOptions};
 pub use stats::CallStats;

@@ -6,6 +6,7 @@
 
 use crate::assemble::Vp8Assembler;
 use crate::media::{vp8_is_keyframe, MediaKind, ReceivedFrame};
+use crate::quality::{AudioGapMeter, FreezeMeter};
 use crate::record_tap::RecordTap;
 use crate::stats::Counters;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
@@ -127,6 +128,8 @@ pub async fn run(
     };
     let mut assembler = Vp8Assembler::default();
     let mut need_keyframe = is_video;
+    let mut freezes = FreezeMeter::default();
+    let mut gaps = AudioGapMeter::default();
     if need_keyframe {
         asker.ask().await;
     }
@@ -200,6 +203,10 @@ pub async fn run(
                     arrival: now,
                 };
                 tap.theirs(&frame);
+                let concealed = gaps.packet(now);
+                if !concealed.is_zero() {
+                    Counters::add(&counters.audio_concealed_ms, concealed.as_millis() as u64);
+                }
                 match frames.try_send(frame) {
                     Ok(()) => Counters::add(&counters.audio_frames_in, 1),
                     Err(TrySendError::Full(_)) => Counters::add(&counters.frames_in_dropped, 1),
@@ -248,6 +255,9 @@ pub async fn run(
                     match frames.try_send(frame) {
                         Ok(()) => {
                             need_keyframe = false;
+                            if kind == MediaKind::Video {
+                                count_freeze(&counters, freezes.frame(now));
+                            }
                             let received = match kind {
                                 MediaKind::Screen => &counters.screen_frames_in,
                                 _ => &counters.video_frames_in,
@@ -264,6 +274,17 @@ pub async fn run(
                 }
             }
         }
+    }
+}
+
+/// Longer than this without a frame is a pause (the camera turned off, a
+/// reconnect), not a freeze of a picture the person is watching.
+const PAUSE: Duration = Duration::from_secs(5);
+
+fn count_freeze(counters: &Counters, freeze: Option<Duration>) {
+    if let Some(freeze) = freeze.filter(|f| *f < PAUSE) {
+        Counters::add(&counters.video_freezes, 1);
+        Counters::add(&counters.video_freeze_ms, freeze.as_millis() as u64);
     }
 }
 

@@ -21,6 +21,12 @@ pub struct Counters {
     pub packets_in_lost: AtomicU64,
     pub keyframes_requested_by_us: AtomicU64,
     pub keyframes_requested_of_us: AtomicU64,
+    /// The partner's camera froze (see `quality::FreezeMeter`): how often,
+    /// and for how long in all.
+    pub video_freezes: AtomicU64,
+    pub video_freeze_ms: AtomicU64,
+    /// Their sound the player had to make up (`quality::AudioGapMeter`).
+    pub audio_concealed_ms: AtomicU64,
 }
 
 impl Counters {
@@ -49,6 +55,9 @@ pub struct CounterValues {
     pub packets_in_lost: u64,
     pub keyframes_requested_by_us: u64,
     pub keyframes_requested_of_us: u64,
+    pub video_freezes: u64,
+    pub video_freeze_ms: u64,
+    pub audio_concealed_ms: u64,
 }
 
 impl Counters {
@@ -67,6 +76,9 @@ impl Counters {
             packets_in_lost: Counters::get(&self.packets_in_lost),
             keyframes_requested_by_us: Counters::get(&self.keyframes_requested_by_us),
             keyframes_requested_of_us: Counters::get(&self.keyframes_requested_of_us),
+            video_freezes: Counters::get(&self.video_freezes),
+            video_freeze_ms: Counters::get(&self.video_freeze_ms),
+            audio_concealed_ms: Counters::get(&self.audio_concealed_ms),
         }
     }
 }
@@ -84,6 +96,9 @@ pub struct Sample {
     pub packets_in_lost: u64,
     /// What congestion control allows now.
     pub target_bps: Option<u64>,
+    /// The selected candidate pair's type: `relay` when either end is a
+    /// TURN relay, else our end's type.
+    pub candidate_type: Option<mentorlive_protocol::analytics::CandidateType>,
 }
 
 /// The figures for one second of the call.
@@ -138,8 +153,13 @@ impl StatsMeter {
         sample: Sample,
         now: Instant,
     ) -> (CallStats, Option<u64>) {
-        let (then, before) = self.last.take().unwrap_or_else(|| (now, Sample::default()));
-        let secs = now.duration_since(then).as_secs_f64().max(0.001);
+        // The first sample covers the call's first interval (the machine
+        // asks a second after it starts), not the instant before it.
+        let (then, before) = self.last.take().unwrap_or_else(|| {
+            let then = now.checked_sub(std::time::Duration::from_secs(1));
+            (then.unwrap_or(now), Sample::default())
+        });
+        let secs = now.saturating_duration_since(then).as_secs_f64().max(0.001);
         let kbps = |a: u64, b: u64| round(a.saturating_sub(b) as f64 * 8.0 / 1000.0 / secs, 1);
         let lost = sample
             .packets_in_lost
@@ -204,6 +224,7 @@ mod tests {
             packets_in,
             packets_in_lost: lost,
             target_bps: Some(target),
+            candidate_type: None,
         }
     }
 

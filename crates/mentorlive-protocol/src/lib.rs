@@ -3,6 +3,7 @@
 //! The server, the API client, the CLI and the desktop app all speak through
 //! these types, so a field renamed here is renamed everywhere at once.
 
+pub mod analytics;
 pub mod deep_link;
 pub mod error;
 pub mod live_code;

@@ -16,6 +16,8 @@ pub const DEFAULT_TURN_CREDENTIAL_TTL: Duration = Duration::from_secs(12 * 3600)
 pub const DEFAULT_GRACE_PERIOD: Duration = crate::signaling::DEFAULT_GRACE_PERIOD;
 /// What one subscriber is given.
 pub const DEFAULT_IPV6_LIMIT_PREFIX: u8 = 64;
+/// How long call events and reports are kept, in days.
+pub const DEFAULT_ANALYTICS_RETENTION_DAYS: u32 = 365;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -85,6 +87,13 @@ pub struct CommandLine {
     /// Serve no web client: the API and signaling only.
     #[arg(long)]
     pub no_web: bool,
+    /// Serve operator metrics (Prometheus text format, `/metrics`) on this
+    /// address. Off by default; bind it to loopback or a private network.
+    #[arg(long, env = "MENTORLIVE_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// Delete call events and reports older than this many days.
+    #[arg(long, default_value_t = DEFAULT_ANALYTICS_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub analytics_retention_days: u32,
 }
 
 impl CommandLine {
@@ -104,6 +113,7 @@ impl CommandLine {
             updates_dir: self.updates_dir.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
             ipv6_limit_prefix: self.ipv6_limit_prefix,
+            analytics_retention_days: self.analytics_retention_days,
             web: match (self.no_web, &self.web_dir) {
                 (true, _) => WebClient::Off,
                 (false, Some(dir)) => WebClient::Dir(dir.clone()),
@@ -136,6 +146,8 @@ pub struct Settings {
     pub ipv6_limit_prefix: u8,
     /// The web client served at `/` (the invitation page among its pages).
     pub web: crate::web::WebClient,
+    /// Call events and reports older than this are deleted.
+    pub analytics_retention_days: u32,
 }
 
 impl Default for Settings {
@@ -150,6 +162,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             web: Default::default(),
             ipv6_limit_prefix: DEFAULT_IPV6_LIMIT_PREFIX,
+            analytics_retention_days: DEFAULT_ANALYTICS_RETENTION_DAYS,
         }
     }
 }
@@ -170,6 +183,10 @@ mod tests {
         assert_eq!(from_flags.grace_period, defaults.grace_period);
         assert_eq!(from_flags.ipv6_limit_prefix, defaults.ipv6_limit_prefix);
         assert_eq!(from_flags.trusted_proxies, defaults.trusted_proxies);
+        assert_eq!(
+            from_flags.analytics_retention_days,
+            defaults.analytics_retention_days
+        );
         assert_eq!(
             format!("{:?}", from_flags.web),
             format!("{:?}", defaults.web)

@@ -1,6 +1,7 @@
 //! The reference sessions server: the platform's contract (`shared/protocol.md`)
 //! on axum, with SQLite by default.
 
+pub mod analytics;
 pub mod auth;
 pub mod cluster;
 pub mod config;
@@ -8,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod live_codes;
+pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
@@ -40,7 +42,7 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// The REST API and, on the same app and port, Socket.IO signaling.
 pub async fn router(state: AppState) -> anyhow::Result<Router> {
-    use routes::{auth, sessions, updates};
+    use routes::{analytics, auth, sessions, updates};
     let api = Router::new()
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
@@ -56,6 +58,13 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
             get(sessions::validate_live_code),
         )
         .route("/sessions/{id}", get(sessions::get))
+        .route(
+            "/sessions/{id}/call-reports",
+            post(analytics::post_call_report)
+                .layer(DefaultBodyLimit::max(analytics::REPORT_BODY_LIMIT)),
+        )
+        .route("/sessions/{id}/analytics", get(analytics::session))
+        .route("/analytics/me", get(analytics::me))
         .route(
             "/updates/{target}/{arch}/{current_version}",
             get(updates::check),
@@ -78,6 +87,7 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
             )
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(metrics::track_requests))
         .layer(axum::middleware::from_fn(web::security_headers))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal().into_response()
@@ -120,14 +130,22 @@ pub async fn serve(
 }
 
 /// Periodic housekeeping: expired tokens out of the database, idle rate-limit
-/// buckets out of memory.
+/// buckets out of memory, and (hourly) analytics past their retention.
 async fn maintenance(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
+    let keep = Duration::from_secs(u64::from(state.settings.analytics_retention_days) * 86_400);
+    for minute in 0u64.. {
         tick.tick().await;
         state.limiter.prune();
         if let Err(err) = state.store.delete_expired_tokens(now()).await {
             tracing::warn!(error = %err, "could not delete expired tokens");
+        }
+        if minute % 60 == 0 {
+            match analytics::retention::prune(&state.store, keep, analytics::now_ms()).await {
+                Ok(0) => {}
+                Ok(gone) => tracing::info!(gone, "analytics past their retention deleted"),
+                Err(err) => tracing::warn!(error = %err, "could not prune analytics"),
+            }
         }
     }
 }

@@ -79,6 +79,11 @@ async fn main() -> anyhow::Result<()> {
     if args.seed_demo {
         mentorlive_server::seed::seed_demo(&state).await?;
     }
+    if let Some(addr) = args.metrics_addr {
+        mentorlive_server::metrics::serve(addr)
+            .await
+            .with_context(|| format!("serving metrics on {addr}"))?;
+    }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("listening on {}", args.addr))?;

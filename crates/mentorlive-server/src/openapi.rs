@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use crate::routes::{auth, sessions, updates};
+use crate::routes::{analytics, auth, sessions, updates};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
         sessions::list, sessions::get, sessions::create,
         sessions::generate_live_code, sessions::validate_live_code,
         updates::check, updates::file, updates::downloads,
+        analytics::post_call_report, analytics::me, analytics::session,
     ),
     modifiers(&BearerAuth),
 )]

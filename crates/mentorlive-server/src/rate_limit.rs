@@ -41,9 +41,24 @@ pub enum Limit {
     GeneratePerAddress,
     ValidatePerUser,
     ValidatePerAddress,
+    ReportPerUser,
 }
 
 impl Limit {
+    /// Its name in metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::LoginPerAddress => "login_per_address",
+            Limit::LoginPerEmail => "login_per_email",
+            Limit::RegisterPerAddress => "register_per_address",
+            Limit::GeneratePerUser => "generate_per_user",
+            Limit::GeneratePerAddress => "generate_per_address",
+            Limit::ValidatePerUser => "validate_per_user",
+            Limit::ValidatePerAddress => "validate_per_address",
+            Limit::ReportPerUser => "report_per_user",
+        }
+    }
+
     /// The production numbers.
     pub fn rule(self) -> Rule {
         match self {
@@ -54,6 +69,9 @@ impl Limit {
             Limit::GeneratePerAddress => Rule::new(30, 30),
             Limit::ValidatePerUser => Rule::new(20, 10),
             Limit::ValidatePerAddress => Rule::new(60, 30),
+            // A report per call; a burst for an offline queue sending its
+            // backlog when the server is back.
+            Limit::ReportPerUser => Rule::new(30, 10),
         }
     }
 }

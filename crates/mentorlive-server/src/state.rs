@@ -56,6 +56,7 @@ impl AppState {
             };
             if let Err(wait) = verdict {
                 tracing::warn!(?limit, "rate limited");
+                crate::metrics::rate_limited(limit.name());
                 return Err(ApiError::rate_limited(wait));
             }
         }

@@ -2,7 +2,8 @@
 //! recordings, its JSON lines read as what they are, [`CliLine`]s.
 //!
 //! With `--json`, `join` prints one line per [`CallEvent`] (the engine's own
-//! serialisation) and a last `{"event":"recorded",…}` line. A line that reads
+//! serialisation), `report_sent` (or `report_failed`) after the call, and
+//! a last `{"event":"recorded",…}` line. A line that reads
 //! as neither fails the test with the line shown: the CLI and the suites
 //! disagree about the format.
 
@@ -24,8 +25,18 @@ use std::time::{Duration, Instant};
 pub enum CliLine {
     /// An event of the call.
     Call(CallEvent),
-    /// The last line: what the CLI recorded of the partner.
+    /// What the CLI recorded of the partner.
     Recorded(Recorded),
+    /// The call report went to the server (`report_sent`) or did not
+    /// (`report_failed`).
+    Report(ReportOutcome),
+}
+
+/// `{"event":"report_sent","id":…}` or `{"event":"report_failed","message":…}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ReportOutcome {
+    pub id: Option<String>,
+    pub message: Option<String>,
 }
 
 /// `{"event":"recorded","videoFrames":N,"audioPackets":M,"screenFrames":S}`.
@@ -45,6 +56,8 @@ impl CliLine {
         });
         let parsed = if value["event"] == "recorded" {
             serde_json::from_value(value).map(CliLine::Recorded)
+        } else if value["event"] == "report_sent" || value["event"] == "report_failed" {
+            serde_json::from_value(value).map(CliLine::Report)
         } else {
             serde_json::from_value(value).map(CliLine::Call)
         };
@@ -57,7 +70,7 @@ impl CliLine {
     pub fn event(&self) -> Option<&CallEvent> {
         match self {
             CliLine::Call(event) => Some(event),
-            CliLine::Recorded(_) => None,
+            CliLine::Recorded(_) | CliLine::Report(_) => None,
         }
     }
 
@@ -65,7 +78,15 @@ impl CliLine {
     pub fn recorded(&self) -> Option<Recorded> {
         match self {
             CliLine::Recorded(recorded) => Some(*recorded),
-            CliLine::Call(_) => None,
+            CliLine::Call(_) | CliLine::Report(_) => None,
+        }
+    }
+
+    /// The call report's outcome line.
+    pub fn report_outcome(&self) -> Option<&ReportOutcome> {
+        match self {
+            CliLine::Report(outcome) => Some(outcome),
+            _ => None,
         }
     }
 
@@ -77,6 +98,8 @@ impl CliLine {
                 .and_then(|v| v["event"].as_str().map(str::to_owned))
                 .unwrap_or_default(),
             CliLine::Recorded(_) => "recorded".to_owned(),
+            CliLine::Report(r) if r.id.is_some() => "report_sent".to_owned(),
+            CliLine::Report(_) => "report_failed".to_owned(),
         }
     }
 }

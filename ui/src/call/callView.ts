@@ -141,6 +141,8 @@ function onEvent(view: CallView, event: CallEvent, at: number): CallView {
     case "keyframe_requested":
     case "screen_keyframe_requested":
     case "target_bitrate":
+    // The call's figures for the platform: not the call view's business.
+    case "report":
       return view;
     case "recording": {
       const { ours, theirs, ended } = event.recording;

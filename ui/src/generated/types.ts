@@ -87,7 +87,73 @@ chat_path?: string, duration_ms: number, bytes: number,
  */
 disk_full: boolean, };
 
-export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "screen_keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", message: ChatMessage, } | { "event": "partner_media", state: MediaState, } | { "event": "partner_screen", share: ScreenShare, } | { "event": "recording", recording: RecordingView, } | { "event": "recording_saved", saved: SavedRecording, } | { "event": "recording_failed", message: string, } | { "event": "replaced" };
+export type ClientKind = "desktop" | "web" | "cli";
+
+export type EndReason = "hangup" | "partner_left" | "connection_lost" | "replaced" | "error";
+
+export type CandidateType = "host" | "srflx" | "prflx" | "relay";
+
+export type RttFigures = { p50: number, p95: number, };
+
+export type VideoFigures = { framesSent: number, framesReceived: number, 
+/**
+ * Frame intervals over max(3× the average, average + 150 ms).
+ */
+freezes: number, freezeSeconds: number, kbpsSent: number, kbpsReceived: number, };
+
+export type AudioFigures = { packetsSent: number, packetsReceived: number, concealedSeconds: number, };
+
+export type Problem = "audio" | "video" | "connection" | "screen" | "other";
+
+export type Rating = { 
+/**
+ * 1 to 5.
+ */
+stars: number, problems: Array<Problem>, };
+
+export type CallReport = { 
+/**
+ * The peer id the server gave this client in the room.
+ */
+peerId: string, client: ClientKind, clientVersion: string, joinedAt: string, 
+/**
+ * When media first flowed; absent when the call never connected.
+ */
+connectedAt?: string | undefined, endedAt: string, endReason: EndReason, candidateType: CandidateType | null, reconnects: number, rttMs: RttFigures, lossPercent: number, jitterMs: number, video: VideoFigures, audio: AudioFigures, 
+/**
+ * The E-model's estimate, 1 to 5.
+ */
+mos?: number, screenShareSeconds: number, recorded: boolean, rating?: Rating, };
+
+export type TimePercentiles = { p50: number | null, p90: number | null, };
+
+export type QualityFigures = { 
+/**
+ * Mean opinion score, 1 to 5.
+ */
+mos: number | null, rttMs: number | null, lossPercent: number | null, freezesPerMinute: number | null, 
+/**
+ * The people's own stars, 1 to 5, over the calls they rated.
+ */
+stars: number | null, };
+
+export type WeekFigures = { weekStart: string, calls: number, minutes: number, connected: number, timeToConnectP50Ms: number | null, mos: number | null, };
+
+export type MyAnalytics = { from: string, to: string, calls: number, minutes: number, 
+/**
+ * Calls in which media flowed, over all calls (0 to 1).
+ */
+connectedShare: number | null, timeToConnectMs: TimePercentiles, 
+/**
+ * Connected calls relayed through TURN, over connected calls (0 to 1).
+ */
+relayedShare: number | null, quality: QualityFigures, screenShareMinutes: number, callsWithScreenShare: number, recordedCalls: number, 
+/**
+ * Every week of the range, oldest first, empty weeks included.
+ */
+weeks: Array<WeekFigures>, };
+
+export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "screen_keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", message: ChatMessage, } | { "event": "partner_media", state: MediaState, } | { "event": "partner_screen", share: ScreenShare, } | { "event": "recording", recording: RecordingView, } | { "event": "recording_saved", saved: SavedRecording, } | { "event": "recording_failed", message: string, } | { "event": "replaced" } | { "event": "report", report: CallReport, };
 
 export type CallJoined = { 
 /**

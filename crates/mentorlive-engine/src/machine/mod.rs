@@ -8,6 +8,7 @@
 //! of a closed one are told from the current one's.
 
 mod consent;
+mod report;
 mod restart;
 #[cfg(test)]
 mod sim;
@@ -18,9 +19,12 @@ pub use consent::{OurRecording, RecordingEnd, RecordingView, TheirRecording, ANS
 pub use restart::RestartPolicy;
 
 use consent::{Consent, ConsentOut};
+pub use report::ReportIdentity;
+use report::ReportMeter;
 
 use crate::negotiation::{Decision, DescriptionKind, Negotiator};
 use crate::stats::{CallStats, Sample, StatsMeter};
+use mentorlive_protocol::analytics::EndReason;
 use mentorlive_protocol::peer_messages::{
     ChatMessage, DataMessage, IceCandidate, MediaState, ScreenShare, SignalData,
 };
@@ -104,6 +108,11 @@ pub enum CallEvent {
     },
     /// This device was replaced by the same user joining elsewhere.
     Replaced,
+    /// The call ended: its figures, for the platform (`callReport`). The
+    /// application adds the person's rating, if any, and sends it.
+    Report {
+        report: Box<mentorlive_protocol::analytics::CallReport>,
+    },
 }
 
 /// A finished recording, as the application lists it.
@@ -361,6 +370,13 @@ pub struct CallMachine {
     /// The partner's screen share as they announced it.
     partner_screen: Option<String>,
     consent: Consent,
+    /// The call's report, gathered as it goes.
+    report: ReportMeter,
+    /// Why the call ends, when it does (a hang-up unless said otherwise).
+    end_reason: EndReason,
+    /// The latest instant the machine was given (for states set deep in a
+    /// handler).
+    clock: Instant,
     out: VecDeque<Action>,
 }
 
@@ -387,6 +403,9 @@ impl CallMachine {
             screen: ScreenSend::default(),
             partner_screen: None,
             consent: Consent::default(),
+            report: ReportMeter::new(now),
+            end_reason: EndReason::Hangup,
+            clock: now,
             out: VecDeque::new(),
         };
         m.emit(CallEvent::Joined {
@@ -406,6 +425,12 @@ impl CallMachine {
 
     pub fn state(&self) -> CallState {
         self.state
+    }
+
+    /// Who the call's report is from, and when they joined by the wall
+    /// clock (the machine reads no clock of its own).
+    pub fn set_report_identity(&mut self, identity: ReportIdentity) {
+        self.report.set_identity(identity);
     }
 
     pub fn polite(&self) -> bool {
@@ -447,6 +472,7 @@ impl CallMachine {
         if self.state == CallState::Ended {
             return;
         }
+        self.clock = now;
         if let (Some(at), Some(since)) = (self.restart_at(), self.ice_down_since) {
             if now >= at {
                 tracing::info!(
@@ -485,6 +511,7 @@ impl CallMachine {
         if self.state == CallState::Ended {
             return;
         }
+        self.clock = now;
         match input {
             Input::PeerJoined(partner) => self.meet(partner, false, now),
             Input::Rejoined(joined) => {
@@ -530,7 +557,8 @@ impl CallMachine {
                 }
             }
             Input::Stats(sample) => {
-                let (stats, target) = self.meter.figures(self.state, sample, now);
+                let (stats, target) = self.meter.figures(self.state, sample.clone(), now);
+                self.report.second(&stats, &sample);
                 if let Some(bps) = target {
                     self.emit(CallEvent::TargetBitrate { bps });
                 }
@@ -552,7 +580,10 @@ impl CallMachine {
         for out in self.consent.drain() {
             match out {
                 ConsentOut::Send(message) => self.send_data(DataMessage::Record(message)),
-                ConsentOut::StartRecorder => self.out.push_back(Action::StartRecorder),
+                ConsentOut::StartRecorder => {
+                    self.report.recorded();
+                    self.out.push_back(Action::StartRecorder)
+                }
                 ConsentOut::StopRecorder => self.out.push_back(Action::StopRecorder),
                 ConsentOut::Changed(recording) => self.emit(CallEvent::Recording { recording }),
             }
@@ -566,7 +597,16 @@ impl CallMachine {
     fn set_state(&mut self, state: CallState) {
         if self.state != state {
             self.state = state;
+            self.report.state(state, self.clock);
             self.emit(CallEvent::State { state });
+            if state == CallState::Ended {
+                let report = self
+                    .report
+                    .finish(&self.my_peer_id, self.end_reason, self.clock);
+                self.emit(CallEvent::Report {
+                    report: Box::new(report),
+                });
+            }
         }
     }
 
@@ -676,6 +716,7 @@ impl CallMachine {
         if left.peer_id == self.my_peer_id && left.reason == LeaveReason::Replaced {
             self.close_peer();
             self.emit(CallEvent::Replaced);
+            self.end_reason = EndReason::Replaced;
             self.set_state(CallState::Ended);
             self.out.push_back(Action::Stop);
             return;
@@ -689,6 +730,8 @@ impl CallMachine {
                 peer_id: left.peer_id,
                 reason: left.reason,
             });
+            self.report
+                .partner_gone(left.reason == LeaveReason::Disconnected);
             if left.reason == LeaveReason::Left {
                 // Gone, not dropped: recording them or by them is over.
                 self.consent.on_partner_left();
@@ -946,6 +989,7 @@ impl CallMachine {
     }
 
     fn share_screen(&mut self, on: bool, now: Instant) {
+        self.report.sharing(on, now);
         if self.screen.sharing == on {
             return;
         }

@@ -764,3 +764,77 @@ fn hanging_up_stops_the_recording_and_the_partner_sees_it_end() {
         Some(super::TheirRecording::Off)
     );
 }
+
+fn report_of(peer: &super::sim::Peer) -> mentorlive_protocol::analytics::CallReport {
+    peer.events
+        .iter()
+        .find_map(|e| match e {
+            CallEvent::Report { report } => Some((**report).clone()),
+            _ => None,
+        })
+        .expect("a report when the call ended")
+}
+
+#[test]
+fn the_report_says_when_it_connected_what_was_shared_and_why_it_ended() {
+    use mentorlive_protocol::analytics::{ClientKind, EndReason};
+    let joined_at = time::OffsetDateTime::from_unix_timestamp(1_796_000_000).expect("time");
+    let mut w = World::mentor_waiting();
+    w.a.machine.set_report_identity(ReportIdentity {
+        client: ClientKind::Desktop,
+        client_version: "1.2.3".into(),
+        joined_at,
+    });
+    w.advance(Duration::from_secs(2));
+    w.learner_joins("pb");
+    assert_in_call(&w);
+    w.advance(Duration::from_secs(3));
+    w.command(Side::A, Command::ShareScreen(true));
+    w.advance(Duration::from_secs(2));
+    w.command(Side::A, Command::ShareScreen(false));
+    w.advance(Duration::from_secs(1));
+    // The learner hangs up; the mentor is told, then hangs up too.
+    w.command(Side::B, Command::HangUp);
+    let theirs = report_of(w.b());
+    assert_eq!(theirs.end_reason, EndReason::Hangup);
+    assert_eq!(theirs.peer_id, "pb");
+    w.server_to(
+        Side::A,
+        Input::PeerLeft(PeerLeft {
+            peer_id: "pb".into(),
+            reason: LeaveReason::Left,
+        }),
+    );
+    w.advance(Duration::from_secs(1));
+    assert!(
+        !w.a.events
+            .iter()
+            .any(|e| matches!(e, CallEvent::Report { .. })),
+        "the partner leaving does not end our call"
+    );
+    w.command(Side::A, Command::HangUp);
+    let ours = report_of(&w.a);
+    assert_eq!(ours.peer_id, "pa");
+    assert_eq!(ours.client, ClientKind::Desktop);
+    assert_eq!(ours.client_version, "1.2.3");
+    assert_eq!(ours.joined_at, joined_at);
+    assert_eq!(
+        ours.end_reason,
+        EndReason::PartnerLeft,
+        "a hang-up after the partner left is put down to their leaving"
+    );
+    // Connected about 2 s after joining (the learner came then); ended at
+    // 2 + 3 + 2 + 1 + 1 s.
+    let connected = (ours.connected_at.expect("connected") - joined_at).whole_milliseconds();
+    assert!((2000..2100).contains(&connected), "{connected} ms");
+    let length = (ours.ended_at - joined_at).whole_milliseconds();
+    assert!((9000..9200).contains(&length), "{length} ms");
+    assert!((ours.screen_share_seconds - 2.0).abs() < 0.05, "{ours:?}");
+    assert_eq!(ours.reconnects, 0);
+    assert!(!ours.recorded);
+    assert!(
+        ours.problems(ours.ended_at).is_empty(),
+        "{:?}",
+        ours.problems(ours.ended_at)
+    );
+}

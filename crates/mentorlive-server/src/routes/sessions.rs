@@ -34,7 +34,7 @@ pub async fn list(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Js
 }
 
 /// Loads a session the caller takes part in: 404 if none, 403 if not theirs.
-async fn participant_session(
+pub(crate) async fn participant_session(
     state: &AppState,
     user_id: &str,
     id: &str,
@@ -224,6 +224,8 @@ pub async fn generate_live_code(
         match state.store.set_live_code(&row.id, &stored, now).await? {
             SetCodeOutcome::Set => {
                 tracing::info!(session_id = %row.id, "live code generated");
+                crate::analytics::EventLog::code_generated(&state.store, &row.id, &auth.user.id)
+                    .await;
                 return Ok((StatusCode::CREATED, Json(live_code_info(&row.id, &stored))));
             }
             SetCodeOutcome::AlreadyHasValidCode => {

@@ -9,6 +9,7 @@ pub mod ice;
 pub mod rooms;
 mod sequencer;
 
+use crate::analytics::EventLog;
 use crate::auth::token_hash;
 use crate::live_codes;
 use crate::rate_limit::Limit;
@@ -34,10 +35,18 @@ mod shared;
 /// server closes the connection rather than buffer it.
 const MAX_PAYLOAD: u64 = 128 * 1024;
 
-/// What the signaling handlers share: the rooms, in this process (one node)
-/// or in Redis (several nodes, see `shared`).
+/// What the signaling handlers share: the rooms, and where what happens in
+/// them is recorded for analytics.
 #[derive(Clone)]
-pub enum Signaling {
+pub struct Signaling {
+    rooms: RoomsAt,
+    events: EventLog,
+}
+
+/// The rooms, in this process (one node) or in Redis (several nodes, see
+/// `shared`).
+#[derive(Clone)]
+enum RoomsAt {
     Local(Arc<Mutex<Rooms<Sid>>>),
     Shared(Arc<shared::SharedRooms>),
 }
@@ -52,22 +61,33 @@ enum RoomOf<'a> {
 
 impl Signaling {
     /// Runs `op` on the room machine and delivers what it emits, in order,
-    /// before anyone else may touch that room.
+    /// before anyone else may touch that room; then records what happened
+    /// to peers (after the room is free again).
     async fn run<A: Adapter, T>(
         &self,
         io: &SocketIo<A>,
         room: RoomOf<'_>,
         op: impl FnOnce(&mut Rooms<Sid>) -> (T, Vec<Emit<Sid>>),
     ) -> Result<Option<T>, ErrorDetail> {
-        match self {
-            Signaling::Local(rooms) => {
+        let op = |rooms: &mut Rooms<Sid>| {
+            let (value, emits) = op(rooms);
+            ((value, rooms.take_events()), emits)
+        };
+        let done = match &self.rooms {
+            RoomsAt::Local(rooms) => {
                 let mut rooms = rooms.lock().unwrap_or_else(|p| p.into_inner());
                 let (value, emits) = op(&mut rooms);
                 apply_local(io, &mut rooms, emits);
+                let (held, peers) = rooms.counts();
+                crate::metrics::rooms(held, peers);
                 Ok(Some(value))
             }
-            Signaling::Shared(shared) => shared.run(io, room, op).await,
-        }
+            RoomsAt::Shared(shared) => shared.run(io, room, op).await,
+        }?;
+        Ok(done.map(|(value, events)| {
+            self.events.record(events);
+            value
+        }))
     }
 }
 
@@ -89,7 +109,10 @@ pub async fn attach(router: axum::Router, state: AppState) -> anyhow::Result<axu
         .ws_max_frame_size(MAX_PAYLOAD as usize);
     match state.cluster.clone() {
         None => {
-            let signaling = Signaling::Local(Arc::new(Mutex::new(Rooms::default())));
+            let signaling = Signaling {
+                rooms: RoomsAt::Local(Arc::new(Mutex::new(Rooms::default()))),
+                events: EventLog::new(state.store.clone()),
+            };
             let (layer, io) = builder
                 .with_state(state)
                 .with_state(signaling)
@@ -103,10 +126,13 @@ pub async fn attach(router: axum::Router, state: AppState) -> anyhow::Result<axu
             let adapter =
                 socketioxide_redis::RedisAdapterCtr::new_with_redis_config(&cluster.client, config)
                     .await?;
-            let signaling = Signaling::Shared(Arc::new(shared::SharedRooms::new(
-                cluster,
-                state.settings.grace_period,
-            )));
+            let signaling = Signaling {
+                rooms: RoomsAt::Shared(Arc::new(shared::SharedRooms::new(
+                    cluster,
+                    state.settings.grace_period,
+                ))),
+                events: EventLog::new(state.store.clone()),
+            };
             let (layer, io) = builder
                 .with_adapter::<socketioxide_redis::RedisAdapter<_>>(adapter)
                 .with_state(state)
@@ -161,6 +187,7 @@ async fn authenticate<A: Adapter>(
     // handler, so a client that emits straight away could beat handlers
     // registered there. Registering here, before the answer, closes that gap.
     register_handlers(&s);
+    crate::metrics::socket_connected(1.0);
     Ok(())
 }
 
@@ -217,7 +244,12 @@ async fn on_join<A: Adapter>(
     TryData(data): TryData<Value>,
 ) {
     let _turn = turn.wait().await;
-    send_ack(ack, join(&s, &io, &app, &signaling, data.ok()).await);
+    let reply = join(&s, &io, &app, &signaling, data.ok()).await;
+    crate::metrics::join(match &reply {
+        Ok(_) => "ok",
+        Err(refusal) => refusal.code.as_str(),
+    });
+    send_ack(ack, reply);
 }
 
 async fn join<A: Adapter>(
@@ -261,7 +293,7 @@ async fn join<A: Adapter>(
         ice_servers: app.settings.ice.servers_for(&conn.user.id, now),
     };
     let session_id = params.session_id.clone();
-    if let Signaling::Shared(shared) = signaling {
+    if let RoomsAt::Shared(shared) = &signaling.rooms {
         shared.leave_other_room(io, s.id, &session_id).await?;
     }
     let joined = signaling
@@ -341,6 +373,7 @@ async fn on_disconnect<A: Adapter>(
     State(app): State<AppState>,
     State(signaling): State<Signaling>,
 ) {
+    crate::metrics::socket_connected(-1.0);
     let now = shared::now_ms();
     let ticket = signaling
         .run(&io, RoomOf::Conn(s.id), |rooms| {

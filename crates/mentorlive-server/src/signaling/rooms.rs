@@ -142,6 +142,42 @@ fn error(code: ErrorCode, message: &str) -> ErrorDetail {
     }
 }
 
+/// What happened to a peer, for the server's call analytics (see
+/// `crate::analytics`): an output of the machine like its emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomEventKind {
+    Joined,
+    Resumed,
+    /// The same user joined again elsewhere; this peer went.
+    Replaced,
+    Left,
+    /// The socket dropped; the grace period starts.
+    Dropped,
+    /// The grace period ended without a resume.
+    GraceExpired,
+}
+
+impl RoomEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomEventKind::Joined => "joined",
+            RoomEventKind::Resumed => "resumed",
+            RoomEventKind::Replaced => "replaced",
+            RoomEventKind::Left => "left",
+            RoomEventKind::Dropped => "dropped",
+            RoomEventKind::GraceExpired => "grace_expired",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomEvent {
+    pub session_id: String,
+    pub peer_id: String,
+    pub user_id: String,
+    pub kind: RoomEventKind,
+}
+
 /// All rooms of one server, keyed by session id: two codes made one after the
 /// other for one session still lead to one room.
 pub struct Rooms<C> {
@@ -149,6 +185,8 @@ pub struct Rooms<C> {
     /// Which room and peer each live connection is.
     by_conn: HashMap<C, (String, String)>,
     next_generation: u64,
+    /// Since the last [`Rooms::take_events`].
+    events: Vec<RoomEvent>,
 }
 
 impl<C: Clone + Eq + Hash> Default for Rooms<C> {
@@ -157,6 +195,7 @@ impl<C: Clone + Eq + Hash> Default for Rooms<C> {
             rooms: HashMap::new(),
             by_conn: HashMap::new(),
             next_generation: 1,
+            events: Vec::new(),
         }
     }
 }
@@ -165,6 +204,20 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
     fn generation(&mut self) -> u64 {
         self.next_generation += 1;
         self.next_generation
+    }
+
+    /// What happened to peers since the last call.
+    pub fn take_events(&mut self) -> Vec<RoomEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    fn event(&mut self, session_id: &str, peer_id: &str, user_id: &str, kind: RoomEventKind) {
+        self.events.push(RoomEvent {
+            session_id: session_id.to_owned(),
+            peer_id: peer_id.to_owned(),
+            user_id: user_id.to_owned(),
+            kind,
+        });
     }
 
     /// Rooms held and peers in them (for stats and tests).
@@ -217,6 +270,12 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
                 if let Some(stale) = stale.filter(|s| *s != conn) {
                     self.by_conn.remove(&stale);
                 }
+                self.event(
+                    &params.session_id,
+                    &joined.peer_id,
+                    &params.user.id,
+                    RoomEventKind::Resumed,
+                );
                 self.by_conn
                     .insert(conn, (params.session_id, joined.peer_id.clone()));
                 return Outcome::ok(joined, out);
@@ -242,8 +301,11 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
             for other in room.iter_mut() {
                 other.notify(EVENT_PEER_LEFT, left.clone(), &mut out);
             }
+            let (session, user) = (params.session_id.clone(), old.user.id.clone());
+            self.event(&session, &old.peer_id, &user, RoomEventKind::Replaced);
         }
 
+        let room = self.rooms.entry(params.session_id.clone()).or_default();
         if room.len() >= 2 {
             let full = error(
                 ErrorCode::RoomFull,
@@ -273,6 +335,12 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
             ice_servers: params.ice_servers,
         };
         room.push(peer);
+        self.event(
+            &params.session_id,
+            &joined.peer_id,
+            &params.user.id,
+            RoomEventKind::Joined,
+        );
         self.by_conn
             .insert(conn, (params.session_id, joined.peer_id.clone()));
         Outcome::ok(joined, out)
@@ -353,6 +421,8 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         peer.conn = None;
         peer.generation = generation;
         peer.away_since = Some(now_ms);
+        let user = peer.user.id.clone();
+        self.event(&session, &peer_id, &user, RoomEventKind::Dropped);
         Some(GraceTicket {
             session_id: session,
             peer_id,
@@ -462,7 +532,10 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         let Some(room) = self.rooms.get_mut(session) else {
             return out;
         };
-        room.retain(|p| p.peer_id != peer_id);
+        let Some(index) = room.iter().position(|p| p.peer_id == peer_id) else {
+            return out;
+        };
+        let gone = room.remove(index);
         let left = to_value(&PeerLeft {
             peer_id: peer_id.to_owned(),
             reason,
@@ -473,6 +546,11 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
         if room.is_empty() {
             self.rooms.remove(session);
         }
+        let kind = match reason {
+            LeaveReason::Disconnected => RoomEventKind::GraceExpired,
+            _ => RoomEventKind::Left,
+        };
+        self.event(session, peer_id, &gone.user.id, kind);
         out
     }
 }
