@@ -35,8 +35,11 @@ export class VideoPainter {
     this.context2d = canvas?.getContext("2d") ?? null;
   }
 
-  /** Blanks the canvas; painting starts again at the next keyframe. */
+  /** Blanks the canvas; painting starts again at the next keyframe. The
+   *  decoder goes too: a frame still in it would be painted after the blank
+   *  (seen under load: the partner's face back behind "Waiting for…"). */
   clear(): void {
+    this.close();
     this.context2d?.clearRect(0, 0, this.canvas?.width ?? 0, this.canvas?.height ?? 0);
     this.needKeyframe = true;
   }

@@ -139,7 +139,17 @@ fn range(query: &HashMap<String, String>) -> Result<(OffsetDateTime, OffsetDateT
             .transpose()
     };
     let to = parse("to")?.unwrap_or_else(OffsetDateTime::now_utc);
-    let from = parse("from")?.unwrap_or(to - Duration::days(DEFAULT_RANGE_DAYS));
+    let from = match parse("from")? {
+        Some(from) => from,
+        None => to
+            .checked_sub(Duration::days(DEFAULT_RANGE_DAYS))
+            .ok_or_else(|| ApiError::invalid_input("The range must start after 1970."))?,
+    };
+    if from < OffsetDateTime::UNIX_EPOCH {
+        // No call is older, and a range reaching before year 1 could not
+        // even be written back in RFC 3339.
+        return Err(ApiError::invalid_input("The range must start after 1970."));
+    }
     if from >= to {
         return Err(ApiError::invalid_input("from must be before to."));
     }
