@@ -77,6 +77,48 @@ pub struct WeekRow {
     pub time_to_connect_p50: Option<i64>,
 }
 
+/// A report's own columns, in the order [`bind_fields`] binds them.
+const REPORT_FIELDS: [&str; 15] = [
+    "client",
+    "joined_at_ms",
+    "connected_at_ms",
+    "ended_at_ms",
+    "end_reason",
+    "candidate_type",
+    "rtt_p50_ms",
+    "loss_percent",
+    "freezes",
+    "mos",
+    "screen_share_seconds",
+    "recorded",
+    "stars",
+    "body",
+    "received_at_ms",
+];
+
+/// Binds [`REPORT_FIELDS`] as `$1`..`$15`, for the update and the insert.
+fn bind_fields<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    r: &'q ReportRow<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(r.client)
+        .bind(r.joined_at_ms)
+        .bind(r.connected_at_ms)
+        .bind(r.ended_at_ms)
+        .bind(r.end_reason)
+        .bind(r.candidate_type)
+        .bind(r.rtt_p50_ms)
+        .bind(r.loss_percent)
+        .bind(r.freezes)
+        .bind(r.mos)
+        .bind(r.screen_share_seconds)
+        .bind(i64::from(r.recorded))
+        .bind(r.stars)
+        .bind(r.body)
+        .bind(r.received_at_ms)
+}
+
 fn opt_i64(row: &sqlx::any::AnyRow, name: &str) -> Result<i64, sqlx::Error> {
     Ok(row.try_get::<Option<i64>, _>(name)?.unwrap_or(0))
 }
@@ -138,60 +180,38 @@ impl Store {
                     .await?;
             if let Some(row) = existing {
                 let id: String = row.try_get("id")?;
-                sqlx::query(
-                    "UPDATE call_reports SET client = $1, joined_at_ms = $2, connected_at_ms = $3, \
-                     ended_at_ms = $4, end_reason = $5, candidate_type = $6, rtt_p50_ms = $7, \
-                     loss_percent = $8, freezes = $9, mos = $10, screen_share_seconds = $11, \
-                     recorded = $12, stars = $13, body = $14, received_at_ms = $15 WHERE id = $16",
-                )
-                .bind(r.client)
-                .bind(r.joined_at_ms)
-                .bind(r.connected_at_ms)
-                .bind(r.ended_at_ms)
-                .bind(r.end_reason)
-                .bind(r.candidate_type)
-                .bind(r.rtt_p50_ms)
-                .bind(r.loss_percent)
-                .bind(r.freezes)
-                .bind(r.mos)
-                .bind(r.screen_share_seconds)
-                .bind(i64::from(r.recorded))
-                .bind(r.stars)
-                .bind(r.body)
-                .bind(r.received_at_ms)
-                .bind(&id)
-                .execute(self.pool())
-                .await?;
+                let update = format!(
+                    "UPDATE call_reports SET {} WHERE id = $16",
+                    REPORT_FIELDS
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| format!("{f} = ${}", i + 1))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                bind_fields(sqlx::query(&update), r)
+                    .bind(&id)
+                    .execute(self.pool())
+                    .await?;
                 return Ok((id, true));
             }
             let id = uuid::Uuid::new_v4().simple().to_string();
-            let inserted = sqlx::query(
-                "INSERT INTO call_reports (id, session_id, user_id, peer_id, client, joined_at_ms, \
-                 connected_at_ms, ended_at_ms, end_reason, candidate_type, rtt_p50_ms, loss_percent, \
-                 freezes, mos, screen_share_seconds, recorded, stars, body, received_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-            )
-            .bind(&id)
-            .bind(r.session_id)
-            .bind(r.user_id)
-            .bind(r.peer_id)
-            .bind(r.client)
-            .bind(r.joined_at_ms)
-            .bind(r.connected_at_ms)
-            .bind(r.ended_at_ms)
-            .bind(r.end_reason)
-            .bind(r.candidate_type)
-            .bind(r.rtt_p50_ms)
-            .bind(r.loss_percent)
-            .bind(r.freezes)
-            .bind(r.mos)
-            .bind(r.screen_share_seconds)
-            .bind(i64::from(r.recorded))
-            .bind(r.stars)
-            .bind(r.body)
-            .bind(r.received_at_ms)
-            .execute(self.pool())
-            .await;
+            let insert = format!(
+                "INSERT INTO call_reports ({}, id, session_id, user_id, peer_id) \
+                 VALUES ({}, $16, $17, $18, $19)",
+                REPORT_FIELDS.join(", "),
+                (1..=REPORT_FIELDS.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let inserted = bind_fields(sqlx::query(&insert), r)
+                .bind(&id)
+                .bind(r.session_id)
+                .bind(r.user_id)
+                .bind(r.peer_id)
+                .execute(self.pool())
+                .await;
             match inserted {
                 Ok(_) => return Ok((id, false)),
                 Err(sqlx::Error::Database(db)) if db.is_unique_violation() => continue,
