@@ -85,3 +85,180 @@ async fn without_a_keychain_sign_in_works_but_is_not_remembered() {
         .expect("signing out works without a keychain too");
     assert!(client.api().is_err(), "signed out");
 }
+
+/// A report of a short call that connected, for the peer id the room gave.
+fn a_report(peer_id: &str) -> mentorlive_protocol::analytics::CallReport {
+    use mentorlive_protocol::analytics::*;
+    let ended = time::OffsetDateTime::now_utc();
+    let joined = ended - time::Duration::seconds(90);
+    CallReport {
+        peer_id: peer_id.to_owned(),
+        client: ClientKind::Desktop,
+        client_version: "0.3.0".into(),
+        joined_at: joined,
+        connected_at: Some(joined + time::Duration::milliseconds(400)),
+        ended_at: ended,
+        end_reason: EndReason::Hangup,
+        candidate_type: Some(CandidateType::Host),
+        reconnects: 0,
+        rtt_ms: RttFigures { p50: 2.0, p95: 4.0 },
+        loss_percent: 0.0,
+        jitter_ms: 1.0,
+        video: VideoFigures::default(),
+        audio: AudioFigures::default(),
+        mos: Some(4.4),
+        screen_share_seconds: 0.0,
+        recorded: false,
+        rating: None,
+    }
+}
+
+/// The reports the server holds for `peer_id` in the session.
+async fn reports_of(
+    api: &mentorlive_api::ApiClient,
+    session: &str,
+    peer_id: &str,
+) -> Vec<mentorlive_protocol::analytics::CallReport> {
+    let analytics = api
+        .session_analytics(session)
+        .await
+        .expect("session analytics");
+    analytics
+        .calls
+        .into_iter()
+        .flat_map(|c| c.reports)
+        .map(|r| r.report)
+        .filter(|r| r.peer_id == peer_id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_report_made_while_the_server_is_down_arrives_once_it_is_back_and_only_once() {
+    let mut server = TestServer::start_default();
+    let http = mentorlive_testkit::Http::new(&server);
+    let (demo, code) = http.demo_code().await;
+    // A real peer id from the room, as the engine's report carries.
+    let (live, _events) = mentorlive_signaling::LiveClient::connect(
+        &server.url,
+        &demo.mentor,
+        mentorlive_signaling::ClientOptions::default(),
+    )
+    .await
+    .expect("connect");
+    let peer_id = live.join(&code).await.expect("join").peer_id;
+    live.leave().await.expect("leave");
+
+    let home = tempfile::tempdir().expect("tmp");
+    let client = Client::new(
+        AppPaths::under(home.path()),
+        Arc::new(MemoryTokenStore::default()),
+    );
+    client
+        .sign_in(&server.url, "mentor@example.com", "mentorlive")
+        .await
+        .expect("sign in");
+    // The room's events are written in the background: let the join land.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    // The call ends while the server is down: the report waits on disk.
+    server.stop();
+    assert!(client
+        .queue_call_report(&demo.session_id, a_report(&peer_id), None)
+        .expect("kept"));
+    let outcome = client.flush_call_reports().await;
+    assert_eq!((outcome.sent, outcome.waiting), (0, 1), "{outcome:?}");
+    assert_eq!(client.queued_call_reports(), 1, "kept in the data folder");
+
+    // Back: it goes, once.
+    server.restart();
+    let outcome = client.flush_call_reports().await;
+    assert_eq!((outcome.sent, outcome.waiting), (1, 0), "{outcome:?}");
+    assert_eq!(client.queued_call_reports(), 0);
+    assert_eq!(
+        client.flush_call_reports().await.sent,
+        0,
+        "nothing left to send"
+    );
+    let api = client.api().expect("api");
+    assert_eq!(reports_of(&api, &demo.session_id, &peer_id).await.len(), 1);
+
+    // Its answer lost (the app quit between sending and forgetting it): it
+    // goes again, and the server still holds one report for that call.
+    client
+        .queue_call_report(&demo.session_id, a_report(&peer_id), None)
+        .expect("kept");
+    assert_eq!(client.flush_call_reports().await.sent, 1);
+    assert_eq!(reports_of(&api, &demo.session_id, &peer_id).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_long_calls_report_waits_for_its_rating_and_sharing_off_sends_nothing() {
+    let server = TestServer::start_default();
+    let http = mentorlive_testkit::Http::new(&server);
+    let (demo, code) = http.demo_code().await;
+    let (live, _events) = mentorlive_signaling::LiveClient::connect(
+        &server.url,
+        &demo.mentor,
+        mentorlive_signaling::ClientOptions::default(),
+    )
+    .await
+    .expect("connect");
+    let first = live.join(&code).await.expect("join").peer_id;
+    live.leave().await.expect("leave");
+    let second = live.join(&code).await.expect("join again").peer_id;
+    live.leave().await.expect("leave");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let home = tempfile::tempdir().expect("tmp");
+    let client = Client::new(
+        AppPaths::under(home.path()),
+        Arc::new(MemoryTokenStore::default()),
+    );
+    client
+        .sign_in(&server.url, "mentor@example.com", "mentorlive")
+        .await
+        .expect("sign in");
+    let api = client.api().expect("api");
+
+    // Held for the rating: nothing goes until the person answers.
+    client
+        .queue_call_report(
+            &demo.session_id,
+            a_report(&first),
+            Some(std::time::Duration::from_secs(600)),
+        )
+        .expect("kept");
+    assert_eq!(client.flush_call_reports().await.waiting, 1);
+    assert!(reports_of(&api, &demo.session_id, &first).await.is_empty());
+    let rating = mentorlive_protocol::analytics::Rating {
+        stars: 3,
+        problems: vec![mentorlive_protocol::analytics::Problem::Audio],
+    };
+    assert!(client
+        .rate_call(&first, Some(rating.clone()))
+        .expect("rated"));
+    assert_eq!(client.flush_call_reports().await.sent, 1);
+    let stored = reports_of(&api, &demo.session_id, &first).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].rating, Some(rating));
+
+    // Sharing off: a waiting report is forgotten, a new one is not kept.
+    client
+        .queue_call_report(
+            &demo.session_id,
+            a_report(&second),
+            Some(std::time::Duration::from_secs(600)),
+        )
+        .expect("kept");
+    client.set_share_call_reports(false).expect("off");
+    assert_eq!(client.queued_call_reports(), 0);
+    assert!(!client
+        .queue_call_report(&demo.session_id, a_report(&second), None)
+        .expect("answered"));
+    assert!(!client.rate_call(&second, None).expect("answered"));
+    assert_eq!(client.flush_call_reports().await, Default::default());
+    assert!(
+        reports_of(&api, &demo.session_id, &second).await.is_empty(),
+        "the server never saw it"
+    );
+}

@@ -16,8 +16,9 @@ mod tests {
     use mentorlive_engine::machine::{OurRecording, RecordingEnd, TheirRecording};
     use mentorlive_engine::{CallEvent, CallState, CallStats, RecordingView, SavedRecording};
     use mentorlive_protocol::analytics::{
-        AudioFigures, CallReport, CandidateType, ClientKind, EndReason, MyAnalytics, Problem,
-        QualityFigures, Rating, RttFigures, TimePercentiles, VideoFigures, WeekFigures,
+        AudioFigures, CallReport, CandidateType, ClientKind, EndReason, MyAnalytics,
+        ParticipantReport, Problem, QualityFigures, Rating, RttFigures, SessionAnalytics,
+        SessionCall, TimePercentiles, VideoFigures, WeekFigures,
     };
     use mentorlive_protocol::peer_messages::{
         ChatMessage, DataMessage, IceCandidate, MediaState, RecordAction, RecordMessage,
@@ -75,6 +76,9 @@ mod tests {
             QualityFigures::decl(&cfg),
             WeekFigures::decl(&cfg),
             MyAnalytics::decl(&cfg),
+            ParticipantReport::decl(&cfg),
+            SessionCall::decl(&cfg),
+            SessionAnalytics::decl(&cfg),
             CallEvent::decl(&cfg),
             CallJoined::decl(&cfg),
             UpdateInfo::decl(&cfg),

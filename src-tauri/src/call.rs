@@ -5,7 +5,7 @@
 use crate::AppState;
 use mentorlive_bridge::MediaBridge;
 use mentorlive_client::{AppErrorCode, ClientError, ClientResult};
-use mentorlive_engine::{Call, CallEvent, CallOptions, CallState, EngineError};
+use mentorlive_engine::{Call, CallEvent, CallOptions, EngineError};
 use mentorlive_protocol::peer_messages::{ChatMessage, MediaState, CHAT_MAX_CHARS};
 use mentorlive_signaling::{ClientError as SignalingError, LiveError};
 use serde::Serialize;
@@ -63,7 +63,8 @@ pub async fn join_call(
         .ok_or_else(ClientError::not_signed_in)?
         .to_owned();
     end_current(&state.call).await;
-    let options = CallOptions::new(&api.server_url(), &token, &code);
+    let mut options = CallOptions::new(&api.server_url(), &token, &code);
+    options.client = mentorlive_protocol::analytics::ClientKind::Desktop;
     // The engine's join errors keep the contract's codes (expired, not a
     // participant, …), which the UI turns into words.
     let (call, mut events, frames) = Call::join(options).await.map_err(|e| {
@@ -74,15 +75,22 @@ pub async fn join_call(
         .await
         .map_err(engine_error)?;
     let bridge_url = bridge.url();
+    let client = state.client.clone();
     let forward = tokio::spawn(async move {
+        // Until the report, which follows `Ended`: even when the window is
+        // gone, the report is still kept and sent.
+        let mut session_id = String::new();
         while let Some(event) = events.recv().await {
-            let ended = matches!(
-                event,
-                CallEvent::State {
-                    state: CallState::Ended
-                } | CallEvent::Replaced
-            );
-            if on_event.send(event).is_err() || ended {
+            if let CallEvent::Joined { session_id: id, .. } = &event {
+                session_id.clone_from(id);
+            }
+            let report = match &event {
+                CallEvent::Report { report } => Some((**report).clone()),
+                _ => None,
+            };
+            let _ = on_event.send(event);
+            if let Some(report) = report {
+                crate::call_reports::keep_and_send(&client, &session_id, report);
                 break;
             }
         }
@@ -98,9 +106,15 @@ pub async fn join_call(
 }
 
 async fn end_current(slot: &CallSlot) {
-    if let Some(active) = slot.lock().await.take() {
+    if let Some(mut active) = slot.lock().await.take() {
         active.call.hang_up().await;
-        active.forward.abort();
+        // The call's last events (its report) are on their way.
+        if tokio::time::timeout(std::time::Duration::from_secs(2), &mut active.forward)
+            .await
+            .is_err()
+        {
+            active.forward.abort();
+        }
     }
 }
 

@@ -21,6 +21,8 @@ pub struct AppInfo {
     pub camera_id: Option<String>,
     pub microphone_id: Option<String>,
     pub speaker_id: Option<String>,
+    /// Whether call-quality reports and ratings go to the server.
+    pub share_call_reports: bool,
     /// Whether the UI may expose figures for tests and benchmarks
     /// (`window.mentorlive*`): debug builds and `--features bench` only.
     pub test_hooks: bool,
@@ -37,13 +39,17 @@ pub fn app_info(state: State<'_, AppState>) -> ClientResult<AppInfo> {
         camera_id: settings.camera_id,
         microphone_id: settings.microphone_id,
         speaker_id: settings.speaker_id,
+        share_call_reports: settings.share_call_reports,
         test_hooks: cfg!(any(debug_assertions, feature = "bench")),
     })
 }
 
 #[tauri::command]
 pub async fn restore_session(state: State<'_, AppState>) -> ClientResult<Option<User>> {
-    state.client.restore().await
+    let user = state.client.restore().await?;
+    // Reports a past run could not send go now.
+    crate::call_reports::send_soon(&state.client);
+    Ok(user)
 }
 
 #[tauri::command]
@@ -53,7 +59,9 @@ pub async fn sign_in(
     email: String,
     password: String,
 ) -> ClientResult<User> {
-    state.client.sign_in(&server, &email, &password).await
+    let user = state.client.sign_in(&server, &email, &password).await?;
+    crate::call_reports::send_soon(&state.client);
+    Ok(user)
 }
 
 /// Creates an account and signs in with it.

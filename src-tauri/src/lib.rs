@@ -8,6 +8,7 @@
 mod bench;
 mod bindings;
 mod call;
+mod call_reports;
 mod command_bindings;
 mod commands;
 mod export;
@@ -79,6 +80,7 @@ pub fn run() {
         .setup(|app| {
             links::setup(app)?;
             media_settings::apply(app);
+            call_reports::keep_trying(app.state::<AppState>().client.clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -100,6 +102,10 @@ pub fn run() {
             call::call_set_media_state,
             call::call_share_screen,
             call::call_hang_up,
+            call_reports::rate_call,
+            call_reports::set_share_call_reports,
+            call_reports::my_analytics,
+            call_reports::session_analytics,
             recordings::call_record,
             recordings::call_answer_recording,
             recordings::call_stop_recording,

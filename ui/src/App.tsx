@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { api, AppError, type AppInfo, type LinkEvent, type User } from "./api";
 import { SignIn } from "./screens/SignIn";
 import { Sessions } from "./screens/Sessions";
@@ -10,6 +10,12 @@ import { Invitation } from "./screens/Invitation";
 import { Downloads } from "./screens/Downloads";
 import { Recordings } from "./screens/Recordings";
 import { UpdateBanner } from "./components/UpdateBanner";
+import { RateCall } from "./components/RateCall";
+import { asksForRating } from "./call/rating";
+import type { EndedCall } from "./backend/backend";
+
+// Its charting library loads only when someone opens it.
+const Insights = lazy(() => import("./screens/Insights"));
 
 export type Screen =
   | { name: "sessions" }
@@ -17,6 +23,7 @@ export type Screen =
   | { name: "prejoin"; code: string }
   | { name: "settings" }
   | { name: "recordings" }
+  | { name: "insights" }
   | { name: "call"; request: JoinRequest }
   // The web client's pages, open without a sign-in.
   | { name: "invitation"; code: string }
@@ -45,6 +52,7 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(first.notice);
   const [startError, setStartError] = useState<string | null>(null);
   const [repairNotice, setRepairNotice] = useState<string | null>(null);
+  const [rating, setRating] = useState<{ ended: EndedCall; partnerName: string } | null>(null);
   const signedIn = user != null;
 
   // At start: a recording a crash cut off is completed now, and said so.
@@ -112,6 +120,7 @@ export function App() {
           <nav aria-label="Main">
             <button className={screen.name === "sessions" ? "tab active" : "tab"} onClick={() => setScreen({ name: "sessions" })}>Sessions</button>
             <button className={screen.name === "join" ? "tab active" : "tab"} onClick={() => setScreen({ name: "join" })}>Join with a code</button>
+            <button className={screen.name === "insights" ? "tab active" : "tab"} onClick={() => setScreen({ name: "insights" })} data-testid="open-insights">Insights</button>
             {api.canRecord && <button className={screen.name === "recordings" ? "tab active" : "tab"} onClick={() => setScreen({ name: "recordings" })} data-testid="open-recordings">Recordings</button>}
             <button className={screen.name === "settings" ? "tab active" : "tab"} onClick={() => setScreen({ name: "settings" })}>Settings</button>
           </nav>
@@ -134,6 +143,7 @@ export function App() {
         </div>
       )}
       <UpdateBanner hidden={screen.name === "call"} serverUrl={info?.serverUrl} />
+      {rating && screen.name !== "call" && <RateCall ended={rating.ended} partnerName={rating.partnerName} onDone={() => setRating(null)} />}
       <main>
         {screen.name === "invitation" ? (
           <Invitation code={screen.code} onJoinHere={() => setScreen({ name: "prejoin", code: screen.code })} onDownloads={() => setScreen({ name: "downloads" })} />
@@ -149,8 +159,19 @@ export function App() {
           <PreJoin code={screen.code} info={info} userId={user.id} onBack={() => setScreen({ name: "sessions" })} onSignedOut={signedOut} onJoin={(request) => setScreen({ name: "call", request })} />
         ) : screen.name === "recordings" ? (
           <Recordings />
+        ) : screen.name === "insights" ? (
+          <Suspense fallback={<p aria-busy="true">Loading your insights…</p>}>
+            <Insights onSignedOut={signedOut} />
+          </Suspense>
         ) : screen.name === "call" ? (
-          <InCall request={screen.request} onLeft={() => { api.appInfo().then(setInfo); setScreen({ name: "sessions" }); }} />
+          <InCall
+            request={screen.request}
+            onLeft={(ended) => {
+              if (ended && info?.shareCallReports && asksForRating(ended.report)) setRating({ ended, partnerName: screen.request.partnerName });
+              api.appInfo().then(setInfo);
+              setScreen({ name: "sessions" });
+            }}
+          />
         ) : (
           <Settings info={info} onChanged={() => api.appInfo().then(setInfo)} />
         )}

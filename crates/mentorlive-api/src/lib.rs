@@ -330,13 +330,16 @@ impl ApiClient {
         to: Option<time::OffsetDateTime>,
     ) -> ApiResult<mentorlive_protocol::analytics::MyAnalytics> {
         use time::format_description::well_known::Rfc3339;
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (name, at) in [("from", from), ("to", to)] {
-            if let Some(at) = at.and_then(|t| t.format(&Rfc3339).ok()) {
-                query.append_pair(name, &at);
+        // Built apart: the serializer is not `Send`, and this future must be.
+        let query = {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (name, at) in [("from", from), ("to", to)] {
+                if let Some(at) = at.and_then(|t| t.format(&Rfc3339).ok()) {
+                    query.append_pair(name, &at);
+                }
             }
-        }
-        let query = query.finish();
+            query.finish()
+        };
         let path = if query.is_empty() {
             "analytics/me".to_owned()
         } else {

@@ -10,7 +10,10 @@ use mentorlive_settings::{AppPaths, AppSettings};
 use mentorlive_token_store::{Token, TokenKey, TokenStore};
 use std::sync::{Arc, Mutex};
 
+mod call_reports;
 mod error;
+pub mod report_queue;
+pub use call_reports::FlushOutcome;
 pub use error::{AppErrorCode, ClientError};
 
 pub type ClientResult<T> = Result<T, ClientError>;
@@ -28,6 +31,8 @@ pub struct Client {
     /// The server named at launch (`MENTORLIVE_SERVER`), over the saved one
     /// until someone signs in (then the server they chose is the saved one).
     launch_server: Mutex<Option<String>>,
+    /// Held while call reports are being sent (one pass at a time).
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl Client {
@@ -37,6 +42,7 @@ impl Client {
             store,
             current: Mutex::new(None),
             launch_server: Mutex::new(None),
+            flushing: tokio::sync::Mutex::new(()),
         }
     }
 

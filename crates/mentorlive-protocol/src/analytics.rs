@@ -186,6 +186,9 @@ pub struct CallReport {
     pub rating: Option<Rating>,
 }
 
+/// How long a call must have been connected for its rating to be asked.
+pub const RATING_AFTER_SECONDS: i64 = 60;
+
 /// The most a report may say, so that an absurd figure is refused rather
 /// than averaged into everyone's charts.
 pub mod limits {
@@ -209,6 +212,14 @@ impl CallReport {
     /// Seconds from joining to leaving.
     pub fn duration_seconds(&self) -> f64 {
         (self.ended_at - self.joined_at).as_seconds_f64()
+    }
+
+    /// A call connected for a minute or more is worth asking the person
+    /// to rate; a shorter one (a test, a wrong code) is not. The web
+    /// client's `asksForRating` (ui/src/call/rating.ts) says the same.
+    pub fn asks_for_rating(&self) -> bool {
+        self.connected_at
+            .is_some_and(|c| (self.ended_at - c).whole_seconds() >= RATING_AFTER_SECONDS)
     }
 
     /// Everything wrong with this report as received at `now`, one line per
@@ -563,6 +574,18 @@ mod tests {
             serde_json::from_value::<CallReport>(json).expect("reads back"),
             r
         );
+    }
+
+    #[test]
+    fn a_rating_is_asked_after_a_minute_connected_and_not_before() {
+        let mut r = report();
+        assert!(r.asks_for_rating(), "half an hour");
+        r.ended_at = datetime!(2026-12-01 10:01:00 UTC);
+        assert!(!r.asks_for_rating(), "59 s connected, though 60 s joined");
+        r.ended_at = datetime!(2026-12-01 10:01:01 UTC);
+        assert!(r.asks_for_rating(), "60 s connected");
+        r.connected_at = None;
+        assert!(!r.asks_for_rating(), "never connected");
     }
 
     #[test]

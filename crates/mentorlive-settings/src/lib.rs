@@ -18,6 +18,9 @@ pub struct AppSettings {
     pub speaker_id: Option<String>,
     /// Where recordings go (default: [`AppPaths::default_recordings_dir`]).
     pub recordings_folder: Option<PathBuf>,
+    /// Send call-quality reports and ratings to the server after calls
+    /// (figures only; the person may switch it off, and then nothing goes).
+    pub share_call_reports: bool,
 }
 
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8787";
@@ -53,6 +56,7 @@ impl Default for AppSettings {
             microphone_id: None,
             speaker_id: None,
             recordings_folder: None,
+            share_call_reports: true,
         }
     }
 }

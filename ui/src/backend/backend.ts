@@ -8,7 +8,7 @@
 // - web: `fetch` for the REST API, the official socket.io-client, and the
 //   browser's own RTCPeerConnection, speaking the contract exactly.
 
-import type { AppInfo, CallEvent, ChatMessage, LinkEvent, LiveCodeView, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse, RecordingList } from "../generated/types";
+import type { AppInfo, CallEvent, CallReport, ChatMessage, LinkEvent, LiveCodeView, MyAnalytics, Rating, Role, Session, SessionAnalytics, UpdateInfo, User, ValidateLiveCodeResponse, RecordingList } from "../generated/types";
 
 export type AddressPage = { name: "invitation"; code: string } | { name: "downloads" } | { name: "refused"; message: string };
 
@@ -21,6 +21,12 @@ export interface JoinRequest {
   speakerId: string | null;
   partnerName: string;
   sessionTitle: string;
+}
+
+/** A call that ended, with its figures for the platform. */
+export interface EndedCall {
+  sessionId: string;
+  report: CallReport;
 }
 
 /** What a call needs from the screen. */
@@ -85,6 +91,15 @@ export interface Backend {
   register(server: string, name: string, email: string, password: string, role: Role): Promise<User>;
   signOut(): Promise<void>;
   listSessions(): Promise<Session[]>;
+  /** The person's own calls (the server's default range, 90 days). */
+  myAnalytics(): Promise<MyAnalytics>;
+  /** A session's calls, newest first, with both sides' reports. */
+  sessionAnalytics(sessionId: string): Promise<SessionAnalytics>;
+  /** Call-quality reports and ratings on or off (`AppInfo.shareCallReports`). */
+  setShareCallReports(on: boolean): Promise<void>;
+  /** The person's rating of a call that ended, or `null` when they
+   *  dismissed the question. Nothing goes when sharing is off. */
+  rateCall(ended: EndedCall, rating: Rating | null): Promise<void>;
   generateLiveCode(sessionId: string): Promise<LiveCodeView>;
   validateLiveCode(input: string): Promise<ValidateLiveCodeResponse>;
   setServerUrl(url: string): Promise<string>;

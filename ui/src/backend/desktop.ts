@@ -23,6 +23,11 @@ export const backend: Backend = {
   register: commands.register,
   signOut: commands.signOut,
   listSessions: commands.listSessions,
+  myAnalytics: commands.myAnalytics,
+  sessionAnalytics: commands.sessionAnalytics,
+  setShareCallReports: commands.setShareCallReports,
+  // The report waits in the app's queue (held for this answer); it goes now.
+  rateCall: (ended, rating) => commands.rateCall(ended.report.peerId, rating),
   generateLiveCode: commands.generateLiveCode,
   validateLiveCode: commands.validateLiveCode,
   setServerUrl: commands.setServerUrl,

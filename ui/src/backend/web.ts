@@ -11,13 +11,34 @@
 import { version } from "../../package.json";
 import { checkCode, grouped, inviteUrl } from "../code";
 import { AppError } from "../errors";
-import type { AppErrorCode, AppInfo, LiveCodeView, Role, Session, User, ValidateLiveCodeResponse } from "../generated/types";
+import type { AppErrorCode, AppInfo, CallReport, LiveCodeView, MyAnalytics, Role, Session, SessionAnalytics, User, ValidateLiveCodeResponse } from "../generated/types";
 import type { AddressPage, Backend } from "./backend";
 import { startWebCall } from "./webCall";
 
 const TOKEN_KEY = "mentorlive.token";
 const DEVICES_KEY = "mentorlive.devices";
 const ACCOUNT_KEY = "mentorlive.account";
+/** "0" when the person switched call-quality reports off (on by default). */
+const SHARE_REPORTS_KEY = "mentorlive.shareCallReports";
+
+const sharesCallReports = () => localStorage.getItem(SHARE_REPORTS_KEY) !== "0";
+
+/** Sends a call's report (nothing when sharing is off). `keepalive`: it
+ *  still goes when the tab closes as the call ends. A browser has no data
+ *  folder to queue in; a report the server never saw is lost, said in
+ *  docs/security.md. The same peer id again replaces it (the rating). */
+export function sendCallReport(sessionId: string, report: CallReport): void {
+  const bearer = token();
+  if (!sharesCallReports() || !bearer) return;
+  void fetch(`/api/sessions/${encodeURIComponent(sessionId)}/call-reports`, {
+    method: "POST",
+    headers: { accept: "application/json", "content-type": "application/json", authorization: `Bearer ${bearer}` },
+    body: JSON.stringify(report),
+    credentials: "omit",
+    cache: "no-store",
+    keepalive: true,
+  }).catch(() => {});
+}
 
 export function token(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
@@ -96,6 +117,7 @@ export const backend: Backend = {
     account: localStorage.getItem(ACCOUNT_KEY),
     logsDir: "",
     ...savedDevices(),
+    shareCallReports: sharesCallReports(),
     // Figures only (never a token): a test opts in before the page loads.
     testHooks: localStorage.getItem("mentorlive.testHooks") === "1",
   }),
@@ -115,6 +137,14 @@ export const backend: Backend = {
     sessionStorage.removeItem(TOKEN_KEY);
   },
   listSessions: async () => (await rest<{ sessions: Session[] }>("GET", "/sessions")).body.sessions,
+  myAnalytics: async () => (await rest<MyAnalytics>("GET", "/analytics/me")).body,
+  sessionAnalytics: async (sessionId) => (await rest<SessionAnalytics>("GET", `/sessions/${encodeURIComponent(sessionId)}/analytics`)).body,
+  setShareCallReports: async (on) => localStorage.setItem(SHARE_REPORTS_KEY, on ? "1" : "0"),
+  // The report went when the call ended; a rating sends it again with the
+  // rating, and the server keeps the newer (one report per peer id).
+  rateCall: async (ended, rating) => {
+    if (rating) sendCallReport(ended.sessionId, { ...ended.report, rating });
+  },
   generateLiveCode: async (sessionId): Promise<LiveCodeView> => {
     const { status, body } = await rest<LiveCode>("POST", "/sessions/generate-live-code", { sessionId });
     return { code: body.code, grouped: grouped(body.code), inviteLink: inviteUrl(location.origin, body.code), sessionId: body.sessionId, expiresAt: body.expiresAt, isNew: status === 201 };

@@ -9,14 +9,15 @@
 
 import { io, type Socket } from "socket.io-client";
 import { AppError } from "../errors";
-import type { CallEvent, CallState, CallStats, ChatMessage, LeaveReason, PeerUser, SignalData } from "../generated/types";
+import type { CallEvent, CallState, CallStats, ChatMessage, EndReason, LeaveReason, PeerUser, SignalData } from "../generated/types";
 import { codeErrorMessage } from "../code";
 import { exposeForTests } from "../testHooks";
 import { pickDisplay, ShareRefused } from "../media/displayCapture";
 import { PartnerConsent } from "../call/partnerConsent";
 import type { CallConnection, CallStart } from "./backend";
-import { token } from "./web";
+import { sendCallReport, token } from "./web";
 import { inboundStats, type Counters } from "./webStats";
+import { WebReportMeter } from "./webReport";
 
 type JoinAck =
   | { ok: true; sessionId: string; peerId: string; polite: boolean; peers: { peerId: string; user: PeerUser }[]; iceServers: RTCIceServer[] }
@@ -67,13 +68,30 @@ export function startWebCall(start: CallStart): CallConnection {
   // The partner's: the mid they announced.
   let partnerScreenMid: string | null = null;
   let sharePending = false;
+  // The call's figures for the platform, sent once when it ends.
+  const meter = new WebReportMeter();
+  let sessionId: string | null = null;
+  let partnerHadLeft = false;
+  let reported = false;
 
   const emit = (event: CallEvent) => !stopped && onEvent(event);
   const setState = (next: CallState) => {
     if (state === next) return;
     state = next;
+    meter.state(next);
     emit({ event: "state", state: next });
   };
+  /** Ends the report (once), shows it to the screen and sends it. */
+  const finishReport = (reason: EndReason) => {
+    if (reported) return;
+    reported = true;
+    const report = meter.finish(reason);
+    if (!report || !sessionId) return;
+    emit({ event: "report", report });
+    sendCallReport(sessionId, report);
+  };
+  /** Why the call ended when we leave it now. */
+  const leavingReason = (): EndReason => (partner === null && partnerHadLeft ? "partner_left" : state === "reconnecting" ? "connection_lost" : "hangup");
   const fail = (message: string) => !stopped && start.onFail(message);
   const signal = (data: SignalData) => {
     if (!socket || !partner) return;
@@ -136,6 +154,7 @@ export function startWebCall(start: CallStart): CallConnection {
   };
 
   const closePeer = () => {
+    if (pc) meter.peerClosed();
     window.clearTimeout(restartTimer);
     channel?.close();
     pc?.close();
@@ -373,12 +392,14 @@ export function startWebCall(start: CallStart): CallConnection {
       if (id === peerId && reason === "replaced") {
         emit({ event: "replaced" });
         setState("ended");
+        finishReport("replaced");
         shutDown();
         return;
       }
       if (id !== partner) return;
       emit({ event: "peer_left", peer_id: id, reason });
       if (reason === "left") consent.partnerLeft();
+      partnerHadLeft = true;
       partner = null;
       closePeer();
       setState("waiting_for_peer");
@@ -411,6 +432,7 @@ export function startWebCall(start: CallStart): CallConnection {
           // The grace period had passed: this is a fresh join, and the
           // partner saw us leave. Start again from what the room holds.
           peerId = ack.peerId;
+          meter.joined(ack.peerId);
           polite = ack.polite;
           iceServers = ack.iceServers;
           const first = ack.peers[0];
@@ -436,6 +458,8 @@ export function startWebCall(start: CallStart): CallConnection {
     if (stopped) return;
     inRoom = true;
     peerId = ack.peerId;
+    sessionId = ack.sessionId;
+    meter.joined(ack.peerId);
     polite = ack.polite;
     iceServers = ack.iceServers;
     emit({ event: "joined", session_id: ack.sessionId, peer_id: ack.peerId, polite: ack.polite });
@@ -450,6 +474,7 @@ export function startWebCall(start: CallStart): CallConnection {
     const figures = await inboundStats(pc, counters, { ours: announcedMid, partners: partnerScreenMid }).catch(() => null);
     if (!figures || stopped) return;
     counters = figures.counters;
+    if (pc) meter.sample(figures.raw, [announcedMid, partnerScreenMid]);
     const stats: CallStats = { ...figures.stats, state };
     emit({ event: "stats", stats });
     exposeForTests("mentorliveEngineStats", stats);
@@ -489,6 +514,7 @@ export function startWebCall(start: CallStart): CallConnection {
       // As the contract says; the next share reuses it.
       t.direction = "inactive";
     }
+    meter.screen(false);
     start.onLocalScreen(false, notice);
   };
 
@@ -529,6 +555,7 @@ export function startWebCall(start: CallStart): CallConnection {
       track.addEventListener("ended", () => screenTrack === track && stopSharing("What you shared is gone (the window was closed or the browser stopped it), so sharing stopped."));
       if (pc) await attachScreen(pc, track);
       sendMediaState();
+      meter.screen(true);
       start.onLocalScreen(true, null);
     },
     stopScreen: () => stopSharing(null),
@@ -544,12 +571,15 @@ export function startWebCall(start: CallStart): CallConnection {
       // The screen stops at the click, not when the room has answered.
       stopSharing(null);
       const s = socket;
+      const reason = leavingReason();
       if (s?.connected) await s.timeout(LEAVE_TIMEOUT_MS).emitWithAck("live:leave", {}).catch(() => {});
       setState("ended");
+      finishReport(reason);
       shutDown();
     },
     close() {
       if (!stopped && socket?.connected) socket.emit("live:leave", {});
+      if (!stopped) finishReport(leavingReason());
       screenTrack?.stop();
       screenTrack = null;
       shutDown();

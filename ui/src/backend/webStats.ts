@@ -21,7 +21,7 @@ export interface ScreenMids {
   partners: string | null;
 }
 
-export async function inboundStats(pc: RTCPeerConnection, before: Counters | null, screens: ScreenMids = { ours: null, partners: null }): Promise<{ stats: Figures; counters: Counters }> {
+export async function inboundStats(pc: RTCPeerConnection, before: Counters | null, screens: ScreenMids = { ours: null, partners: null }): Promise<{ stats: Figures; counters: Counters; raw: RTCStatsReport }> {
   const report = await pc.getStats();
   let rttMs: number | null = null;
   let jitterMs: number | null = null;
@@ -72,6 +72,7 @@ export async function inboundStats(pc: RTCPeerConnection, before: Counters | nul
   const packets = before ? now.packetsIn - before.packetsIn : 0;
   const lost = before ? now.packetsLost - before.packetsLost : 0;
   return {
+    raw: report,
     counters: now,
     stats: {
       rttMs,

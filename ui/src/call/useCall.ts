@@ -3,9 +3,9 @@
 // events turned into the view (the reducer) and into what they set in
 // motion here (a chime, a notification).
 
-import { useEffect, useReducer, useRef, type RefObject } from "react";
+import { useCallback, useEffect, useReducer, useRef, type RefObject } from "react";
 import { api } from "../api";
-import type { CallConnection, JoinRequest } from "../backend/backend";
+import type { CallConnection, EndedCall, JoinRequest } from "../backend/backend";
 import { playChime } from "../media/chime";
 import { callReducer, initialView } from "./callView";
 
@@ -18,6 +18,9 @@ export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Pic
   // The camera and microphone in use: they change when the person switches
   // devices or one is unplugged, without leaving the call.
   const localStream = useRef(request.stream);
+  // The session joined, then the call's report once it has ended.
+  const sessionId = useRef<string | null>(null);
+  const ended = useRef<EndedCall | null>(null);
   const mediaState = useRef({ muted, cameraOff });
   mediaState.current = { muted, cameraOff };
 
@@ -41,6 +44,12 @@ export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Pic
       onEvent: (event) => {
         dispatch({ type: "engine", event, at: Date.now() });
         switch (event.event) {
+          case "joined":
+            sessionId.current = event.session_id;
+            break;
+          case "report":
+            if (sessionId.current) ended.current = { sessionId: sessionId.current, report: event.report };
+            break;
           case "state":
             waiting = event.state === "waiting_for_peer";
             break;
@@ -73,5 +82,13 @@ export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Pic
     connection.current?.setMediaState(muted, cameraOff);
   }, [muted, cameraOff]);
 
-  return { view, dispatch, connection, audio, localStream };
+  /** The ended call with its report: it comes just after the call ends
+   *  (the engine's last event), so this waits for it a little. */
+  const endedCall = useCallback(async (waitMs: number): Promise<EndedCall | null> => {
+    const until = Date.now() + waitMs;
+    while (!ended.current && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    return ended.current;
+  }, []);
+
+  return { view, dispatch, connection, audio, localStream, endedCall };
 }

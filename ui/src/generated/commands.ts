@@ -2,7 +2,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { command } from "../backend/command";
-import type { AppInfo, CallEvent, CallJoined, ChatMessage, ExportStarted, LinkEvent, LiveCodeView, ProcessFigures, RecordingList, Role, Session, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
+import type { AppInfo, CallEvent, CallJoined, ChatMessage, ExportStarted, LinkEvent, LiveCodeView, MyAnalytics, ProcessFigures, Rating, RecordingList, Role, Session, SessionAnalytics, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
 
 export const commands = {
   appInfo: () => command<AppInfo>("app_info"),
@@ -32,6 +32,16 @@ export const commands = {
   // transceiver and tells the partner; frames come over the bridge.
   callShareScreen: (on: boolean) => command<void>("call_share_screen", { on }),
   callHangUp: () => command<void>("call_hang_up"),
+  // The person's rating of the call they were in as `peer_id`, or `None`
+  // when they dismissed the question: either way its report goes now.
+  rateCall: (peerId: string, rating: Rating | null) => command<void>("rate_call", { peerId, rating }),
+  // Switches call-quality reports and ratings on or off (off: nothing more
+  // is sent, and what waited is forgotten).
+  setShareCallReports: (on: boolean) => command<void>("set_share_call_reports", { on }),
+  // The person's own calls over the server's default range (90 days).
+  myAnalytics: () => command<MyAnalytics>("my_analytics"),
+  // A session's calls, newest first, with both sides' reports.
+  sessionAnalytics: (sessionId: string) => command<SessionAnalytics>("session_analytics", { sessionId }),
   // Asks the partner's consent to record this call; recording starts when
   // they accept. Refused at once when the disk is nearly full.
   callRecord: (sessionTitle: string, partnerName: string) => command<void>("call_record", { sessionTitle, partnerName }),

@@ -30,6 +30,10 @@ inviteLink: string, sessionId: string, expiresAt: string, isNew: boolean, };
 
 export type AppInfo = { version: string, serverUrl: string, account: string | null, logsDir: string, cameraId: string | null, microphoneId: string | null, speakerId: string | null, 
 /**
+ * Whether call-quality reports and ratings go to the server.
+ */
+shareCallReports: boolean, 
+/**
  * Whether the UI may expose figures for tests and benchmarks
  * (`window.mentorlive*`): debug builds and `--features bench` only.
  */
@@ -152,6 +156,12 @@ relayedShare: number | null, quality: QualityFigures, screenShareMinutes: number
  * Every week of the range, oldest first, empty weeks included.
  */
 weeks: Array<WeekFigures>, };
+
+export type ParticipantReport = { userId: string, name: string, report: CallReport, };
+
+export type SessionCall = { startedAt: string, endedAt: string, reports: Array<ParticipantReport>, };
+
+export type SessionAnalytics = { sessionId: string, calls: Array<SessionCall>, };
 
 export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "screen_keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", message: ChatMessage, } | { "event": "partner_media", state: MediaState, } | { "event": "partner_screen", share: ScreenShare, } | { "event": "recording", recording: RecordingView, } | { "event": "recording_saved", saved: SavedRecording, } | { "event": "recording_failed", message: string, } | { "event": "replaced" } | { "event": "report", report: CallReport, };
 

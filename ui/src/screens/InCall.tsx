@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { api, AppError, type CallStats } from "../api";
 import { useCall } from "../call/useCall";
 import { useCallDevices } from "../call/useCallDevices";
-import type { JoinRequest } from "../backend/backend";
+import type { EndedCall, JoinRequest } from "../backend/backend";
 
 export function quality(stats: CallStats | null): { level: "good" | "fair" | "poor" | "unknown"; detail: string } {
   if (!stats) return { level: "unknown", detail: "No figures yet" };
@@ -30,7 +30,7 @@ const LEGIBLE_KBPS = 300;
 
 /** The call: the partner's video large (or their screen share, with their
  *  camera small), ours small, the controls below. */
-export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
+export function InCall(props: { request: JoinRequest; onLeft: (ended: EndedCall | null) => void }) {
   const { request, onLeft } = props;
   const remote = useRef<HTMLCanvasElement & HTMLVideoElement>(null);
   const remoteScreen = useRef<HTMLCanvasElement & HTMLVideoElement>(null);
@@ -42,7 +42,7 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
   const [now, setNow] = useState(Date.now());
   const [draft, setDraft] = useState("");
   const [devicesOpen, setDevicesOpen] = useState(false);
-  const { view, dispatch, connection, localStream } = useCall(request, remote, remoteScreen, local, muted, cameraOff);
+  const { view, dispatch, connection, localStream, endedCall } = useCall(request, remote, remoteScreen, local, muted, cameraOff);
   const onError = useCallback((message: string) => dispatch({ type: "failed", message }), [dispatch]);
   const devices = useCallDevices({ localStream, connection, local, speakerId: request.speakerId, setMuted, setCameraOff, onError });
   const { state, partner, partnerLeft, stats, connectedAt, chat, ended, error, sharing, shareNotice, recording } = view;
@@ -50,8 +50,8 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
 
   const leave = useCallback(async () => {
     await connection.current?.hangUp().catch(() => {});
-    onLeft();
-  }, [onLeft, connection]);
+    onLeft(await endedCall(1500));
+  }, [onLeft, connection, endedCall]);
 
   const toggleShare = useCallback(async () => {
     const call = connection.current;
@@ -193,7 +193,7 @@ export function InCall(props: { request: JoinRequest; onLeft: () => void }) {
         )}
         {ended && (
           <div className="banner" role="alert" data-testid="call-ended">
-            {ended} <button onClick={onLeft}>Back to sessions</button>
+            {ended} <button onClick={() => void endedCall(0).then(onLeft)}>Back to sessions</button>
           </div>
         )}
       </div>

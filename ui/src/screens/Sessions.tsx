@@ -2,6 +2,10 @@ import { useCallback, useEffect, useState } from "react";
 import { api, AppError, type LiveCodeView, type Session, type User } from "../api";
 import { LiveSessionModal } from "../components/LiveSessionModal";
 import { LiveSessionCode } from "../components/LiveSessionCode";
+import { lastCallLine } from "../insights/quality";
+
+/** Sessions whose last call is looked up (the first ones on the screen). */
+const LAST_CALLS_SHOWN = 20;
 
 const statusOrder: Record<Session["status"], number> = { live: 0, upcoming: 1, completed: 2, cancelled: 3 };
 
@@ -10,6 +14,7 @@ export function Sessions(props: { user: User; onJoin: (code: string) => void; on
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<Session | null>(null);
   const [codes, setCodes] = useState<Record<string, LiveCodeView>>({});
+  const [lastCalls, setLastCalls] = useState<Record<string, string>>({});
 
   const { onSignedOut } = props;
   const load = useCallback(() => {
@@ -20,6 +25,21 @@ export function Sessions(props: { user: User; onJoin: (code: string) => void; on
       .catch((e: AppError) => (e.code === "unauthorized" ? onSignedOut() : setError(e.message)));
   }, [onSignedOut]);
   useEffect(load, [load]);
+
+  // Each session's last call, in a line; a session without one says nothing.
+  useEffect(() => {
+    if (!sessions) return;
+    let current = true;
+    for (const s of sessions.filter((s) => s.status !== "cancelled").slice(0, LAST_CALLS_SHOWN)) {
+      api.sessionAnalytics(s.id).then(
+        (a) => current && a.calls[0] && setLastCalls((m) => ({ ...m, [s.id]: lastCallLine(a.calls[0]) })),
+        () => {},
+      );
+    }
+    return () => {
+      current = false;
+    };
+  }, [sessions]);
 
   if (error) {
     return (
@@ -47,6 +67,11 @@ export function Sessions(props: { user: User; onJoin: (code: string) => void; on
                   <p className="muted">
                     with {partner.name} · {new Date(s.scheduledAt).toLocaleString()} · {s.durationMinutes} min
                   </p>
+                  {lastCalls[s.id] && (
+                    <p className="muted small" data-testid="last-call">
+                      Last call: {lastCalls[s.id]}
+                    </p>
+                  )}
                 </div>
                 <span className={`status ${s.status}`}>{s.status}</span>
               </div>

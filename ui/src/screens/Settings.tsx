@@ -7,6 +7,10 @@ export function Settings(props: { info: AppInfo | null; onChanged: () => void })
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [sounds, setSounds] = useState(soundsOn());
   const [folder, setFolder] = useState("");
+  const [shareReports, setShareReports] = useState(props.info?.shareCallReports ?? true);
+  useEffect(() => {
+    if (props.info) setShareReports(props.info.shareCallReports);
+  }, [props.info]);
 
   useEffect(() => {
     if (api.canRecord) api.listRecordings().then((l) => setFolder(l.folder), () => {});
@@ -61,6 +65,26 @@ export function Settings(props: { info: AppInfo | null; onChanged: () => void })
         />{" "}
         Play a short sound when your partner joins or leaves
       </label>
+      <h2>Call quality</h2>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={shareReports}
+          data-testid="share-reports-setting"
+          onChange={(e) => {
+            const on = e.target.checked;
+            setShareReports(on);
+            api.setShareCallReports(on).then(props.onChanged, (err: AppError) => {
+              setShareReports(!on);
+              setMessage({ ok: false, text: err.message });
+            });
+          }}
+        />{" "}
+        Send call-quality reports and ratings to the server
+      </label>
+      <p className="muted small" data-testid="share-reports-explained">
+        After each call, mentorlive sends figures about how it went: when it connected, round trip, loss, frame rate, freezes, and your rating if you give one. Never video, sound, chat or addresses. They make your Insights and help the server's operators fix bad calls. When this is off, nothing is sent and no rating is asked. The server still keeps its own record of when people join and leave a call, because running the service needs it.
+      </p>
       {api.canRecord && (
         <form onSubmit={(e) => void saveFolder(e, folder)}>
           <h2>Recordings</h2>
