@@ -6,91 +6,12 @@
 //! every server two nodes on PostgreSQL and Redis (`MENTORLIVE_TEST_CLUSTER`),
 //! so the aggregates are proved on both engines.
 
-use mentorlive_signaling::{Backoff, ClientOptions, LiveClient};
+use mentorlive_testkit::reports::{a_peer_in_the_room, at, post_report, report};
 use mentorlive_testkit::{Http, ServerOptions, TestServer};
 use serde_json::{json, Value};
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-
-fn options() -> ClientOptions {
-    ClientOptions {
-        backoff: Backoff {
-            initial: Duration::from_millis(100),
-            max: Duration::from_millis(400),
-            ..Backoff::default()
-        },
-        ..ClientOptions::default()
-    }
-}
-
-/// Joins the session's room as `token` and leaves: the peer id the room
-/// gave, which a report must carry.
-async fn a_peer_in_the_room(server: &TestServer, token: &str, code: &str) -> String {
-    let (client, _events) = LiveClient::connect(&server.url, token, options())
-        .await
-        .expect("connect");
-    let joined = client.join(code).await.expect("join");
-    client.leave().await.expect("leave");
-    joined.peer_id
-}
-
-fn at(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).expect("format")
-}
-
-/// A report of a call that started `ago` before now and lasted `minutes`,
-/// connecting after `connect_ms` (or never).
-fn report(peer_id: &str, ago: Duration, minutes: i64, connect_ms: Option<i64>) -> Value {
-    let joined = OffsetDateTime::now_utc() - ago;
-    let ended = joined + time::Duration::minutes(minutes);
-    let mut body = json!({
-        "peerId": peer_id,
-        "client": "cli",
-        "clientVersion": "0.3.0",
-        "joinedAt": at(joined),
-        "endedAt": at(ended),
-        "endReason": "hangup",
-        "candidateType": "host",
-        "reconnects": 0,
-        "rttMs": {"p50": 2.0, "p95": 5.0},
-        "lossPercent": 0.5,
-        "jitterMs": 3.0,
-        "video": {"framesSent": 1000, "framesReceived": 990, "freezes": 2, "freezeSeconds": 0.5, "kbpsSent": 800.0, "kbpsReceived": 790.0},
-        "audio": {"packetsSent": 3000, "packetsReceived": 2990, "concealedSeconds": 0.1},
-        "mos": 4.2,
-        "screenShareSeconds": 0.0,
-        "recorded": false
-    });
-    match connect_ms {
-        Some(ms) => body["connectedAt"] = json!(at(joined + time::Duration::milliseconds(ms))),
-        None => body["candidateType"] = Value::Null,
-    }
-    body
-}
-
-/// Posts a report, waiting out the moment between a join and its event
-/// being written (the server writes room events in the background).
-async fn post_report(
-    http: &Http,
-    token: &str,
-    session: &str,
-    body: Value,
-) -> mentorlive_testkit::Reply {
-    let path = format!("/api/sessions/{session}/call-reports");
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let reply = http.post(&path, Some(token), body.clone()).await;
-        let not_yet = reply.status == 400
-            && reply.body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("peerId was never"));
-        if !not_yet || std::time::Instant::now() > deadline {
-            return reply;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 const DAY: Duration = Duration::from_secs(86_400);
 

@@ -5,6 +5,7 @@
 use mentorlive_client::Client;
 use mentorlive_protocol::ErrorCode;
 use mentorlive_settings::AppPaths;
+use mentorlive_testkit::reports::a_peer_in_the_room;
 use mentorlive_testkit::TestServer;
 use mentorlive_token_store::{MemoryTokenStore, Token, TokenKey, TokenStore, TokenStoreError};
 use std::sync::Arc;
@@ -138,15 +139,7 @@ async fn a_report_made_while_the_server_is_down_arrives_once_it_is_back_and_only
     let http = mentorlive_testkit::Http::new(&server);
     let (demo, code) = http.demo_code().await;
     // A real peer id from the room, as the engine's report carries.
-    let (live, _events) = mentorlive_signaling::LiveClient::connect(
-        &server.url,
-        &demo.mentor,
-        mentorlive_signaling::ClientOptions::default(),
-    )
-    .await
-    .expect("connect");
-    let peer_id = live.join(&code).await.expect("join").peer_id;
-    live.leave().await.expect("leave");
+    let peer_id = a_peer_in_the_room(&server, &demo.mentor, &code).await;
 
     let home = tempfile::tempdir().expect("tmp");
     let client = Client::new(
@@ -196,17 +189,8 @@ async fn a_long_calls_report_waits_for_its_rating_and_sharing_off_sends_nothing(
     let server = TestServer::start_default();
     let http = mentorlive_testkit::Http::new(&server);
     let (demo, code) = http.demo_code().await;
-    let (live, _events) = mentorlive_signaling::LiveClient::connect(
-        &server.url,
-        &demo.mentor,
-        mentorlive_signaling::ClientOptions::default(),
-    )
-    .await
-    .expect("connect");
-    let first = live.join(&code).await.expect("join").peer_id;
-    live.leave().await.expect("leave");
-    let second = live.join(&code).await.expect("join again").peer_id;
-    live.leave().await.expect("leave");
+    let first = a_peer_in_the_room(&server, &demo.mentor, &code).await;
+    let second = a_peer_in_the_room(&server, &demo.mentor, &code).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 
     let home = tempfile::tempdir().expect("tmp");

@@ -146,6 +146,22 @@ async fn two_web_clients_meet_through_the_invitation_and_hang_up() {
     );
     let problems = mentor.run(json!({"do": "problems"}));
     assert_eq!(problems, json!([]), "the mentor's page had no errors");
+
+    // The learner's page sent its call report, from the browser's getStats().
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+    let report =
+        mentorlive_testkit::reports::wait_for_report(&http, &demo.learner, &demo.session_id, "web")
+            .await;
+    println!("the web client's report: {report}");
+    assert!(report["connectedAt"].is_string(), "it connected: {report}");
+    assert_eq!(report["candidateType"], "host", "loopback");
+    assert_eq!(report["endReason"], "hangup");
+    assert!(report["video"]["framesReceived"].as_u64().unwrap_or(0) > 0);
+    assert!(
+        report["mos"].as_f64().unwrap_or(0.0) >= 4.0,
+        "a clean loopback"
+    );
     mentor.close();
     learner.close();
 }

@@ -51,15 +51,16 @@ pub fn keep_trying(client: Arc<Client>) {
 }
 
 /// The person's rating of the call they were in as `peer_id`, or `None`
-/// when they dismissed the question: either way its report goes now.
+/// when they dismissed the question: either way its report goes now, and
+/// this answers once it has gone (or been kept for later).
 #[tauri::command]
-pub fn rate_call(
+pub async fn rate_call(
     state: State<'_, AppState>,
     peer_id: String,
     rating: Option<Rating>,
 ) -> ClientResult<()> {
     state.client.rate_call(&peer_id, rating)?;
-    send_soon(&state.client);
+    state.client.flush_call_reports().await;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ import { Downloads } from "./screens/Downloads";
 import { Recordings } from "./screens/Recordings";
 import { UpdateBanner } from "./components/UpdateBanner";
 import { RateCall } from "./components/RateCall";
+import { ScreenError } from "./components/ScreenError";
 import { asksForRating } from "./call/rating";
 import type { EndedCall } from "./backend/backend";
 
@@ -53,6 +54,8 @@ export function App() {
   const [startError, setStartError] = useState<string | null>(null);
   const [repairNotice, setRepairNotice] = useState<string | null>(null);
   const [rating, setRating] = useState<{ ended: EndedCall; partnerName: string } | null>(null);
+  // Bumped when a call's report has gone: the sessions list shows it.
+  const [reportsSent, setReportsSent] = useState(0);
   const signedIn = user != null;
 
   // At start: a recording a crash cut off is completed now, and said so.
@@ -143,7 +146,7 @@ export function App() {
         </div>
       )}
       <UpdateBanner hidden={screen.name === "call"} serverUrl={info?.serverUrl} />
-      {rating && screen.name !== "call" && <RateCall ended={rating.ended} partnerName={rating.partnerName} onDone={() => setRating(null)} />}
+      {rating && screen.name !== "call" && <RateCall ended={rating.ended} partnerName={rating.partnerName} onDone={() => setRating(null)} onSent={() => setReportsSent((n) => n + 1)} />}
       <main>
         {screen.name === "invitation" ? (
           <Invitation code={screen.code} onJoinHere={() => setScreen({ name: "prejoin", code: screen.code })} onDownloads={() => setScreen({ name: "downloads" })} />
@@ -152,7 +155,7 @@ export function App() {
         ) : !user ? (
           <SignIn defaultServer={info?.serverUrl ?? "http://127.0.0.1:8787"} defaultEmail={info?.account ?? ""} purpose={screen.name === "prejoin" ? "Sign in to join the live session." : undefined} onSignedIn={(u) => { setUser(u); api.appInfo().then(setInfo); }} />
         ) : screen.name === "sessions" ? (
-          <Sessions user={user} onJoin={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
+          <Sessions reportsSent={reportsSent} user={user} onJoin={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
         ) : screen.name === "join" ? (
           <JoinWithCode initial={screen.code} onValid={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
         ) : screen.name === "prejoin" ? (
@@ -160,9 +163,11 @@ export function App() {
         ) : screen.name === "recordings" ? (
           <Recordings />
         ) : screen.name === "insights" ? (
-          <Suspense fallback={<p aria-busy="true">Loading your insights…</p>}>
-            <Insights onSignedOut={signedOut} />
-          </Suspense>
+          <ScreenError onBack={() => setScreen({ name: "sessions" })}>
+            <Suspense fallback={<p aria-busy="true">Loading your insights…</p>}>
+              <Insights onSignedOut={signedOut} />
+            </Suspense>
+          </ScreenError>
         ) : screen.name === "call" ? (
           <InCall
             request={screen.request}

@@ -11,6 +11,7 @@
 //! - [`netns`]: commands and the CLI in network namespaces;
 //! - [`chromium`]: the platform's web client in Chromium;
 //! - [`app`]: the desktop app under Xvfb, driven through WebDriver;
+//! - [`reports`]: call reports and the room joins their peer ids come from;
 //! - [`ports`]: free TCP ports on loopback.
 
 pub mod app;
@@ -24,6 +25,7 @@ pub mod netns;
 pub mod node;
 pub mod ports;
 mod process;
+pub mod reports;
 pub mod server;
 
 pub use binaries::{server_binary, workspace_binary};

@@ -14,11 +14,11 @@ const STAR_WORDS = ["", "Very poor", "Poor", "Fair", "Good", "Excellent"];
 
 /** After a call of a minute or more: how was it? Optional, one click away
  *  ("Not now"); the answer goes with the call's report. */
-export function RateCall(props: { ended: EndedCall; partnerName: string; onDone: () => void }) {
+export function RateCall(props: { ended: EndedCall; partnerName: string; onDone: () => void; onSent: () => void }) {
   const [stars, setStars] = useState(0);
   const [problems, setProblems] = useState<Problem[]>([]);
   const finish = (send: boolean) => {
-    api.rateCall(props.ended, send && stars > 0 ? { stars, problems } : null).catch(() => {});
+    api.rateCall(props.ended, send && stars > 0 ? { stars, problems } : null).then(props.onSent, () => {});
     props.onDone();
   };
   const toggle = (p: Problem) => setProblems((list) => (list.includes(p) ? list.filter((x) => x !== p) : [...list, p]));

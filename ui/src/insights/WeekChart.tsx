@@ -52,7 +52,7 @@ export function WeekChart(props: { weeks: number[]; series: WeekSeries[]; height
         }),
       ],
       series: [
-        { value: (_u, t) => (t == null ? "" : `week of ${new Date(t * 1000).toLocaleDateString()}`) },
+        { label: "Week of", value: (_u, t) => (t == null ? "" : new Date(t * 1000).toLocaleDateString()) },
         ...series.map(
           (s, i) =>
             ({

@@ -9,7 +9,8 @@ const LAST_CALLS_SHOWN = 20;
 
 const statusOrder: Record<Session["status"], number> = { live: 0, upcoming: 1, completed: 2, cancelled: 3 };
 
-export function Sessions(props: { user: User; onJoin: (code: string) => void; onSignedOut: () => void }) {
+/** `reportsSent` changes when a call's report has gone: the last calls are looked up again. */
+export function Sessions(props: { user: User; reportsSent?: number; onJoin: (code: string) => void; onSignedOut: () => void }) {
   const [sessions, setSessions] = useState<Session[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<Session | null>(null);
@@ -39,7 +40,7 @@ export function Sessions(props: { user: User; onJoin: (code: string) => void; on
     return () => {
       current = false;
     };
-  }, [sessions]);
+  }, [sessions, props.reportsSent]);
 
   if (error) {
     return (
