@@ -532,9 +532,10 @@ async fn rate_limits_stop_code_guessing_and_password_guessing() {
         200
     );
 
-    // Password guessing on one account: 10 tries (one was the demo sign-in
-    // above), then even the right password waits.
-    for _ in 0..9 {
+    // Password guessing on one account: 10 failures (the demo sign-in
+    // above succeeded, so it does not count), then even the right password
+    // waits, from this address.
+    for _ in 0..10 {
         http.post(
             "/api/auth/login",
             None,
@@ -565,6 +566,38 @@ async fn rate_limits_stop_code_guessing_and_password_guessing() {
         generate_statuses[10..].iter().all(|&s| s == 429),
         "{generate_statuses:?}"
     );
+}
+
+#[tokio::test]
+async fn a_guesser_elsewhere_cannot_lock_the_owner_out_and_only_failures_count() {
+    let server = TestServer::start_default();
+    let guesser = Http::from_address(&server, "127.0.0.2".parse().expect("ip"));
+    let owner = Http::from_address(&server, "127.0.0.3".parse().expect("ip"));
+    let login = |password: &str| json!({"email": "mentor@example.com", "password": password});
+
+    // The guesser fails ten times: their next try waits, even the right one.
+    for _ in 0..10 {
+        guesser
+            .post("/api/auth/login", None, login("guess-guess"))
+            .await
+            .expect(401, "invalid_credentials");
+    }
+    guesser
+        .post("/api/auth/login", None, login("mentorlive"))
+        .await
+        .expect(429, "rate_limited");
+    // The owner, elsewhere, signs in: the guesser's failures are theirs alone.
+    let signed_in = owner
+        .post("/api/auth/login", None, login("mentorlive"))
+        .await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+    // Successes are not failures: fifteen sign-ins in a row all pass.
+    for n in 0..15 {
+        let again = owner
+            .post("/api/auth/login", None, login("mentorlive"))
+            .await;
+        assert_eq!(again.status, 200, "sign-in {n}: {}", again.body);
+    }
 }
 
 #[tokio::test]

@@ -185,7 +185,7 @@ async fn prometheus_scrapes_a_node_and_its_query_api_has_the_series() {
     .await;
     eventually(
         &prometheus,
-        r#"rate_limited_total{limit="login_per_email"}"#,
+        r#"rate_limited_total{limit="login_failures"}"#,
         |v| v >= 1.0,
     )
     .await;

@@ -28,6 +28,7 @@ pub struct Unreachable(#[from] pub redis::RedisError);
 const TOKEN_BUCKET: &str = r"
 local burst = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3]) or 1
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
@@ -35,7 +36,9 @@ local tokens = tonumber(b[1]) or burst
 local updated = tonumber(b[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - updated) / 1000 * rate)
 local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate) end
+if cost <= 0 then tokens = math.min(burst, tokens - cost)
+elseif tokens >= cost then tokens = tokens - cost
+else wait = math.ceil((cost - tokens) / rate) end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return wait
@@ -93,13 +96,34 @@ impl Cluster {
         burst: f64,
         per_second: f64,
     ) -> Result<Result<(), u64>, Unreachable> {
-        let wait: u64 = Script::new(TOKEN_BUCKET)
+        let wait = self.bucket(bucket, burst, per_second, 1).await?;
+        Ok(if wait == 0 { Ok(()) } else { Err(wait) })
+    }
+
+    /// Gives one request back to a shared bucket (never past its burst).
+    pub async fn refund_token(
+        &self,
+        bucket: &str,
+        burst: f64,
+        per_second: f64,
+    ) -> Result<(), Unreachable> {
+        self.bucket(bucket, burst, per_second, -1).await.map(|_| ())
+    }
+
+    async fn bucket(
+        &self,
+        bucket: &str,
+        burst: f64,
+        per_second: f64,
+        cost: i32,
+    ) -> Result<u64, Unreachable> {
+        Ok(Script::new(TOKEN_BUCKET)
             .key(self.key(&format!("rl:{bucket}")))
             .arg(burst)
             .arg(per_second)
+            .arg(cost)
             .invoke_async(&mut self.conn.clone())
-            .await?;
-        Ok(if wait == 0 { Ok(()) } else { Err(wait) })
+            .await?)
     }
 
     /// Waits (up to about 5 s) for the lock `name`, shared by every node.

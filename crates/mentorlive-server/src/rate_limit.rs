@@ -35,7 +35,9 @@ impl Rule {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Limit {
     LoginPerAddress,
-    LoginPerEmail,
+    /// Failed sign-ins for one account from one address: a guesser
+    /// elsewhere fills a bucket of their own, never the owner's.
+    LoginFailuresPerAddressAndEmail,
     RegisterPerAddress,
     GeneratePerUser,
     GeneratePerAddress,
@@ -49,7 +51,7 @@ impl Limit {
     pub fn name(self) -> &'static str {
         match self {
             Limit::LoginPerAddress => "login_per_address",
-            Limit::LoginPerEmail => "login_per_email",
+            Limit::LoginFailuresPerAddressAndEmail => "login_failures",
             Limit::RegisterPerAddress => "register_per_address",
             Limit::GeneratePerUser => "generate_per_user",
             Limit::GeneratePerAddress => "generate_per_address",
@@ -63,7 +65,7 @@ impl Limit {
     pub fn rule(self) -> Rule {
         match self {
             Limit::LoginPerAddress => Rule::new(20, 20),
-            Limit::LoginPerEmail => Rule::new(10, 5),
+            Limit::LoginFailuresPerAddressAndEmail => Rule::new(10, 5),
             Limit::RegisterPerAddress => Rule::new(20, 5),
             Limit::GeneratePerUser => Rule::new(10, 10),
             Limit::GeneratePerAddress => Rule::new(30, 30),
@@ -123,6 +125,19 @@ impl RateLimiter {
         }
     }
 
+    /// Gives back the request just taken (it turned out not to count: a
+    /// sign-in that succeeded). Never more than the burst.
+    pub fn refund(&self, limit: Limit, key: &str) {
+        if self.factor == 0.0 {
+            return;
+        }
+        let burst = limit.rule().scaled(self.factor).burst;
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(bucket) = buckets.get_mut(&(limit, key.to_owned())) {
+            bucket.tokens = (bucket.tokens + 1.0).min(burst);
+        }
+    }
+
     /// Forgets buckets that have refilled completely, so memory follows the
     /// number of recently active keys, not every key ever seen.
     pub fn prune(&self) {
@@ -167,10 +182,32 @@ mod tests {
     }
 
     #[test]
+    fn a_refund_gives_back_one_request_and_never_more_than_the_burst() {
+        let limiter = RateLimiter::new(1.0);
+        let t0 = Instant::now();
+        let limit = Limit::LoginFailuresPerAddressAndEmail;
+        for _ in 0..100 {
+            assert!(
+                limiter.check_at(limit, "a|e", t0).is_ok(),
+                "refunded each time"
+            );
+            limiter.refund(limit, "a|e");
+        }
+        for _ in 0..10 {
+            limiter.refund(limit, "a|e");
+        }
+        let burst = limit.rule().burst as usize;
+        let passed = (0..burst + 5)
+            .filter(|_| limiter.check_at(limit, "a|e", t0).is_ok())
+            .count();
+        assert_eq!(passed, burst, "refunds do not grow the burst");
+    }
+
+    #[test]
     fn factor_zero_turns_limits_off() {
         let limiter = RateLimiter::new(0.0);
         for _ in 0..1_000 {
-            assert!(limiter.check(Limit::LoginPerEmail, "x").is_ok());
+            assert!(limiter.check(Limit::LoginPerAddress, "x").is_ok());
         }
     }
 }

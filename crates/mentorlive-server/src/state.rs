@@ -62,6 +62,26 @@ impl AppState {
         }
         Ok(())
     }
+
+    /// Gives back a request a limit counted that turned out not to count
+    /// (a sign-in that succeeded). Best effort: a cluster that cannot be
+    /// reached leaves the bucket as it was.
+    pub async fn refund_limit(&self, limit: Limit, key: &str) {
+        let factor = self.settings.rate_limit_factor;
+        match &self.cluster {
+            Some(cluster) if factor > 0.0 => {
+                let rule = limit.rule().scaled(factor);
+                let bucket = format!("{limit:?}:{}", &hex_sha256(key)[..32]);
+                if let Err(err) = cluster
+                    .refund_token(&bucket, rule.burst, rule.per_minute / 60.0)
+                    .await
+                {
+                    tracing::warn!(%err, "could not refund a rate-limit token");
+                }
+            }
+            _ => self.limiter.refund(limit, key),
+        }
+    }
 }
 
 fn hex_sha256(text: &str) -> String {

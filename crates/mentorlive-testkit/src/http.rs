@@ -49,6 +49,18 @@ impl Http {
         Self::for_url(&server.url)
     }
 
+    /// Against `server`, from another loopback address (`127.0.0.2`…): to
+    /// the server (or the cluster's balancer) a client elsewhere.
+    pub fn from_address(server: &TestServer, local: std::net::IpAddr) -> Http {
+        Http {
+            base: server.url.clone(),
+            client: reqwest::Client::builder()
+                .local_address(local)
+                .build()
+                .expect("an HTTP client"),
+        }
+    }
+
     /// Against an address of the test's choice (one node of a cluster).
     pub fn for_url(url: &str) -> Http {
         Http {

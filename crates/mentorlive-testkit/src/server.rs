@@ -194,7 +194,10 @@ impl TestServer {
             }
             Some((cluster, node)) => {
                 cmd.args(["--db", &cluster.database, "--redis", &cluster.redis])
-                    .args(["--redis-prefix", &cluster.prefix, "--node-id", node]);
+                    .args(["--redis-prefix", &cluster.prefix, "--node-id", node])
+                    // Behind HAProxy, as a deployment is (scripts/cluster.sh):
+                    // a client's address is the one it appends.
+                    .args(["--trusted-proxy", "127.0.0.1"]);
             }
         }
         cmd.env("RUST_LOG", "mentorlive_server=debug,tower_http=debug")

@@ -106,10 +106,14 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<AuthResponse>> {
     let email = body.email.trim().to_lowercase();
+    // Attempts per address (each costs an argon2 hash), and failures per
+    // account *from that address*: keyed on the account alone, anyone
+    // anywhere could keep its owner out by failing on purpose.
+    let failures_key = format!("{address}|{email}");
     state
         .rate_limit(&[
             (Limit::LoginPerAddress, &address),
-            (Limit::LoginPerEmail, &email),
+            (Limit::LoginFailuresPerAddressAndEmail, &failures_key),
         ])
         .await?;
     let found = state.store.user_by_email(&email).await?;
@@ -121,6 +125,10 @@ pub async fn login(
         body.password.len() <= 4 * MAX_PASSWORD && verify_password(body.password, hash).await;
     match user {
         Some(user) if password_ok => {
+            // Only failures count against the account.
+            state
+                .refund_limit(Limit::LoginFailuresPerAddressAndEmail, &failures_key)
+                .await;
             tracing::info!(user_id = %user.id, "signed in");
             Ok(Json(issue_token(&state, user).await?))
         }
