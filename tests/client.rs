@@ -155,8 +155,9 @@ async fn a_report_made_while_the_server_is_down_arrives_once_it_is_back_and_only
 
     // The call ends while the server is down: the report waits on disk.
     server.stop();
+    let owner = client.report_owner().expect("signed in");
     assert!(client
-        .queue_call_report(&demo.session_id, a_report(&peer_id), None)
+        .queue_call_report(&owner, &demo.session_id, a_report(&peer_id), None)
         .expect("kept"));
     let outcome = client.flush_call_reports().await;
     assert_eq!((outcome.sent, outcome.waiting), (0, 1), "{outcome:?}");
@@ -178,19 +179,21 @@ async fn a_report_made_while_the_server_is_down_arrives_once_it_is_back_and_only
     // Its answer lost (the app quit between sending and forgetting it): it
     // goes again, and the server still holds one report for that call.
     client
-        .queue_call_report(&demo.session_id, a_report(&peer_id), None)
+        .queue_call_report(&owner, &demo.session_id, a_report(&peer_id), None)
         .expect("kept");
     assert_eq!(client.flush_call_reports().await.sent, 1);
     assert_eq!(reports_of(&api, &demo.session_id, &peer_id).await.len(), 1);
 }
 
 #[tokio::test]
-async fn a_long_calls_report_waits_for_its_rating_and_sharing_off_sends_nothing() {
+async fn a_report_waits_for_its_rating_keeps_its_owner_and_sharing_off_sends_nothing() {
     let server = TestServer::start_default();
     let http = mentorlive_testkit::Http::new(&server);
     let (demo, code) = http.demo_code().await;
     let first = a_peer_in_the_room(&server, &demo.mentor, &code).await;
     let second = a_peer_in_the_room(&server, &demo.mentor, &code).await;
+    let third = a_peer_in_the_room(&server, &demo.mentor, &code).await;
+    // The room's events are written in the background: let the joins land.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 
     let home = tempfile::tempdir().expect("tmp");
@@ -204,45 +207,78 @@ async fn a_long_calls_report_waits_for_its_rating_and_sharing_off_sends_nothing(
         .expect("sign in");
     let api = client.api().expect("api");
 
-    // Held for the rating: nothing goes until the person answers.
-    client
-        .queue_call_report(
-            &demo.session_id,
-            a_report(&first),
-            Some(std::time::Duration::from_secs(600)),
-        )
-        .expect("kept");
-    assert_eq!(client.flush_call_reports().await.waiting, 1);
-    assert!(reports_of(&api, &demo.session_id, &first).await.is_empty());
+    let owner = client.report_owner().expect("signed in");
+    let hold = Some(std::time::Duration::from_secs(600));
     let rating = mentorlive_protocol::analytics::Rating {
         stars: 3,
         problems: vec![mentorlive_protocol::analytics::Problem::Audio],
     };
+
+    // Held for the rating: nothing goes until the person answers.
+    client
+        .queue_call_report(&owner, &demo.session_id, a_report(&first), hold)
+        .expect("kept");
+    assert_eq!(client.flush_call_reports().await.waiting, 1);
+    assert!(reports_of(&api, &demo.session_id, &first).await.is_empty());
     assert!(client
-        .rate_call(&first, Some(rating.clone()))
+        .rate_call(&demo.session_id, a_report(&first), Some(rating.clone()))
+        .await
         .expect("rated"));
     assert_eq!(client.flush_call_reports().await.sent, 1);
     let stored = reports_of(&api, &demo.session_id, &first).await;
     assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].rating, Some(rating.clone()));
+
+    // A rating given after its report went (the wait ran out, the prompt
+    // stayed open): it goes again with the rating, still one report.
+    client
+        .queue_call_report(&owner, &demo.session_id, a_report(&second), None)
+        .expect("kept");
+    assert_eq!(client.flush_call_reports().await.sent, 1);
+    client
+        .rate_call(&demo.session_id, a_report(&second), Some(rating.clone()))
+        .await
+        .expect("rated late");
+    assert_eq!(client.flush_call_reports().await.sent, 1);
+    let stored = reports_of(&api, &demo.session_id, &second).await;
+    assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].rating, Some(rating));
 
-    // Sharing off: a waiting report is forgotten, a new one is not kept.
+    // Signed out before the report came: it is still the owner's, and goes
+    // when they sign in again.
+    client.sign_out().await.expect("sign out");
     client
-        .queue_call_report(
-            &demo.session_id,
-            a_report(&second),
-            Some(std::time::Duration::from_secs(600)),
-        )
+        .queue_call_report(&owner, &demo.session_id, a_report(&third), None)
         .expect("kept");
-    client.set_share_call_reports(false).expect("off");
+    assert_eq!(
+        client.flush_call_reports().await.waiting,
+        1,
+        "nobody signed in"
+    );
+    client
+        .sign_in(&server.url, "mentor@example.com", "mentorlive")
+        .await
+        .expect("sign in again");
+    assert_eq!(client.flush_call_reports().await.sent, 1);
+    let api = client.api().expect("api");
+
+    // Sharing off: a waiting report is forgotten, a new one is not kept.
+    let fourth = a_peer_in_the_room(&server, &demo.mentor, &code).await;
+    client
+        .queue_call_report(&owner, &demo.session_id, a_report(&fourth), hold)
+        .expect("kept");
+    client.set_share_call_reports(false).await.expect("off");
     assert_eq!(client.queued_call_reports(), 0);
     assert!(!client
-        .queue_call_report(&demo.session_id, a_report(&second), None)
+        .queue_call_report(&owner, &demo.session_id, a_report(&fourth), None)
         .expect("answered"));
-    assert!(!client.rate_call(&second, None).expect("answered"));
+    assert!(!client
+        .rate_call(&demo.session_id, a_report(&fourth), None)
+        .await
+        .expect("answered"));
     assert_eq!(client.flush_call_reports().await, Default::default());
     assert!(
-        reports_of(&api, &demo.session_id, &second).await.is_empty(),
+        reports_of(&api, &demo.session_id, &fourth).await.is_empty(),
         "the server never saw it"
     );
 }

@@ -76,6 +76,9 @@ pub async fn join_call(
         .map_err(engine_error)?;
     let bridge_url = bridge.url();
     let client = state.client.clone();
+    // Whose the report will be: whoever is signed in now, even if they
+    // sign out before it comes.
+    let owner = state.client.report_owner();
     let forward = tokio::spawn(async move {
         // Until the report, which follows `Ended`: even when the window is
         // gone, the report is still kept and sent.
@@ -90,7 +93,9 @@ pub async fn join_call(
             };
             let _ = on_event.send(event);
             if let Some(report) = report {
-                crate::call_reports::keep_and_send(&client, &session_id, report);
+                if let Some(owner) = &owner {
+                    crate::call_reports::keep_and_send(&client, owner, &session_id, report);
+                }
                 break;
             }
         }
@@ -105,16 +110,15 @@ pub async fn join_call(
     Ok(CallJoined { bridge_url })
 }
 
-async fn end_current(slot: &CallSlot) {
+/// Hangs up the call in progress, if any: the partner hears `left`, and
+/// its report is kept.
+pub async fn end_current(slot: &CallSlot) {
     if let Some(mut active) = slot.lock().await.take() {
         active.call.hang_up().await;
-        // The call's last events (its report) are on their way.
-        if tokio::time::timeout(std::time::Duration::from_secs(2), &mut active.forward)
-            .await
-            .is_err()
-        {
-            active.forward.abort();
-        }
+        // The call's last events (its report) are on their way; the task
+        // is never cut short (it ends with the report, or when the engine
+        // is gone), only no longer waited for.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), &mut active.forward).await;
     }
 }
 

@@ -5,7 +5,7 @@
 //! minute while any wait (the server may be back).
 
 use crate::AppState;
-use mentorlive_client::{Client, ClientResult};
+use mentorlive_client::{Client, ClientResult, ReportOwner};
 use mentorlive_protocol::analytics::{CallReport, MyAnalytics, Rating, SessionAnalytics};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,9 +19,14 @@ const RATING_WAIT: Duration = Duration::from_secs(10 * 60);
 const RETRY_EVERY: Duration = Duration::from_secs(60);
 
 /// Keeps the ended call's report and sends it, unless it waits for a rating.
-pub fn keep_and_send(client: &Arc<Client>, session_id: &str, report: CallReport) {
+pub fn keep_and_send(
+    client: &Arc<Client>,
+    owner: &ReportOwner,
+    session_id: &str,
+    report: CallReport,
+) {
     let hold = report.asks_for_rating().then_some(RATING_WAIT);
-    match client.queue_call_report(session_id, report, hold) {
+    match client.queue_call_report(owner, session_id, report, hold) {
         Ok(true) if hold.is_none() => send_soon(client),
         Ok(_) => {}
         Err(err) => tracing::warn!(code = ?err.code, "could not keep the call report"),
@@ -50,16 +55,17 @@ pub fn keep_trying(client: Arc<Client>) {
     });
 }
 
-/// The person's rating of the call they were in as `peer_id`, or `None`
-/// when they dismissed the question: either way its report goes now, and
-/// this answers once it has gone (or been kept for later).
+/// The person's rating of a call that ended (its report as the call
+/// gave it), or `None` when they dismissed the question: either way its
+/// report goes now, and this answers once it has gone (or been kept).
 #[tauri::command]
 pub async fn rate_call(
     state: State<'_, AppState>,
-    peer_id: String,
+    session_id: String,
+    report: CallReport,
     rating: Option<Rating>,
 ) -> ClientResult<()> {
-    state.client.rate_call(&peer_id, rating)?;
+    state.client.rate_call(&session_id, report, rating).await?;
     state.client.flush_call_reports().await;
     Ok(())
 }
@@ -67,8 +73,8 @@ pub async fn rate_call(
 /// Switches call-quality reports and ratings on or off (off: nothing more
 /// is sent, and what waited is forgotten).
 #[tauri::command]
-pub fn set_share_call_reports(state: State<'_, AppState>, on: bool) -> ClientResult<()> {
-    state.client.set_share_call_reports(on)
+pub async fn set_share_call_reports(state: State<'_, AppState>, on: bool) -> ClientResult<()> {
+    state.client.set_share_call_reports(on).await
 }
 
 /// The person's own calls over the server's default range (90 days).

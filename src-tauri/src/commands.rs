@@ -83,8 +83,11 @@ pub async fn register(
     state.client.register(&server, &request).await
 }
 
+/// Signs out, hanging up first: the call's report is kept as the person's
+/// who made it, and no call runs on a revoked token.
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> ClientResult<()> {
+    crate::call::end_current(&state.call).await;
     state.client.sign_out().await
 }
 

@@ -38,6 +38,8 @@ pub struct AppState {
     pub update: updates::SharedUpdateSlot,
     /// The recording being exported as one video, if any.
     pub export: export::ExportSlot,
+    /// Quitting: the call in progress is being hung up first.
+    pub quitting: std::sync::atomic::AtomicBool,
 }
 
 pub fn run() {
@@ -76,6 +78,7 @@ pub fn run() {
             echo: Default::default(),
             update: Default::default(),
             export: Default::default(),
+            quitting: Default::default(),
         })
         .setup(|app| {
             links::setup(app)?;
@@ -128,8 +131,33 @@ pub fn run() {
             #[cfg(any(debug_assertions, feature = "bench"))]
             bench::bench_process_figures,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
-    if let Err(err) = result {
-        tracing::error!(%err, "the app stopped with an error");
-    }
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    let app = match result {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!(%err, "the app could not start");
+            return;
+        }
+    };
+    app.run(|handle, event| {
+        // Quitting during a call hangs up first: the partner hears `left`
+        // rather than a timeout, and the call's report is kept.
+        if let tauri::RunEvent::ExitRequested { api, .. } = &event {
+            let state = handle.state::<AppState>();
+            let in_call = state.call.try_lock().map_or(true, |slot| slot.is_some());
+            // Once: the exit after the hang-up goes through.
+            if in_call
+                && !state
+                    .quitting
+                    .swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                api.prevent_exit();
+                let handle = handle.clone();
+                tauri::async_runtime::spawn(async move {
+                    call::end_current(&handle.state::<AppState>().call).await;
+                    handle.exit(0);
+                });
+            }
+        }
+    });
 }

@@ -110,6 +110,7 @@ export function App() {
   const signedOut = useCallback(async () => {
     await api.signOut().catch(() => {});
     setUser(null);
+    setRating(null);
     setScreen({ name: "sessions" });
   }, []);
 
@@ -146,7 +147,7 @@ export function App() {
         </div>
       )}
       <UpdateBanner hidden={screen.name === "call"} serverUrl={info?.serverUrl} />
-      {rating && screen.name !== "call" && <RateCall ended={rating.ended} partnerName={rating.partnerName} onDone={() => setRating(null)} onSent={() => setReportsSent((n) => n + 1)} />}
+      {rating && screen.name !== "call" && <RateCall key={rating.ended.report.peerId} ended={rating.ended} partnerName={rating.partnerName} onDone={() => setRating(null)} onSent={() => setReportsSent((n) => n + 1)} />}
       <main>
         {screen.name === "invitation" ? (
           <Invitation code={screen.code} onJoinHere={() => setScreen({ name: "prejoin", code: screen.code })} onDownloads={() => setScreen({ name: "downloads" })} />

@@ -9,6 +9,16 @@ use mentorlive_api::ApiError;
 use mentorlive_protocol::analytics::{CallReport, Rating};
 use std::time::Duration;
 
+/// Whose a report is: the account signed in when the call was joined, on
+/// that server. Taken at the join, so a sign-out (or another person's
+/// sign-in) before the call's report arrives never loses it or files it
+/// under someone else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportOwner {
+    pub server_url: String,
+    pub account: String,
+}
+
 /// What one pass over the queue did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FlushOutcome {
@@ -21,14 +31,26 @@ pub struct FlushOutcome {
     pub waiting: usize,
 }
 
-/// Whether an error means "try later" rather than "never".
+/// Whether an error means "try later" rather than "never". Only the
+/// server's own refusal (the contract's error body) is final: a page that
+/// is not the contract (a captive portal, a proxy) means the server was
+/// not reached.
 fn worth_retrying(err: &ApiError) -> bool {
     match err {
         ApiError::Server { status, .. } => matches!(status, 401 | 408 | 429) || *status >= 500,
-        ApiError::Network(_) | ApiError::Timeout | ApiError::NotSignedIn => true,
-        ApiError::UnexpectedResponse { status, .. } => *status >= 500 || *status == 0,
+        ApiError::Network(_)
+        | ApiError::Timeout
+        | ApiError::NotSignedIn
+        | ApiError::UnexpectedResponse { .. } => true,
         ApiError::Refused { .. } | ApiError::InvalidServerUrl(_) => false,
     }
+}
+
+fn kept(err: std::io::Error) -> crate::ClientError {
+    crate::ClientError::new(
+        crate::AppErrorCode::Settings,
+        format!("Could not keep the call report: {err}"),
+    )
 }
 
 impl Client {
@@ -41,9 +63,18 @@ impl Client {
         self.settings().is_ok_and(|s| s.share_call_reports)
     }
 
-    /// Switches sharing on or off. Off forgets the reports still waiting:
-    /// from then on nothing is sent.
-    pub fn set_share_call_reports(&self, on: bool) -> ClientResult<()> {
+    /// Who is signed in, as a report's owner.
+    pub fn report_owner(&self) -> Option<ReportOwner> {
+        Some(ReportOwner {
+            server_url: self.api().ok()?.server_url(),
+            account: self.user()?.email,
+        })
+    }
+
+    /// Switches sharing on or off. Off forgets the reports still waiting,
+    /// after any pass already sending: once this returns, nothing is sent.
+    pub async fn set_share_call_reports(&self, on: bool) -> ClientResult<()> {
+        let _no_pass_running = self.flushing.lock().await;
         let mut settings = self.settings()?;
         settings.share_call_reports = on;
         self.save_settings(&settings)?;
@@ -53,11 +84,11 @@ impl Client {
         Ok(())
     }
 
-    /// Keeps a call's report to send, held up to `hold_for` for a rating.
-    /// Returns false (and keeps nothing) when sharing is off or nobody is
-    /// signed in.
+    /// Keeps a call's report to send as `owner`, held up to `hold_for` for
+    /// a rating. Returns false (and keeps nothing) when sharing is off.
     pub fn queue_call_report(
         &self,
+        owner: &ReportOwner,
         session_id: &str,
         report: CallReport,
         hold_for: Option<Duration>,
@@ -65,43 +96,54 @@ impl Client {
         if !self.shares_call_reports() {
             return Ok(false);
         }
-        let (Ok(api), Some(user)) = (self.api(), self.user()) else {
-            return Ok(false);
-        };
         let entry = QueuedReport {
-            server_url: api.server_url(),
-            account: user.email,
+            server_url: owner.server_url.clone(),
+            account: owner.account.clone(),
             session_id: session_id.to_owned(),
             report,
             hold_until_ms: hold_for.map_or(0, |d| now_ms() + d.as_millis() as u64),
         };
-        self.report_queue().put(&entry).map_err(|err| {
-            crate::ClientError::new(
-                crate::AppErrorCode::Settings,
-                format!("Could not keep the call report: {err}"),
-            )
-        })?;
+        self.report_queue().put(&entry).map_err(kept)?;
         Ok(true)
     }
 
-    /// The person's rating (or their dismissal: `None`) of the call they
-    /// were in as `peer_id`: its report waits no longer. False when the
-    /// report is not waiting (sharing off, or already gone).
-    pub fn rate_call(&self, peer_id: &str, rating: Option<Rating>) -> ClientResult<bool> {
+    /// The person's rating (or their dismissal: `None`) of a call that
+    /// ended: its report waits no longer. A rating given after the report
+    /// already went (the wait ran out) sends it again with the rating: the
+    /// server keeps the newer. False when sharing is off.
+    pub async fn rate_call(
+        &self,
+        session_id: &str,
+        report: CallReport,
+        rating: Option<Rating>,
+    ) -> ClientResult<bool> {
+        // Under the pass's lock: a pass sending the report unrated cannot
+        // delete the file just rewritten with the rating.
+        let _no_pass_running = self.flushing.lock().await;
         if !self.shares_call_reports() {
             return Ok(false);
         }
-        self.report_queue()
-            .update(peer_id, |entry| {
-                entry.report.rating = rating;
+        let queue = self.report_queue();
+        let waiting = queue
+            .update(&report.peer_id, |entry| {
+                entry.report.rating = rating.clone();
                 entry.hold_until_ms = 0;
             })
-            .map_err(|err| {
-                crate::ClientError::new(
-                    crate::AppErrorCode::Settings,
-                    format!("Could not keep the rating: {err}"),
-                )
-            })
+            .map_err(kept)?;
+        if let (false, Some(rating), Some(owner)) = (waiting, rating, self.report_owner()) {
+            let entry = QueuedReport {
+                server_url: owner.server_url,
+                account: owner.account,
+                session_id: session_id.to_owned(),
+                report: CallReport {
+                    rating: Some(rating),
+                    ..report
+                },
+                hold_until_ms: 0,
+            };
+            queue.put(&entry).map_err(kept)?;
+        }
+        Ok(true)
     }
 
     /// Sends the signed-in account's waiting reports, oldest first. One pass
@@ -112,15 +154,15 @@ impl Client {
         let queue = self.report_queue();
         let list = queue.list();
         let mut outcome = FlushOutcome::default();
-        let me = match (self.api(), self.user()) {
-            (Ok(api), Some(user)) if self.shares_call_reports() => Some((api, user.email)),
+        let me = match (self.api(), self.report_owner()) {
+            (Ok(api), Some(owner)) if self.shares_call_reports() => Some((api, owner)),
             _ => None,
         };
         let now = now_ms();
         let mut reachable = true;
         for (path, entry) in list {
-            let ours = me.as_ref().filter(|(api, account)| {
-                entry.server_url == api.server_url() && &entry.account == account
+            let ours = me.as_ref().filter(|(_, owner)| {
+                entry.server_url == owner.server_url && entry.account == owner.account
             });
             let Some((api, _)) = ours.filter(|_| reachable && !entry.held_at(now)) else {
                 outcome.waiting += 1;
@@ -172,5 +214,13 @@ mod tests {
         assert!(!worth_retrying(&server(400)), "its figures never pass");
         assert!(!worth_retrying(&server(403)));
         assert!(!worth_retrying(&server(404)), "the session is gone");
+        let portal = ApiError::UnexpectedResponse {
+            status: 200,
+            detail: "<html>".into(),
+        };
+        assert!(
+            worth_retrying(&portal),
+            "a captive portal is not the server"
+        );
     }
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 mod call_reports;
 mod error;
 pub mod report_queue;
-pub use call_reports::FlushOutcome;
+pub use call_reports::{FlushOutcome, ReportOwner};
 pub use error::{AppErrorCode, ClientError};
 
 pub type ClientResult<T> = Result<T, ClientError>;

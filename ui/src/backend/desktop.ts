@@ -27,7 +27,7 @@ export const backend: Backend = {
   sessionAnalytics: commands.sessionAnalytics,
   setShareCallReports: commands.setShareCallReports,
   // The report waits in the app's queue (held for this answer); it goes now.
-  rateCall: (ended, rating) => commands.rateCall(ended.report.peerId, rating),
+  rateCall: (ended, rating) => commands.rateCall(ended.sessionId, ended.report, rating),
   generateLiveCode: commands.generateLiveCode,
   validateLiveCode: commands.validateLiveCode,
   setServerUrl: commands.setServerUrl,

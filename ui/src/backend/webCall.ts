@@ -471,10 +471,12 @@ export function startWebCall(start: CallStart): CallConnection {
   // Figures once a second: the quality indicator and the test hooks.
   const statsTimer = window.setInterval(async () => {
     if (!pc || !state) return;
-    const figures = await inboundStats(pc, counters, { ours: announcedMid, partners: partnerScreenMid }).catch(() => null);
+    const peer = pc;
+    const figures = await inboundStats(peer, counters, { ours: announcedMid, partners: partnerScreenMid }).catch(() => null);
     if (!figures || stopped) return;
     counters = figures.counters;
-    if (pc) meter.sample(figures.raw, [announcedMid, partnerScreenMid]);
+    // Only the connection still in use: a closed one's totals are counted.
+    if (pc === peer) meter.sample(figures.raw, [announcedMid, partnerScreenMid]);
     const stats: CallStats = { ...figures.stats, state };
     emit({ event: "stats", stats });
     exposeForTests("mentorliveEngineStats", stats);
@@ -482,6 +484,7 @@ export function startWebCall(start: CallStart): CallConnection {
 
   const shutDown = () => {
     stopped = true;
+    window.removeEventListener("pagehide", onPageHide);
     // Nothing is captured once the call is over (replaced, ended, failed).
     screenTrack?.stop();
     screenTrack = null;
@@ -490,6 +493,16 @@ export function startWebCall(start: CallStart): CallConnection {
     socket?.close();
     socket = null;
   };
+
+  // Closing the tab mid-call: the partner hears `left` and the report goes
+  // (`keepalive` carries it past the page's end).
+  const onPageHide = () => {
+    if (stopped) return;
+    const reason = leavingReason();
+    if (socket?.connected) socket.emit("live:leave", {});
+    finishReport(reason);
+  };
+  window.addEventListener("pagehide", onPageHide);
 
   applyMedia();
   start.local.srcObject = stream;

@@ -152,7 +152,8 @@ export class WebReportMeter {
     const seconds = Math.max(1, this.connectedMs / 1000);
     const lossPercent = t.packetsReceived + t.packetsLost > 0 ? (100 * t.packetsLost) / (t.packetsReceived + t.packetsLost) : 0;
     const rtt50 = percentile(this.rtts, 50);
-    const jitter = this.jitters.length ? this.jitters.reduce((a, b) => a + b, 0) / this.jitters.length : 0;
+    // The median second, as the engine's.
+    const jitter = percentile(this.jitters, 50);
     const connected = this.connectedAt !== null;
     const round = (v: number, places = 2) => Math.round(v * 10 ** places) / 10 ** places;
     return {

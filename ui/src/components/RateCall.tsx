@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../api";
 import type { EndedCall } from "../backend/backend";
 import type { Problem } from "../generated/types";
@@ -17,15 +17,20 @@ const STAR_WORDS = ["", "Very poor", "Poor", "Fair", "Good", "Excellent"];
 export function RateCall(props: { ended: EndedCall; partnerName: string; onDone: () => void; onSent: () => void }) {
   const [stars, setStars] = useState(0);
   const [problems, setProblems] = useState<Problem[]>([]);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Said as it appears: the question takes the focus from the call's end.
+  useEffect(() => heading.current?.focus(), []);
   const finish = (send: boolean) => {
-    api.rateCall(props.ended, send && stars > 0 ? { stars, problems } : null).then(props.onSent, () => {});
+    // What went wrong is asked only under five stars, and sent only then.
+    const rating = send && stars > 0 ? { stars, problems: stars < 5 ? problems : [] } : null;
+    api.rateCall(props.ended, rating).then(props.onSent, () => {});
     props.onDone();
   };
   const toggle = (p: Problem) => setProblems((list) => (list.includes(p) ? list.filter((x) => x !== p) : [...list, p]));
 
   return (
     <section className="card rate-call" aria-labelledby="rate-title" data-testid="rate-call">
-      <h2 id="rate-title">How was your call with {props.partnerName}?</h2>
+      <h2 id="rate-title" ref={heading} tabIndex={-1}>How was your call with {props.partnerName}?</h2>
       <fieldset className="stars">
         <legend className="muted">Your rating (optional)</legend>
         {[1, 2, 3, 4, 5].map((n) => (

@@ -2,7 +2,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { command } from "../backend/command";
-import type { AppInfo, CallEvent, CallJoined, ChatMessage, ExportStarted, LinkEvent, LiveCodeView, MyAnalytics, ProcessFigures, Rating, RecordingList, Role, Session, SessionAnalytics, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
+import type { AppInfo, CallEvent, CallJoined, CallReport, ChatMessage, ExportStarted, LinkEvent, LiveCodeView, MyAnalytics, ProcessFigures, Rating, RecordingList, Role, Session, SessionAnalytics, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
 
 export const commands = {
   appInfo: () => command<AppInfo>("app_info"),
@@ -13,6 +13,8 @@ export const commands = {
   // Shows a notification unless the window is in front; returns whether it
   // was shown.
   notifyIfAway: (title: string, body: string) => command<boolean>("notify_if_away", { title, body }),
+  // Signs out, hanging up first: the call's report is kept as the person's
+  // who made it, and no call runs on a revoked token.
   signOut: () => command<void>("sign_out"),
   listSessions: () => command<Session[]>("list_sessions"),
   generateLiveCode: (sessionId: string) => command<LiveCodeView>("generate_live_code", { sessionId }),
@@ -32,9 +34,10 @@ export const commands = {
   // transceiver and tells the partner; frames come over the bridge.
   callShareScreen: (on: boolean) => command<void>("call_share_screen", { on }),
   callHangUp: () => command<void>("call_hang_up"),
-  // The person's rating of the call they were in as `peer_id`, or `None`
-  // when they dismissed the question: either way its report goes now.
-  rateCall: (peerId: string, rating: Rating | null) => command<void>("rate_call", { peerId, rating }),
+  // The person's rating of a call that ended (its report as the call
+  // gave it), or `None` when they dismissed the question: either way its
+  // report goes now, and this answers once it has gone (or been kept).
+  rateCall: (sessionId: string, report: CallReport, rating: Rating | null) => command<void>("rate_call", { sessionId, report, rating }),
   // Switches call-quality reports and ratings on or off (off: nothing more
   // is sent, and what waited is forgotten).
   setShareCallReports: (on: boolean) => command<void>("set_share_call_reports", { on }),

@@ -19,6 +19,13 @@ export interface WeekSeries {
   range?: [number, number];
 }
 
+const HALF_WEEK = 3.5 * 86_400;
+
+/** A week's Monday (seconds since 1970, UTC) as the person's dates read. */
+export function weekLabel(seconds: number): string {
+  return new Date(seconds * 1000).toLocaleDateString(undefined, { timeZone: "UTC" });
+}
+
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 }
@@ -40,8 +47,12 @@ export function WeekChart(props: { weeks: number[]; series: WeekSeries[]; height
       height,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
+      // Weeks start on Monday 00:00 UTC (the server's): shown in UTC, so
+      // no week reads as a Sunday west of Greenwich. Half a week of room
+      // each side, so the first and last bars are whole.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       scales: {
-        x: { time: true },
+        x: { time: true, range: (_u: uPlot, min: number, max: number): [number, number] => [min - HALF_WEEK, max + HALF_WEEK] },
         ...Object.fromEntries(series.map((s) => [scaleOf(s.side), s.range ? { range: s.range } : { range: (_u: uPlot, _min: number, max: number): [number, number] => [0, Math.max(1, max * 1.15)] }])),
       },
       axes: [
@@ -52,7 +63,7 @@ export function WeekChart(props: { weeks: number[]; series: WeekSeries[]; height
         }),
       ],
       series: [
-        { label: "Week of", value: (_u, t) => (t == null ? "" : new Date(t * 1000).toLocaleDateString()) },
+        { label: "Week of", value: (_u, t) => (t == null ? "" : weekLabel(t)) },
         ...series.map(
           (s, i) =>
             ({

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, AppError } from "../api";
 import type { MyAnalytics } from "../generated/types";
-import { WeekChart, type WeekSeries } from "../insights/WeekChart";
+import { WeekChart, weekLabel, type WeekSeries } from "../insights/WeekChart";
 import { qualityWord } from "../insights/quality";
 
 const percent = (share: number | null) => (share == null ? "–" : `${Math.round(share * 100)} %`);
@@ -114,7 +114,7 @@ export default function Insights(props: { onSignedOut: () => void }) {
           <tbody>
             {data.weeks.map((w) => (
               <tr key={w.weekStart}>
-                <th scope="row">{new Date(w.weekStart).toLocaleDateString()}</th>
+                <th scope="row">{weekLabel(Date.parse(w.weekStart) / 1000)}</th>
                 <td>{w.calls}</td>
                 <td>{Math.round(w.minutes)}</td>
                 <td>{w.connected}</td>

@@ -1051,11 +1051,13 @@ impl CallMachine {
                 self.consent.on_hang_up();
                 self.carry_consent();
                 // Media stops first (the camera, the microphone, a screen
-                // share), then the room is left: a slow `live:leave` ack must
-                // not keep sending after the person hung up.
+                // share): a slow `live:leave` ack must not keep sending after
+                // the person hung up. The end and its report come out before
+                // the leave, which may wait seconds for a server out of
+                // reach: the report must not wait on it.
                 self.close_peer();
-                self.out.push_back(Action::Leave);
                 self.set_state(CallState::Ended);
+                self.out.push_back(Action::Leave);
                 self.out.push_back(Action::Stop);
             }
         }
