@@ -227,3 +227,83 @@ async fn malformed_and_hostile_signaling_gets_errors_or_a_clean_close_and_harms_
         200
     );
 }
+
+#[tokio::test]
+async fn a_signal_flood_is_refused_per_socket_and_the_partner_still_hears_the_call() {
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (demo, code) = http.demo_code().await;
+    let (partner, mut partner_events) =
+        LiveClient::connect(&server.url, &demo.learner, ClientOptions::default())
+            .await
+            .expect("partner");
+    let partner_peer = partner.join(&code).await.expect("partner joins").peer_id;
+    let mut flooder = raw(&server, &demo.mentor).await;
+    let joined = emit(&mut flooder, 1, json!(["live:join", {"code": code}]))
+        .await
+        .expect("join ack");
+    assert_eq!(joined["ok"], true, "{joined}");
+
+    // Big signals: 100 KiB each, as fast as the socket takes them.
+    let big = "x".repeat(100 * 1024);
+    let mut refused = 0;
+    let mut passed = 0;
+    for n in 0..40u32 {
+        let ack = emit(
+            &mut flooder,
+            100 + n,
+            json!(["live:signal", {"to": partner_peer, "data": {"type": "offer", "sdp": big}}]),
+        )
+        .await
+        .expect("an ack");
+        if ack["ok"] == true {
+            passed += 1;
+        } else {
+            assert_eq!(error_code(&ack), "rate_limited", "{ack}");
+            refused += 1;
+        }
+    }
+    println!("100 KiB signals: {passed} relayed, {refused} refused");
+    assert!(passed <= 8, "about 512 KiB at once: {passed} relayed");
+    assert!(refused >= 30, "{refused} refused");
+
+    // Many small ones: a burst of 100, then refused.
+    let mut small_refused = 0;
+    for n in 0..150u32 {
+        let ack = emit(
+            &mut flooder,
+            1000 + n,
+            json!(["live:signal", {"to": partner_peer, "data": {"type": "candidate", "n": n}}]),
+        )
+        .await
+        .expect("an ack");
+        if ack["ok"] != true {
+            assert_eq!(error_code(&ack), "rate_limited", "{ack}");
+            small_refused += 1;
+        }
+    }
+    assert!(small_refused >= 40, "{small_refused} of 150 refused");
+
+    // The partner's socket is alive and hears a signal sent after the flood.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let ack = emit(
+        &mut flooder,
+        5000,
+        json!(["live:signal", {"to": partner_peer, "data": {"type": "candidate", "after": true}}]),
+    )
+    .await
+    .expect("an ack");
+    assert_eq!(ack["ok"], true, "the budget refills: {ack}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let event = tokio::time::timeout_at(deadline.into(), partner_events.recv())
+            .await
+            .expect("the last signal arrives")
+            .expect("open");
+        if let LiveEvent::Signal(s) = event {
+            if s.data["after"] == true {
+                break;
+            }
+        }
+    }
+}

@@ -44,6 +44,10 @@ pub enum Limit {
     ValidatePerUser,
     ValidatePerAddress,
     ReportPerUser,
+    /// `live:signal` messages a socket may send, and their bytes. A socket
+    /// lives on one node, so these stay in its memory even on a cluster.
+    SignalsPerSocket,
+    SignalBytesPerSocket,
 }
 
 impl Limit {
@@ -58,6 +62,8 @@ impl Limit {
             Limit::ValidatePerUser => "validate_per_user",
             Limit::ValidatePerAddress => "validate_per_address",
             Limit::ReportPerUser => "report_per_user",
+            Limit::SignalsPerSocket => "signals_per_socket",
+            Limit::SignalBytesPerSocket => "signal_bytes_per_socket",
         }
     }
 
@@ -74,6 +80,10 @@ impl Limit {
             // A report per call; a burst for an offline queue sending its
             // backlog when the server is back.
             Limit::ReportPerUser => Rule::new(30, 10),
+            // A negotiation and its candidates are tens of messages of a
+            // few kilobytes; an ICE restart or a screen share adds a few.
+            Limit::SignalsPerSocket => Rule::new(100, 1200),
+            Limit::SignalBytesPerSocket => Rule::new(512 * 1024, 4 * 1024 * 1024),
         }
     }
 }
@@ -103,7 +113,16 @@ impl RateLimiter {
         self.check_at(limit, key, Instant::now())
     }
 
+    /// Takes `cost` (bytes, say) from the bucket at once.
+    pub fn check_cost(&self, limit: Limit, key: &str, cost: f64) -> Result<(), u64> {
+        self.take(limit, key, cost, Instant::now())
+    }
+
     fn check_at(&self, limit: Limit, key: &str, now: Instant) -> Result<(), u64> {
+        self.take(limit, key, 1.0, now)
+    }
+
+    fn take(&self, limit: Limit, key: &str, cost: f64, now: Instant) -> Result<(), u64> {
         if self.factor == 0.0 {
             return Ok(());
         }
@@ -117,11 +136,11 @@ impl RateLimiter {
         let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * per_second).min(rule.burst);
         bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.tokens >= cost {
+            bucket.tokens -= cost;
             Ok(())
         } else {
-            Err(((1.0 - bucket.tokens) / per_second).ceil() as u64)
+            Err(((cost - bucket.tokens) / per_second).ceil().max(1.0) as u64)
         }
     }
 

@@ -306,25 +306,54 @@ async fn join<A: Adapter>(
     Ok(AckEnvelope::ok(&joined))
 }
 
+/// Counts a signal against its socket's limits (messages and bytes):
+/// a signal flood is refused with `rate_limited` before it reaches a room.
+fn signal_allowed(app: &AppState, socket: &Sid, data: &Value) -> Result<(), ErrorDetail> {
+    let key = socket.to_string();
+    let bytes = serde_json::to_vec(data).map_or(0, |b| b.len()) as f64;
+    let verdict = app
+        .limiter
+        .check(Limit::SignalsPerSocket, &key)
+        .map_err(|wait| (Limit::SignalsPerSocket, wait))
+        .and_then(|()| {
+            app.limiter
+                .check_cost(Limit::SignalBytesPerSocket, &key, bytes)
+                .map_err(|wait| (Limit::SignalBytesPerSocket, wait))
+        });
+    verdict.map_err(|(limit, wait)| {
+        crate::metrics::rate_limited(limit.name());
+        error(
+            ErrorCode::RateLimited,
+            format!("Too many signaling messages. Please wait {wait} s."),
+        )
+    })
+}
+
 async fn on_signal<A: Adapter>(
     s: SocketRef<A>,
     io: SocketIo<A>,
+    State(app): State<AppState>,
     State(signaling): State<Signaling>,
     ack: AckSender<A>,
     turn: Turn,
     TryData(data): TryData<Value>,
 ) {
     let _turn = turn.wait().await;
-    let reply = match data
+    let request = data
         .ok()
         .and_then(|v| serde_json::from_value::<SignalRequest>(v).ok())
-        .filter(|r| r.data.is_object())
-    {
-        None => Err(error(
+        .filter(|r| r.data.is_object());
+    let allowed = match &request {
+        Some(request) => signal_allowed(&app, &s.id, &request.data),
+        None => Ok(()),
+    };
+    let reply = match (request, allowed) {
+        (_, Err(refused)) => Err(refused),
+        (None, _) => Err(error(
             ErrorCode::InvalidInput,
             "live:signal takes {to, data} with data an object.",
         )),
-        Some(request) => signaling
+        (Some(request), Ok(())) => signaling
             .run(&io, RoomOf::Conn(s.id), |rooms| {
                 rooms.signal(&s.id, &request.to, request.data).into_parts()
             })

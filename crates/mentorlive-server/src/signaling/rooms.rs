@@ -12,8 +12,46 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 /// Messages kept for a peer whose socket dropped, delivered when it resumes.
-/// A negotiation is a handful of messages; past this the oldest go.
+/// A negotiation is a handful of messages of a few kilobytes; past either
+/// bound the oldest go. In bytes too: 256 messages of 128 KiB each were
+/// 32 MiB a peer, held (and on a cluster moved) for the grace period.
 const PENDING_LIMIT: usize = 256;
+const PENDING_BYTES: usize = 256 * 1024;
+
+/// A peer's kept messages, bounded in count and in bytes.
+#[derive(Debug, Default)]
+struct Pending {
+    items: std::collections::VecDeque<(&'static str, Value, usize)>,
+    bytes: usize,
+}
+
+impl Pending {
+    fn push(&mut self, event: &'static str, payload: Value) {
+        let size = serde_json::to_vec(&payload).map_or(0, |b| b.len());
+        self.items.push_back((event, payload, size));
+        self.bytes += size;
+        while self.items.len() > PENDING_LIMIT || self.bytes > PENDING_BYTES {
+            match self.items.pop_front() {
+                Some((_, _, gone)) => self.bytes -= gone,
+                None => break,
+            }
+        }
+    }
+
+    fn take(&mut self) -> Vec<(&'static str, Value)> {
+        self.bytes = 0;
+        std::mem::take(&mut self.items)
+            .into_iter()
+            .map(|(event, payload, _)| (event, payload))
+            .collect()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.items
+            .iter()
+            .map(|(event, payload, _)| (*event, payload))
+    }
+}
 
 /// "Send this event to that connection."
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +119,7 @@ struct Peer<C> {
     /// `None` while the socket is gone and the grace period runs.
     conn: Option<C>,
     generation: u64,
-    pending: Vec<(&'static str, Value)>,
+    pending: Pending,
     /// When the socket went (ms, the caller's clock), while it is gone.
     away_since: Option<u64>,
 }
@@ -121,12 +159,7 @@ impl<C: Clone> Peer<C> {
                 event,
                 payload,
             }),
-            None => {
-                if self.pending.len() == PENDING_LIMIT {
-                    self.pending.remove(0);
-                }
-                self.pending.push((event, payload));
-            }
+            None => self.pending.push(event, payload),
         }
     }
 }
@@ -249,7 +282,7 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
                 let stale = peer.conn.replace(conn.clone());
                 peer.generation = generation;
                 peer.away_since = None;
-                for (event, payload) in std::mem::take(&mut peer.pending) {
+                for (event, payload) in peer.pending.take() {
                     out.push(Emit {
                         to: conn.clone(),
                         event,
@@ -320,7 +353,7 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
             polite: params.user.id == params.mentor_id,
             conn: Some(conn.clone()),
             generation,
-            pending: Vec::new(),
+            pending: Pending::default(),
             away_since: None,
         };
         let joined_event = to_value(&peer.info());
@@ -390,10 +423,7 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
             .get_mut(session)
             .and_then(|room| room.iter_mut().find(|p| &p.peer_id == peer_id))
         {
-            if peer.pending.len() == PENDING_LIMIT {
-                peer.pending.remove(0);
-            }
-            peer.pending.push((event, payload));
+            peer.pending.push(event, payload);
         }
     }
 
@@ -486,7 +516,7 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
                 pending: p
                     .pending
                     .iter()
-                    .map(|(event, payload)| ((*event).to_owned(), payload.clone()))
+                    .map(|(event, payload)| (event.to_owned(), payload.clone()))
                     .collect(),
                 away_since: p.away_since,
             })
@@ -516,11 +546,15 @@ impl<C: Clone + Eq + Hash> Rooms<C> {
                 polite: p.polite,
                 conn: p.conn,
                 generation: p.generation,
-                pending: p
-                    .pending
-                    .into_iter()
-                    .filter_map(|(event, payload)| Some((known_event(&event)?, payload)))
-                    .collect(),
+                pending: {
+                    let mut pending = Pending::default();
+                    for (event, payload) in p.pending {
+                        if let Some(event) = known_event(&event) {
+                            pending.push(event, payload);
+                        }
+                    }
+                    pending
+                },
                 away_since: p.away_since,
             });
         }
@@ -772,6 +806,35 @@ mod tests {
         // The old timer fires and finds nothing to do.
         assert!(rooms.grace_expired(&ticket).is_empty());
         assert_eq!(rooms.counts(), (1, 2));
+    }
+
+    #[test]
+    fn an_absent_peer_is_kept_at_most_256_kib_of_the_newest_messages() {
+        let mut rooms = pair();
+        rooms.disconnect(&2, 0).expect("ticket");
+        // A flood of 300 signals of 10 KiB each for the absent peer.
+        let filler = "x".repeat(10 * 1024);
+        for n in 0..300 {
+            let _ = rooms.signal(&1, "pb", json!({"n": n, "sdp": filler}));
+        }
+        let (_, out) = rooms
+            .join(
+                5,
+                params("learner", Role::Learner, Some("pb")),
+                "unused".into(),
+            )
+            .expect("resume");
+        let bytes: usize = out
+            .iter()
+            .map(|e| serde_json::to_vec(&e.payload).map_or(0, |b| b.len()))
+            .sum();
+        assert!(bytes <= PENDING_BYTES, "{bytes} bytes kept");
+        assert!(out.len() >= 20, "{} kept", out.len());
+        assert_eq!(
+            out.last().map(|e| e.payload["data"]["n"].clone()),
+            Some(json!(299)),
+            "the newest are the ones kept"
+        );
     }
 
     #[test]
