@@ -210,3 +210,42 @@ async fn after_a_server_crash_both_clients_reconnect_and_rejoin_by_themselves() 
     .await;
     assert_eq!(got.data["sdp"], "after restart");
 }
+
+#[tokio::test]
+async fn signing_out_closes_the_tokens_sockets_and_they_join_nothing() {
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (demo, code) = http.demo_code().await;
+    let (mentor, _mentor_events) = LiveClient::connect(&server.url, &demo.mentor, options())
+        .await
+        .expect("mentor");
+    mentor.join(&code).await.expect("mentor joins");
+    let (learner, mut learner_events) = LiveClient::connect(&server.url, &demo.learner, options())
+        .await
+        .expect("learner");
+
+    // The learner signs out elsewhere (another tab, the app): the socket
+    // their token opened is closed by the server, on whichever node.
+    assert_eq!(
+        http.post("/api/auth/logout", Some(&demo.learner), json!({}))
+            .await
+            .status,
+        204
+    );
+    next(&mut learner_events, "the socket closed", |e| match e {
+        LiveEvent::Connection(mentorlive_signaling::ConnectionState::Reconnecting { .. }) => {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    // It cannot come back with that token, nor join a room it knows.
+    let refused = learner.join(&code).await.expect_err("signed out");
+    assert!(
+        ["unauthorized", "not_connected", "timeout"].contains(&refused.code()),
+        "{refused:?}"
+    );
+    assert!(LiveClient::connect(&server.url, &demo.learner, options())
+        .await
+        .is_err());
+}

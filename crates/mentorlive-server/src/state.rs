@@ -4,9 +4,15 @@ use crate::cluster::Cluster;
 use crate::error::ApiError;
 use crate::rate_limit::{Limit, RateLimiter};
 use crate::store::Store;
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 
 pub use crate::config::Settings;
+
+/// Ends every signaling socket signed in with a token (by its hash), on
+/// every node: set once signaling is attached.
+pub type EndSockets = Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +21,7 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Set when this node is one of several (Redis): limits and rooms are shared.
     pub cluster: Option<Arc<Cluster>>,
+    pub end_sockets: Arc<OnceLock<EndSockets>>,
 }
 
 impl AppState {
@@ -24,6 +31,7 @@ impl AppState {
             limiter: Arc::new(RateLimiter::new(settings.rate_limit_factor)),
             settings: Arc::new(settings),
             cluster: None,
+            end_sockets: Arc::default(),
         }
     }
 
@@ -31,6 +39,14 @@ impl AppState {
     pub fn with_cluster(mut self, cluster: Cluster) -> Self {
         self.cluster = Some(Arc::new(cluster));
         self
+    }
+
+    /// A token was revoked: the signaling sockets it opened close now, so
+    /// none goes on joining rooms with it.
+    pub async fn end_sockets_of(&self, token_hash: &str) {
+        if let Some(end) = self.end_sockets.get() {
+            end(token_room(token_hash)).await;
+        }
     }
 
     /// Counts a request against every `(limit, key)` given; the first that is
@@ -82,6 +98,13 @@ impl AppState {
             _ => self.limiter.refund(limit, key),
         }
     }
+}
+
+/// The Socket.IO room of the sockets signed in with a token: named from its
+/// hash hashed again, so no room name (which crosses Redis on a cluster)
+/// is what the database keeps.
+pub fn token_room(token_hash: &str) -> String {
+    format!("token:{}", &hex_sha256(token_hash)[..32])
 }
 
 fn hex_sha256(text: &str) -> String {

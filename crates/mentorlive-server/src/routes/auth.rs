@@ -157,6 +157,7 @@ pub async fn me(auth: AuthUser) -> Json<User> {
     ))]
 pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> ApiResult<StatusCode> {
     state.store.delete_token(&auth.token_hash).await?;
+    state.end_sockets_of(&auth.token_hash).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

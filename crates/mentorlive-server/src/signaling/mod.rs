@@ -94,7 +94,24 @@ impl Signaling {
 /// The signed-in user of one socket, and the order of its messages.
 struct Connection {
     user: User,
+    /// Checked again at each join: a token revoked or expired since the
+    /// socket connected joins nothing.
+    token_hash: String,
     sequencer: Arc<Sequencer>,
+}
+
+/// Lets a sign-out end the sockets its token opened, on any node.
+fn end_sockets_with<A: Adapter>(state: &AppState, io: &SocketIo<A>) {
+    let io = io.clone();
+    let end: crate::state::EndSockets = Arc::new(move |room| {
+        let io = io.clone();
+        Box::pin(async move {
+            if let Err(err) = io.to(room).disconnect().await {
+                tracing::warn!(%err, "could not close a revoked token's sockets");
+            }
+        })
+    });
+    let _ = state.end_sockets.set(end);
 }
 
 /// Puts Socket.IO signaling on the axum router: rooms in this process, or,
@@ -114,9 +131,10 @@ pub async fn attach(router: axum::Router, state: AppState) -> anyhow::Result<axu
                 events: EventLog::new(state.store.clone()),
             };
             let (layer, io) = builder
-                .with_state(state)
+                .with_state(state.clone())
                 .with_state(signaling)
                 .build_layer();
+            end_sockets_with(&state, &io);
             io.ns("/", on_connect.with(authenticate::<LocalAdapter>));
             Ok(router.layer(layer))
         }
@@ -135,9 +153,10 @@ pub async fn attach(router: axum::Router, state: AppState) -> anyhow::Result<axu
             };
             let (layer, io) = builder
                 .with_adapter::<socketioxide_redis::RedisAdapter<_>>(adapter)
-                .with_state(state)
+                .with_state(state.clone())
                 .with_state(signaling)
                 .build_layer();
+            end_sockets_with(&state, &io);
             io.ns("/", on_connect.with(authenticate))
                 .await
                 .map_err(|err| anyhow::anyhow!("subscribing to Redis for signaling: {err}"))?;
@@ -168,21 +187,24 @@ async fn authenticate<A: Adapter>(
         .ok()
         .and_then(|auth| auth.get("token").and_then(Value::as_str).map(str::to_owned))
         .ok_or(Unauthorized)?;
+    let hash = token_hash(&token);
     let user = app
         .store
-        .user_by_token(&token_hash(&token), crate::now())
+        .user_by_token(&hash, crate::now())
         .await
         .ok()
         .flatten()
         .ok_or(Unauthorized)?;
     tracing::debug!(user_id = %user.id, sid = %s.id, "signaling connected");
+    // A room named by the socket's id: emits reach it through the adapter
+    // from whichever node holds its partner; and one for its token, which a
+    // sign-out closes.
+    s.join([s.id.to_string(), crate::state::token_room(&hash)]);
     s.extensions.insert(Arc::new(Connection {
         user,
+        token_hash: hash,
         sequencer: Arc::new(Sequencer::default()),
     }));
-    // A room named by the socket's id: emits reach it through the adapter
-    // from whichever node holds its partner.
-    s.join(s.id.to_string());
     // socketioxide sends the CONNECT answer before it spawns the connect
     // handler, so a client that emits straight away could beat handlers
     // registered there. Registering here, before the answer, closes that gap.
@@ -249,7 +271,12 @@ async fn on_join<A: Adapter>(
         Ok(_) => "ok",
         Err(refusal) => refusal.code.as_str(),
     });
+    let signed_out = matches!(&reply, Err(e) if e.code == ErrorCode::Unauthorized);
     send_ack(ack, reply);
+    // After the answer, so the client reads why.
+    if signed_out {
+        let _ = s.disconnect();
+    }
 }
 
 async fn join<A: Adapter>(
@@ -260,6 +287,25 @@ async fn join<A: Adapter>(
     data: Option<Value>,
 ) -> Result<AckEnvelope, ErrorDetail> {
     let conn = connection(s).ok_or_else(|| error(ErrorCode::Unauthorized, "Sign in again."))?;
+    // The token again: signed out or expired since the socket connected,
+    // it joins nothing, and the socket goes.
+    let still_valid = app
+        .store
+        .user_by_token(&conn.token_hash, crate::now())
+        .await
+        .map_err(|_| {
+            error(
+                ErrorCode::Internal,
+                "The service is busy. Please try again.",
+            )
+        })?
+        .is_some();
+    if !still_valid {
+        return Err(error(
+            ErrorCode::Unauthorized,
+            "Your sign-in has ended. Sign in again.",
+        ));
+    }
     let request: JoinRequest = data
         .and_then(|v| serde_json::from_value(v).ok())
         .ok_or_else(|| {
