@@ -23,13 +23,13 @@ ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc=size=640x480:rate=30 
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i sine=frequency=440:sample_rate=48000 -t 10 -ac 2 \
   -c:a libopus -b:a 48k -frame_duration 20 "$work/a.ogg"
 python3 - "$bin/mentorlive-cli" "$url" "$code" "$seconds" "$work" <<'PY'
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
 cli, url, code, seconds, work = sys.argv[1:]
 def join(email, delay):
     time.sleep(delay)
-    return subprocess.Popen([cli, "--server", url, "--email", email, "--password", "mentorlive", "--json", "join", code,
+    return subprocess.Popen([cli, "--server", url, "--email", email, "--json", "join", code,
         "--video", f"{work}/v.ivf", "--audio", f"{work}/a.ogg", "--duration", seconds, "--bind", "127.0.0.1:0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "MENTORLIVE_PASSWORD": "mentorlive"})
 procs = [join("mentor@example.com", 0), join("learner@example.com", 0.3)]
 for p in procs:
     p.wait()

@@ -21,9 +21,9 @@ python3 - "$bin/mentorlive-cli" "$url" "$code" "$seconds" "$work" <<'PY'
 import json, os, subprocess, sys, time
 cli, url, code, seconds, work = sys.argv[1:]
 def join(email, extra):
-    return subprocess.Popen([cli, "--server", url, "--email", email, "--password", "mentorlive", "--json", "join", code,
+    return subprocess.Popen([cli, "--server", url, "--email", email, "--json", "join", code,
         "--video", f"{work}/v.ivf", "--audio", f"{work}/a.ogg", "--duration", seconds, "--bind", "127.0.0.1:0", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "MENTORLIVE_PASSWORD": "mentorlive"})
 def cpu_of(proc):
     _, status, usage = os.wait4(proc.pid, 0)
     return usage.ru_utime + usage.ru_stime

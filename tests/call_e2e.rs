@@ -216,14 +216,13 @@ async fn a_third_user_and_an_expired_code_are_refused() {
             &server.url,
             "--email",
             "third@example.com",
-            "--password",
-            "password-123",
             "--json",
             "join",
             &code,
             "--duration",
             "1",
         ])
+        .env("MENTORLIVE_PASSWORD", "password-123")
         .output()
         .expect("cli");
     assert!(!out.status.success());
@@ -237,14 +236,13 @@ async fn a_third_user_and_an_expired_code_are_refused() {
             &server.url,
             "--email",
             "learner@example.com",
-            "--password",
-            "mentorlive",
             "--json",
             "join",
             &code,
             "--duration",
             "1",
         ])
+        .env("MENTORLIVE_PASSWORD", "mentorlive")
         .output()
         .expect("cli");
     assert!(!out.status.success());

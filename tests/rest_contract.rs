@@ -53,6 +53,10 @@ async fn register_login_me_and_logout() {
         json!({"email": "x@example.com", "password": "short", "name": "X", "role": "mentor"}),
         json!({"email": "not-an-email", "password": "long enough", "name": "X", "role": "mentor"}),
         json!({"email": "x@example.com", "password": "long enough", "name": "  ", "role": "mentor"}),
+        // Control and text-direction characters: a terminal's escapes, a
+        // name that reads backwards.
+        json!({"email": "x@example.com", "password": "long enough", "name": "X\u{1b}[2J", "role": "mentor"}),
+        json!({"email": "x@example.com", "password": "long enough", "name": "Eve\u{202e}gnp.exe", "role": "mentor"}),
         json!({"email": "x@example.com", "password": "long enough", "name": "X", "role": "admin"}),
         json!({"email": "x@example.com", "password": "long enough", "name": "X"}),
         json!([1, 2, 3]),
@@ -218,6 +222,8 @@ async fn sessions_are_listed_soonest_first_and_only_to_their_participants() {
         json!({"title": "T", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "2031-01-01T00:00:00Z", "durationMinutes": 0}),
         json!({"title": "T", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "2031-01-01T00:00:00Z", "durationMinutes": -5}),
         json!({"title": "T", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "2031-01-01T00:00:00Z"}),
+        json!({"title": "T\u{1b}]0;owned\u{7}", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "2031-01-01T00:00:00Z", "durationMinutes": 30}),
+        json!({"title": "T\u{2066}x\u{2069}", "mentorId": mentor_id, "learnerId": learner_id, "scheduledAt": "2031-01-01T00:00:00Z", "durationMinutes": 30}),
     ] {
         http.post("/api/sessions", Some(&mentor), bad)
             .await
@@ -797,11 +803,19 @@ async fn the_openapi_document_describes_every_call() {
 async fn an_expired_token_is_refused_by_rest_and_signaling() {
     let server = TestServer::start_default();
     let http = Http::new(&server);
-    let demo = http.demo().await;
+    let (demo, code) = http.demo_code().await;
     assert_eq!(
         http.get("/api/auth/me", Some(&demo.learner)).await.status,
         200
     );
+    // A socket connected while the token was good.
+    let (open_socket, _events) = mentorlive_signaling::LiveClient::connect(
+        &server.url,
+        &demo.learner,
+        mentorlive_signaling::ClientOptions::default(),
+    )
+    .await
+    .expect("connect");
     // Age every token of the learner past its expiry, as 30 days would.
     let db = server_database(&server).await;
     sqlx::query("UPDATE auth_tokens SET expires_at = 1 WHERE user_id = (SELECT id FROM users WHERE email = 'learner@example.com')")
@@ -824,9 +838,110 @@ async fn an_expired_token_is_refused_by_rest_and_signaling() {
     )
     .await;
     assert!(refused.is_err(), "signaling refuses an expired token");
+    // The socket opened before joins nothing with it now.
+    let join = open_socket.join(&code).await.expect_err("expired");
+    assert!(
+        ["unauthorized", "not_connected"].contains(&join.code()),
+        "{join:?}"
+    );
     // The mentor's token is untouched.
     assert_eq!(
         http.get("/api/auth/me", Some(&demo.mentor)).await.status,
         200
     );
+}
+
+#[tokio::test]
+async fn the_cli_escapes_a_title_that_would_act_on_the_terminal() {
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let demo = http.demo().await;
+    // A title stored before the server refused such text.
+    let db = server_database(&server).await;
+    sqlx::query("UPDATE sessions SET title = $1 WHERE id = $2")
+        .bind("Rust \u{1b}]0;owned\u{7}\u{202e}lmth.exe")
+        .bind(&demo.session_id)
+        .execute(&db)
+        .await
+        .expect("title");
+    let home = tempfile::tempdir().expect("tmp");
+    let out = std::process::Command::new(mentorlive_testkit::workspace_binary("mentorlive-cli"))
+        .args([
+            "--server",
+            &server.url,
+            "--email",
+            "mentor@example.com",
+            "sessions",
+        ])
+        .env("MENTORLIVE_PASSWORD", "mentorlive")
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .output()
+        .expect("cli");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text
+            .chars()
+            .filter(|c| *c != '\n')
+            .any(mentorlive_protocol::text::is_unsafe_char),
+        "nothing the terminal acts on: {text:?}"
+    );
+    assert!(
+        text.contains("Rust \\u{1b}]0;owned\\u{7}\\u{202e}lmth.exe"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_cli_revokes_the_sign_in_it_made_and_warns_of_a_password_on_its_command_line() {
+    let server = TestServer::start_default();
+    let db = server_database(&server).await;
+    let tokens = || async {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM auth_tokens WHERE user_id = (SELECT id FROM users WHERE email = 'mentor@example.com')",
+        )
+        .fetch_one(&db)
+        .await
+        .expect("count");
+        n
+    };
+    let home = tempfile::tempdir().expect("tmp");
+    let cli = |password_on_argv: bool| {
+        let mut cmd =
+            std::process::Command::new(mentorlive_testkit::workspace_binary("mentorlive-cli"));
+        cmd.args(["--server", &server.url, "--email", "mentor@example.com"])
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_DATA_HOME", home.path().join("data"));
+        if password_on_argv {
+            cmd.args(["--password", "mentorlive"]);
+        } else {
+            cmd.env("MENTORLIVE_PASSWORD", "mentorlive");
+        }
+        let out = cmd.arg("sessions").output().expect("cli");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let before = tokens().await;
+    let quiet = cli(false);
+    assert!(!quiet.contains("warning"), "{quiet}");
+    assert_eq!(
+        tokens().await,
+        before,
+        "the run's token is revoked at its end"
+    );
+    let warned = cli(true);
+    assert!(
+        warned.contains("a password on the command line is seen by other users"),
+        "{warned}"
+    );
+    assert_eq!(tokens().await, before);
 }

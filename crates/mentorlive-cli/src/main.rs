@@ -7,7 +7,7 @@ mod join;
 mod ogg_opus;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use mentorlive_api::{ApiClient, Generated};
 use mentorlive_client::Client;
 use mentorlive_settings::AppPaths;
@@ -24,7 +24,11 @@ struct Cli {
     /// The sessions server (default: the one in the app's settings).
     #[arg(long, global = true, env = "MENTORLIVE_SERVER")]
     server: Option<String>,
-    /// Sign in with these instead of the keychain (not stored).
+    /// Sign in with these instead of the keychain, for this run only: the
+    /// token it makes is revoked when the command ends. Give the password
+    /// in MENTORLIVE_PASSWORD: on the command line other users see it (ps)
+    /// and the shell's history keeps it. MENTORLIVE_TOKEN, if set, is used
+    /// as it is (and not revoked).
     #[arg(long, global = true, env = "MENTORLIVE_EMAIL")]
     email: Option<String>,
     #[arg(
@@ -73,6 +77,13 @@ enum CodeAction {
     Validate { code: String },
 }
 
+/// A name or title from the server as the terminal shows it: control and
+/// text-direction characters escaped, so none acts on the terminal (an
+/// OSC sequence in a title could retitle the window or worse).
+fn shown(text: &str) -> String {
+    mentorlive_protocol::text::escape_unsafe(text)
+}
+
 fn print(json: bool, value: serde_json::Value, text: String) {
     if json {
         println!("{value}");
@@ -96,14 +107,27 @@ fn server(cli: &Cli, client: &Client) -> anyhow::Result<String> {
     })
 }
 
-/// A signed-in API: `--email/--password` (nothing stored), else the
+/// A token given in the environment (a script's, from its secret store).
+const TOKEN_ENV: &str = "MENTORLIVE_TOKEN";
+
+/// A signed-in API: `MENTORLIVE_TOKEN`, else `--email/--password` (a token
+/// for this run, noted in `minted` to be revoked at the end), else the
 /// keychain's token for the server in the settings.
-async fn signed_in(cli: &Cli, client: &Client) -> anyhow::Result<ApiClient> {
+async fn signed_in(
+    cli: &Cli,
+    client: &Client,
+    minted: &mut Vec<ApiClient>,
+) -> anyhow::Result<ApiClient> {
     let server = server(cli, client)?;
+    if let Some(token) = std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty()) {
+        return Ok(ApiClient::new(&server)?.with_token(token));
+    }
     if let (Some(email), Some(password)) = (&cli.email, &cli.password) {
         let api = ApiClient::new(&server)?;
         let auth = api.login(email, password).await?;
-        return Ok(api.with_token(auth.token));
+        let api = api.with_token(auth.token);
+        minted.push(api.clone());
+        return Ok(api);
     }
     let remembered = client.settings()?.server_url;
     if ApiClient::new(&server)?.server_url() != ApiClient::new(&remembered)?.server_url() {
@@ -125,8 +149,33 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    if let Err(err) = run(cli).await {
+    let matches = Cli::command().get_matches();
+    for id in ["password"] {
+        if matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+            || matches
+                .subcommand_matches("login")
+                .and_then(|m| m.value_source(id))
+                == Some(clap::parser::ValueSource::CommandLine)
+        {
+            eprintln!(
+                "warning: a password on the command line is seen by other users (ps) and kept in \
+                 the shell's history; give it in MENTORLIVE_PASSWORD or on standard input"
+            );
+        }
+    }
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    let mut minted = Vec::new();
+    let result = run(cli, &mut minted).await;
+    // A token made for this run only goes with it.
+    for api in minted {
+        if let Err(err) = api.logout().await {
+            eprintln!("warning: could not revoke this run's sign-in: {err}");
+        }
+    }
+    if let Err(err) = result {
         // Errors keep their stable code when they have one.
         let code = err
             .downcast_ref::<mentorlive_api::ApiError>()
@@ -144,7 +193,7 @@ async fn main() {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli, minted: &mut Vec<ApiClient>) -> anyhow::Result<()> {
     if let Command::RepairRecording { path } = &cli.command {
         // Needs no server and no sign-in.
         let repaired = mentorlive_recording::repair(path)
@@ -187,7 +236,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print(
                 cli.json,
                 serde_json::to_value(&user)?,
-                format!("signed in as {} ({})", user.name, user.role.as_str()),
+                format!(
+                    "signed in as {} ({})",
+                    shown(&user.name),
+                    user.role.as_str()
+                ),
             );
         }
         Command::Logout => {
@@ -200,7 +253,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Sessions => {
-            let sessions = signed_in(&cli, &client).await?.list_sessions().await?;
+            let sessions = signed_in(&cli, &client, minted)
+                .await?
+                .list_sessions()
+                .await?;
             if cli.json {
                 for s in &sessions {
                     println!("{}", serde_json::to_string(s)?);
@@ -214,9 +270,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         s.id,
                         s.status.as_str(),
                         s.scheduled_at,
-                        s.mentor.name,
-                        s.learner.name,
-                        s.title
+                        shown(&s.mentor.name),
+                        shown(&s.learner.name),
+                        shown(&s.title)
                     );
                 }
             }
@@ -224,7 +280,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Code {
             action: CodeAction::Generate { session_id },
         } => {
-            let (code, generated) = signed_in(&cli, &client)
+            let (code, generated) = signed_in(&cli, &client, minted)
                 .await?
                 .generate_live_code(session_id)
                 .await?;
@@ -245,7 +301,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Code {
             action: CodeAction::Validate { code },
         } => {
-            let valid = signed_in(&cli, &client)
+            let valid = signed_in(&cli, &client, minted)
                 .await?
                 .validate_live_code(code)
                 .await?;
@@ -254,13 +310,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 serde_json::to_value(&valid)?,
                 format!(
                     "valid for \"{}\" until {}",
-                    valid.session.title, valid.expires_at
+                    shown(&valid.session.title),
+                    valid.expires_at
                 ),
             );
         }
         Command::RepairRecording { .. } => {}
         Command::Join(args) => {
-            let api = signed_in(&cli, &client).await?;
+            let api = signed_in(&cli, &client, minted).await?;
             let token = api
                 .token()
                 .map(str::to_owned)

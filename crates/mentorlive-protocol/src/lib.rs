@@ -10,6 +10,7 @@ pub mod live_code;
 pub mod model;
 pub mod peer_messages;
 pub mod signaling;
+pub mod text;
 
 pub use deep_link::{app_link, invitation_url, parse_deep_link, InvalidDeepLink};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

@@ -70,7 +70,11 @@ pub struct RegisterRequest {
     pub password: String,
     #[cfg_attr(
         feature = "utoipa",
-        schema(min_length = 1, max_length = 100, pattern = r"^[^\x00]*\S[^\x00]*$")
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*[^\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069][^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
+        )
     )]
     pub name: String,
     pub role: Role,
@@ -168,7 +172,11 @@ pub struct SessionList {
 pub struct CreateSessionRequest {
     #[cfg_attr(
         feature = "utoipa",
-        schema(min_length = 1, max_length = 200, pattern = r"^[^\x00]*\S[^\x00]*$")
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*[^\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069][^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
+        )
     )]
     pub title: String,
     #[cfg_attr(feature = "utoipa", schema(min_length = 1))]

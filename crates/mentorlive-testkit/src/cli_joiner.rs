@@ -225,16 +225,9 @@ impl Joiner {
     ) -> Joiner {
         let mut child = Command::new(workspace_binary("mentorlive-cli"))
             .args([
-                "--server",
-                server_url,
-                "--email",
-                email,
-                "--password",
-                "mentorlive",
-                "--json",
-                "join",
-                code,
+                "--server", server_url, "--email", email, "--json", "join", code,
             ])
+            .env("MENTORLIVE_PASSWORD", "mentorlive")
             .arg("--video")
             .arg(video)
             .arg("--audio")

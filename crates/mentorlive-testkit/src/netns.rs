@@ -32,16 +32,9 @@ pub fn cli(ns: &str, server: &str, email: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new("ip");
     cmd.args(["netns", "exec", ns])
         .arg(workspace_binary("mentorlive-cli"))
-        .args([
-            "--server",
-            server,
-            "--email",
-            email,
-            "--password",
-            "mentorlive",
-            "--json",
-        ])
+        .args(["--server", server, "--email", email, "--json"])
         .args(args)
+        .env("MENTORLIVE_PASSWORD", "mentorlive")
         .env("RUST_LOG", "error");
     cmd
 }

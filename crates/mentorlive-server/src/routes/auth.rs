@@ -56,9 +56,14 @@ pub async fn register(
 ) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
     let email = normalise_email(&body.email)?;
     let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 || name.contains('\0') {
+    if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::invalid_input(
             "Enter a name of 1 to 100 characters.",
+        ));
+    }
+    if name.chars().any(mentorlive_protocol::text::is_unsafe_char) {
+        return Err(ApiError::invalid_input(
+            "A name may not hold control or text-direction characters.",
         ));
     }
     let password_len = body.password.chars().count();

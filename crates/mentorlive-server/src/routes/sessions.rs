@@ -82,9 +82,14 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateSessionRequest>,
 ) -> ApiResult<(StatusCode, Json<Session>)> {
     let title = body.title.trim();
-    if title.is_empty() || title.chars().count() > 200 || title.contains('\0') {
+    if title.is_empty() || title.chars().count() > 200 {
         return Err(ApiError::invalid_input(
             "Give the session a title of 1 to 200 characters.",
+        ));
+    }
+    if title.chars().any(mentorlive_protocol::text::is_unsafe_char) {
+        return Err(ApiError::invalid_input(
+            "A title may not hold control or text-direction characters.",
         ));
     }
     if !(1..=24 * 60).contains(&body.duration_minutes) {
