@@ -334,3 +334,94 @@ async fn a_rejoin_by_the_same_user_replaces_the_old_peer_and_media_resumes() {
         "{decoded} of {frames_after} decode"
     );
 }
+
+/// Where `secret` shows in `log`, with some context, if it does.
+fn leak(log: &str, secret: &str) -> Option<String> {
+    log.find(secret)
+        .map(|at| log[at.saturating_sub(80)..(at + secret.len() + 20).min(log.len())].to_owned())
+}
+
+/// A TURN credential written out: the word, then (past quotes, a colon or
+/// `Some(`) a base64 value.
+fn credential_in(log: &str) -> Option<String> {
+    log.match_indices("credential").find_map(|(at, word)| {
+        let rest = &log[at + word.len()..];
+        let value: String = rest
+            .chars()
+            .skip_while(|c| !c.is_ascii_alphanumeric())
+            .take_while(|c| c.is_ascii_alphanumeric() || "+/=".contains(*c))
+            .collect();
+        let gap = rest.find(&value).unwrap_or(usize::MAX);
+        (value.len() >= 16 && gap <= 12).then(|| log[at..(at + 60).min(log.len())].to_owned())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_at_trace_level_leaves_no_token_or_credential_in_any_log() {
+    let turn_secret = "turn-shared-secret-that-must-not-be-logged";
+    let server = TestServer::start(mentorlive_testkit::ServerOptions {
+        extra_args: vec![
+            "--turn".into(),
+            "turn:127.0.0.1:3478?transport=udp".into(),
+            "--turn-secret".into(),
+            turn_secret.into(),
+        ],
+        log_filter: Some("trace".into()),
+        ..Default::default()
+    });
+    let http = Http::new(&server);
+    let (demo, code) = code_for_demo(&http).await;
+    let fx = mentorlive_testkit::media::fixtures();
+    let join = |token: &str| {
+        Command::new(workspace_binary("mentorlive-cli"))
+            .args([
+                "--server",
+                &server.url,
+                "--json",
+                "join",
+                &code,
+                "--duration",
+                "5s",
+            ])
+            .arg("--video")
+            .arg(&fx.video)
+            .arg("--audio")
+            .arg(&fx.audio)
+            .args(["--bind", "127.0.0.1:0"])
+            .env("MENTORLIVE_TOKEN", token)
+            .env("RUST_LOG", "trace")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("cli")
+    };
+    let mentor = join(&demo.mentor);
+    let learner = join(&demo.learner);
+    let mut logs = Vec::new();
+    for child in [mentor, learner] {
+        let out = child.wait_with_output().expect("cli");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            stdout.contains("\"state\":\"connected\""),
+            "the call connected: {stdout}"
+        );
+        logs.push(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    logs.push(server.log());
+    let detailed: usize = logs
+        .iter()
+        .map(|l| l.matches("TRACE").count() + l.matches("DEBUG").count())
+        .sum();
+    // Our own crates' debug and trace lines (the libraries that print
+    // payloads wrote 1,300 more before they were held at info).
+    assert!(
+        detailed > 10,
+        "detailed logs were written ({detailed} lines)"
+    );
+    for log in &logs {
+        for secret in [demo.mentor.as_str(), demo.learner.as_str(), turn_secret] {
+            assert_eq!(leak(log, secret), None, "a secret in a log");
+        }
+        assert_eq!(credential_in(log), None, "a TURN credential in a log");
+    }
+}

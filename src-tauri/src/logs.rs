@@ -19,10 +19,18 @@ pub fn init(dir: &Path) -> Option<WorkerGuard> {
         tracing_subscriber::EnvFilter::try_from_env("MENTORLIVE_LOG").unwrap_or_else(|_| {
             "warn,mentorlive=info,mentorlive_app=info,mentorlive_client=info".into()
         });
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
         .with_writer(writer)
+        .finish()
+        // Frames, headers and SDP carry tokens and credentials.
+        .with(tracing_subscriber::filter::filter_fn(|meta| {
+            !(mentorlive_protocol::logging::prints_payloads(meta.target())
+                && *meta.level() > tracing::Level::INFO)
+        }))
         .init();
     Some(guard)
 }

@@ -143,11 +143,18 @@ async fn signed_in(
 
 #[tokio::main]
 async fn main() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(tracing_subscriber::filter::filter_fn(|meta| {
+            !(mentorlive_protocol::logging::prints_payloads(meta.target())
+                && *meta.level() > tracing::Level::INFO)
+        }))
         .init();
     let matches = Cli::command().get_matches();
     for id in ["password"] {

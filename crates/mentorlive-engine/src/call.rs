@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use webrtc::peer_connection::RTCIceServer;
 
 /// How to join.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CallOptions {
     pub server: String,
     pub token: String,
@@ -32,6 +32,23 @@ pub struct CallOptions {
     /// Who the call report says it is from.
     pub client: mentorlive_protocol::analytics::ClientKind,
     pub client_version: String,
+}
+
+/// The token and the code stay out of `{:?}`: options end up in logs.
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("server", &self.server)
+            .field("token", &"<redacted>")
+            .field("code", &"<redacted>")
+            .field("udp_addrs", &self.udp_addrs)
+            .field("signaling", &self.signaling)
+            .field("frame_queue", &self.frame_queue)
+            .field("restart", &self.restart)
+            .field("client", &self.client)
+            .field("client_version", &self.client_version)
+            .finish()
+    }
 }
 
 impl CallOptions {
@@ -274,4 +291,19 @@ fn ice_servers(joined: &Joined) -> Vec<RTCIceServer> {
             credential: s.credential.clone().unwrap_or_default(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::CallOptions;
+
+    #[test]
+    fn options_in_a_log_show_neither_the_token_nor_the_code() {
+        let mut options = CallOptions::new("http://127.0.0.1:8787", "s3cr3t-token", "ABCDEFGH");
+        options.signaling.auth = serde_json::json!({"token": "s3cr3t-token"});
+        let shown = format!("{options:?} {options:#?}");
+        assert!(!shown.contains("s3cr3t-token"), "{shown}");
+        assert!(!shown.contains("ABCDEFGH"), "{shown}");
+        assert!(shown.contains("127.0.0.1:8787"));
+    }
 }

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod deep_link;
 pub mod error;
 pub mod live_code;
+pub mod logging;
 pub mod model;
 pub mod peer_messages;
 pub mod signaling;

@@ -76,14 +76,39 @@ pub async fn open(db: &str) -> anyhow::Result<AnyPool> {
     Ok(pool)
 }
 
-/// Drops a password from a database URL before it is shown anywhere.
+/// Drops a password from a database URL before it is shown anywhere: the
+/// user info (`user:password@`) and any query parameter that names one
+/// (`?password=`, `sslpassword=`, a `secret` or a `token`).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://<redacted>@{}", &url[..scheme_end], &url[at + 1..])
+            format!("{}://<redacted>@{}", &base[..scheme_end], &base[at + 1..])
         }
-        _ => url.to_owned(),
-    }
+        _ => base.to_owned(),
+    };
+    let Some(query) = query else {
+        return base;
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            let lower = name.to_ascii_lowercase();
+            let secret = ["pass", "secret", "token", "key"]
+                .iter()
+                .any(|word| lower.contains(word));
+            if secret && pair.contains('=') {
+                format!("{name}=<redacted>")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
 }
 
 #[cfg(test)]
@@ -107,5 +132,13 @@ mod tests {
             "postgres://<redacted>@h:5432/db"
         );
         assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+        assert_eq!(
+            redact_url("postgres://h/db?user=u&password=hunter2&sslmode=require&sslpassword=k"),
+            "postgres://h/db?user=u&password=<redacted>&sslmode=require&sslpassword=<redacted>"
+        );
+        assert_eq!(
+            redact_url("sqlite:///tmp/x.db?mode=rwc"),
+            "sqlite:///tmp/x.db?mode=rwc"
+        );
     }
 }

@@ -38,12 +38,20 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "mentorlive_server=info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .finish()
+        // Frames, headers and Redis commands carry tokens and credentials.
+        .with(tracing_subscriber::filter::filter_fn(|meta| {
+            !(mentorlive_protocol::logging::prints_payloads(meta.target())
+                && *meta.level() > tracing::Level::INFO)
+        }))
         .init();
     let args = CommandLine::parse();
     let db = match &args.db {

@@ -31,7 +31,7 @@ pub enum ConnectionState {
     Closed,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientOptions {
     pub namespace: String,
     /// Sent in CONNECT (`auth`), e.g. `{"token": …}`.
@@ -39,6 +39,25 @@ pub struct ClientOptions {
     pub backoff: Backoff,
     /// Bounds the WebSocket handshake plus the Engine.IO/Socket.IO open.
     pub connect_timeout: Duration,
+}
+
+/// `auth` (the CONNECT's token) stays out of `{:?}`.
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("namespace", &self.namespace)
+            .field(
+                "auth",
+                &if self.auth.is_null() {
+                    "none"
+                } else {
+                    "<redacted>"
+                },
+            )
+            .field("backoff", &self.backoff)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
 }
 
 impl Default for ClientOptions {

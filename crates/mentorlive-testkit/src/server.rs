@@ -21,6 +21,8 @@ pub struct ServerOptions {
     /// Run inside this network namespace (`ip netns exec`), listening on `host`.
     pub netns: Option<String>,
     pub host: String,
+    /// `RUST_LOG` for the server (default: its own crate at debug).
+    pub log_filter: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -32,6 +34,7 @@ impl Default for ServerOptions {
             extra_args: Vec::new(),
             netns: None,
             host: "127.0.0.1".into(),
+            log_filter: None,
         }
     }
 }
@@ -200,11 +203,17 @@ impl TestServer {
                     .args(["--trusted-proxy", "127.0.0.1"]);
             }
         }
-        cmd.env("RUST_LOG", "mentorlive_server=debug,tower_http=debug")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log);
+        cmd.env(
+            "RUST_LOG",
+            self.options
+                .log_filter
+                .as_deref()
+                .unwrap_or("mentorlive_server=debug,tower_http=debug"),
+        )
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log);
         if let Some(ttl) = self.options.live_code_ttl {
             cmd.arg("--live-code-ttl").arg(ttl.to_string());
         }
