@@ -151,8 +151,14 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
         Command::new("ip")
             .args(["netns", "exec", t.name("pub")])
             .arg(turnserver)
+            // The configuration a deployment copies (deploy/coturn), with
+            // this topology's addresses and secret on the command line.
+            .arg("-c")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../deploy/coturn/turnserver.conf"
+            ))
             .args([
-                "-n",
                 "--listening-ip=192.0.2.1",
                 "--relay-ip=192.0.2.1",
                 "--listening-port=3478",
@@ -166,14 +172,11 @@ fn peers_behind_two_nats_meet_through_the_turn_relay() {
                 "--no-cli",
                 "--fingerprint",
                 "--allowed-peer-ip=192.0.2.1",
-                // As coturn's own docs advise for any TURN server: never relay
-                // into private networks. Without it, coturn here closed each
+                // The file denies relaying into private networks, as coturn's
+                // own docs advise. Without that, coturn here closed each
                 // allocation right after the first relay attempt to the
                 // partner's private host address ("closed (2nd stage),
                 // reason: general"), and the relayed pair never answered.
-                "--denied-peer-ip=10.0.0.0-10.255.255.255",
-                "--denied-peer-ip=172.16.0.0-172.31.255.255",
-                "--denied-peer-ip=192.168.0.0-192.168.255.255",
                 "--verbose",
             ])
             .arg(format!(

@@ -31,8 +31,16 @@ impl std::fmt::Debug for IceConfig {
     }
 }
 
+/// How long past a session's scheduled length its TURN credentials last:
+/// sessions overrun, and a credential that expires mid-call ends the
+/// relayed call (coturn refuses the allocation's next refresh).
+pub const SESSION_MARGIN: Duration = Duration::from_secs(2 * 3600);
+
 impl IceConfig {
-    pub fn servers_for(&self, user_id: &str, now: i64) -> Vec<IceServer> {
+    /// The ICE servers for `user_id` joining a session of `session_minutes`
+    /// at `now`: TURN credentials last the session and the margin, never
+    /// longer than the configured TTL.
+    pub fn servers_for(&self, user_id: &str, now: i64, session_minutes: i64) -> Vec<IceServer> {
         let mut servers = Vec::new();
         if !self.stun_urls.is_empty() {
             servers.push(IceServer {
@@ -42,7 +50,8 @@ impl IceConfig {
             });
         }
         if let (false, Some(secret)) = (self.turn_urls.is_empty(), &self.turn_secret) {
-            let expiry = now + self.turn_credential_ttl.as_secs() as i64;
+            let session = session_minutes.max(0) * 60 + SESSION_MARGIN.as_secs() as i64;
+            let expiry = now + session.min(self.turn_credential_ttl.as_secs() as i64);
             let username = format!("{expiry}:{user_id}");
             servers.push(IceServer {
                 urls: self.turn_urls.clone(),
@@ -89,7 +98,7 @@ mod tests {
             turn_secret: Some("s3cret".into()),
             turn_credential_ttl: Duration::from_secs(600),
         };
-        let servers = config.servers_for("user-1", 1_000);
+        let servers = config.servers_for("user-1", 1_000, 45);
         assert_eq!(servers.len(), 2);
         assert_eq!(servers[1].username.as_deref(), Some("1600:user-1"));
         assert_eq!(
@@ -97,6 +106,27 @@ mod tests {
             Some(turn_password("s3cret", "1600:user-1").as_str())
         );
         assert!(!format!("{config:?}").contains("s3cret"));
-        assert!(IceConfig::default().servers_for("u", 0).is_empty());
+        assert!(IceConfig::default().servers_for("u", 0, 45).is_empty());
+    }
+
+    #[test]
+    fn turn_credentials_last_the_session_and_a_margin_within_the_ttl() {
+        let config = IceConfig {
+            stun_urls: vec![],
+            turn_urls: vec!["turn:127.0.0.1:3478".into()],
+            turn_secret: Some("s".into()),
+            turn_credential_ttl: Duration::from_secs(12 * 3600),
+        };
+        let expiry = |minutes| {
+            let servers = config.servers_for("u", 0, minutes);
+            let username = servers[0].username.clone().expect("username");
+            username
+                .split(':')
+                .next()
+                .and_then(|e| e.parse::<i64>().ok())
+                .expect("expiry")
+        };
+        assert_eq!(expiry(45), 45 * 60 + 2 * 3600, "a 45-minute session");
+        assert_eq!(expiry(24 * 60), 12 * 3600, "never past the configured TTL");
     }
 }

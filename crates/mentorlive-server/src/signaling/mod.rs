@@ -336,7 +336,10 @@ async fn join<A: Adapter>(
         session_id: row.id.clone(),
         mentor_id: row.mentor.id.clone(),
         resume_peer_id: request.resume_peer_id,
-        ice_servers: app.settings.ice.servers_for(&conn.user.id, now),
+        ice_servers: app
+            .settings
+            .ice
+            .servers_for(&conn.user.id, now, row.duration_minutes),
     };
     let session_id = params.session_id.clone();
     if let RoomsAt::Shared(shared) = &signaling.rooms {
