@@ -16,6 +16,9 @@ cargo fmt --all --check
 echo "== lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== supply chain: cargo deny (licenses, bans, sources as deny.toml states; advisories need a database this machine cannot fetch)"
+cargo deny --offline -L error check licenses bans sources
+
 echo "== UI lint (oxlint: the React hooks rules, and correctness) and unit tests (Vitest)"
 (cd ui && npx oxlint --deny-warnings src && npx vitest run)
 
