@@ -207,6 +207,12 @@ fn check_request(req: &Request, secret: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Handshakes in progress at once. Any local process can open sockets to
+/// the bridge and say nothing: past this, the oldest silent one goes, so a
+/// page's handshake (done in a millisecond once its request arrives) always
+/// gets through however many idle sockets wait.
+const MAX_HANDSHAKES: usize = 8;
+
 async fn accept_loop(
     listener: TcpListener,
     secret: String,
@@ -215,27 +221,53 @@ async fn accept_loop(
     out_rx: Arc<Mutex<mpsc::Receiver<ToWebview>>>,
     counters: Arc<BridgeCounters>,
 ) {
+    let secret: Arc<str> = secret.into();
     let mut current: Option<JoinHandle<()>> = None;
+    let (done_tx, mut done_rx) = mpsc::channel::<(u64, Option<Ws>)>(MAX_HANDSHAKES);
+    let mut handshaking: std::collections::VecDeque<(u64, tokio::task::AbortHandle)> =
+        Default::default();
+    let mut next_id = 0u64;
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let Some(ws) = handshake(stream, &secret, &counters).await else {
-            continue;
-        };
-        // A new page (a reload) takes over from the old one.
-        if let Some(old) = current.take() {
-            old.abort();
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                if handshaking.len() >= MAX_HANDSHAKES {
+                    if let Some((_, oldest)) = handshaking.pop_front() {
+                        oldest.abort();
+                        BridgeCounters::bump(&counters.refused, 1);
+                    }
+                }
+                next_id += 1;
+                let id = next_id;
+                let (secret, counters, done) = (secret.clone(), counters.clone(), done_tx.clone());
+                let task = tokio::spawn(async move {
+                    let ws = handshake(stream, &secret, &counters).await;
+                    let _ = done.send((id, ws)).await;
+                });
+                handshaking.push_back((id, task.abort_handle()));
+            }
+            Some((id, ws)) = done_rx.recv() => {
+                handshaking.retain(|(pending, _)| *pending != id);
+                let Some(ws) = ws else {
+                    continue;
+                };
+                // A new page (a reload) takes over from the old one.
+                if let Some(old) = current.take() {
+                    old.abort();
+                }
+                BridgeCounters::bump(&counters.connections, 1);
+                current = Some(tokio::spawn(serve(
+                    ws,
+                    sink.clone(),
+                    out_tx.clone(),
+                    out_rx.clone(),
+                    counters.clone(),
+                )));
+            }
         }
-        BridgeCounters::bump(&counters.connections, 1);
-        current = Some(tokio::spawn(serve(
-            ws,
-            sink.clone(),
-            out_tx.clone(),
-            out_rx.clone(),
-            counters.clone(),
-        )));
     }
 }
 

@@ -153,3 +153,53 @@ async fn a_webview_that_falls_behind_gets_whole_frames_from_a_keyframe_on() {
     assert!(received > 0 && received < 600, "received {received}");
     println!("received {received} of 600, dropped {dropped}");
 }
+
+#[tokio::test]
+async fn idle_sockets_from_other_processes_never_keep_the_page_out() {
+    let (sink, frames) = EchoSink::new(64);
+    let bridge = MediaBridge::start(Arc::new(sink), frames)
+        .await
+        .expect("bridge");
+    let address = bridge
+        .url()
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .expect("host:port")
+        .to_owned();
+    // Twenty sockets that connect and say nothing (a handshake may wait 5 s).
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        idle.push(
+            tokio::net::TcpStream::connect(&address)
+                .await
+                .expect("idle socket"),
+        );
+    }
+    // The page connects at once all the same, and media crosses.
+    let started = std::time::Instant::now();
+    let (mut ws, _) = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio_tungstenite::connect_async(bridge.url()),
+    )
+    .await
+    .expect("the page is not kept waiting behind idle sockets")
+    .expect("connect");
+    println!(
+        "connected in {:?} behind 20 idle sockets",
+        started.elapsed()
+    );
+    ws.send(Message::Binary(video(1, true, 500).encode()))
+        .await
+        .expect("send");
+    let back = tokio::time::timeout(Duration::from_secs(2), ws.next())
+        .await
+        .expect("echo in time")
+        .expect("open")
+        .expect("message");
+    assert_eq!(
+        &Chunk::decode(back.into_data()).expect("chunk").data[..4],
+        &1u32.to_le_bytes()
+    );
+    drop(idle);
+}
