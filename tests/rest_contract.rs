@@ -945,3 +945,92 @@ async fn the_cli_revokes_the_sign_in_it_made_and_warns_of_a_password_on_its_comm
     );
     assert_eq!(tokens().await, before);
 }
+
+#[tokio::test]
+async fn sessions_come_a_page_at_a_time_and_creating_them_is_limited() {
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (mentor, mentor_id) = http.register("pages-mentor@example.com", "mentor").await;
+    let (_learner, learner_id) = http.register("pages-learner@example.com", "learner").await;
+    // Seven sessions; two at the same time (the id orders those).
+    for at in [
+        "2031-01-05T10:00:00Z",
+        "2031-01-01T10:00:00Z",
+        "2031-01-03T10:00:00Z",
+        "2031-01-03T10:00:00Z",
+        "2031-01-02T10:00:00Z",
+        "2031-01-07T10:00:00Z",
+        "2031-01-06T10:00:00Z",
+    ] {
+        http.create_session(&mentor, &mentor_id, &learner_id, at)
+            .await;
+    }
+    let whole = http.get("/api/sessions", Some(&mentor)).await;
+    assert_eq!(whole.status, 200);
+    let all = whole.body["sessions"].as_array().expect("sessions").clone();
+    assert_eq!(all.len(), 7);
+    assert!(
+        whole.body.get("nextCursor").is_none(),
+        "one page: no cursor"
+    );
+
+    // Three at a time: every session once, in the same order.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/sessions?limit=3&cursor={c}"),
+            None => "/api/sessions?limit=3".to_owned(),
+        };
+        let page = http.get(&path, Some(&mentor)).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        pages += 1;
+        paged.extend(page.body["sessions"].as_array().expect("sessions").clone());
+        match page.body["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let ids = |list: &[serde_json::Value]| -> Vec<String> {
+        list.iter()
+            .map(|s| s["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&paged), ids(&all));
+
+    // What is not a cursor or a limit is refused, never a 500.
+    for query in [
+        "cursor=abc",
+        "cursor=1.has%20space",
+        "cursor=9999999999999999999999.a",
+        "limit=0",
+        "limit=201",
+        "limit=many",
+    ] {
+        http.get(&format!("/api/sessions?{query}"), Some(&mentor))
+            .await
+            .expect(400, "invalid_input");
+    }
+
+    // Creating: twenty at once (seven made above), then 429.
+    let mut statuses = Vec::new();
+    for _ in 0..15 {
+        let reply = http
+            .post(
+                "/api/sessions",
+                Some(&mentor),
+                json!({"title": "T", "mentorId": mentor_id, "learnerId": learner_id,
+                       "scheduledAt": "2031-02-01T10:00:00Z", "durationMinutes": 30}),
+            )
+            .await;
+        statuses.push(reply.status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        13,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 2);
+}

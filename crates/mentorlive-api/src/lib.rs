@@ -253,10 +253,27 @@ impl ApiClient {
         }
     }
 
+    /// Every session of the caller, soonest first, following the server's
+    /// pages (at most 20 of them: 2,000 sessions).
     pub async fn list_sessions(&self) -> ApiResult<Vec<Session>> {
-        self.call::<(), SessionList>(Method::GET, "sessions", None, true)
-            .await
-            .map(|(_, v)| v.sessions)
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..20 {
+            let path = match &cursor {
+                Some(cursor) => format!("sessions?cursor={}", path_segment(cursor)),
+                None => "sessions".to_owned(),
+            };
+            let page: SessionList = self
+                .call::<(), SessionList>(Method::GET, &path, None, true)
+                .await?
+                .1;
+            all.extend(page.sessions);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(all)
     }
 
     pub async fn get_session(&self, id: &str) -> ApiResult<Session> {

@@ -156,13 +156,22 @@ pub struct Session {
     pub live_session_expires_at: Option<OffsetDateTime>,
 }
 
-/// `{sessions: [session]}`
+/// `{sessions: [session], nextCursor?}`: one page, soonest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct SessionList {
     pub sessions: Vec<Session>,
+    /// Give it back as `cursor` for the next page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub next_cursor: Option<String>,
 }
+
+/// How many sessions a page holds unless `limit` says otherwise, and at most.
+pub const SESSION_PAGE: u32 = 100;
+pub const SESSION_PAGE_MAX: u32 = 200;
 
 /// The body of `POST /api/sessions`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -44,6 +44,7 @@ pub enum Limit {
     ValidatePerUser,
     ValidatePerAddress,
     ReportPerUser,
+    CreateSessionPerUser,
     /// `live:signal` messages a socket may send, and their bytes. A socket
     /// lives on one node, so these stay in its memory even on a cluster.
     SignalsPerSocket,
@@ -62,6 +63,7 @@ impl Limit {
             Limit::ValidatePerUser => "validate_per_user",
             Limit::ValidatePerAddress => "validate_per_address",
             Limit::ReportPerUser => "report_per_user",
+            Limit::CreateSessionPerUser => "create_session_per_user",
             Limit::SignalsPerSocket => "signals_per_socket",
             Limit::SignalBytesPerSocket => "signal_bytes_per_socket",
         }
@@ -80,6 +82,9 @@ impl Limit {
             // A report per call; a burst for an offline queue sending its
             // backlog when the server is back.
             Limit::ReportPerUser => Rule::new(30, 10),
+            // A term's bookings at once, then one every 10 s: 100,000
+            // sessions with someone would take a week.
+            Limit::CreateSessionPerUser => Rule::new(20, 6),
             // A negotiation and its candidates are tens of messages of a
             // few kilobytes; an ICE restart or a screen share adds a few.
             Limit::SignalsPerSocket => Rule::new(100, 1200),

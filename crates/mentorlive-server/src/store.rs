@@ -311,14 +311,27 @@ impl Store {
     }
 
     /// The user's sessions as mentor or learner, soonest first.
-    pub async fn sessions_for_user(&self, user_id: &str) -> Result<Vec<SessionRow>, sqlx::Error> {
-        if has_nul(&[user_id]) {
+    /// The user's sessions in `(scheduled_at, id)` order after `after`, at
+    /// most `limit`.
+    pub async fn sessions_for_user(
+        &self,
+        user_id: &str,
+        after: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<SessionRow>, sqlx::Error> {
+        let (after_at, after_id) = after.unwrap_or((i64::MIN, ""));
+        if has_nul(&[user_id, after_id]) {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(&format!(
-            "{SESSION_SELECT} WHERE s.mentor_id = $1 OR s.learner_id = $1 ORDER BY s.scheduled_at, s.id"
+            "{SESSION_SELECT} WHERE (s.mentor_id = $1 OR s.learner_id = $1) \
+             AND (s.scheduled_at > $2 OR (s.scheduled_at = $2 AND s.id > $3)) \
+             ORDER BY s.scheduled_at, s.id LIMIT $4"
         ))
         .bind(user_id)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(session_from_row).collect()

@@ -136,7 +136,18 @@ export const backend: Backend = {
     if (token()) await rest("POST", "/auth/logout").catch(() => {});
     sessionStorage.removeItem(TOKEN_KEY);
   },
-  listSessions: async () => (await rest<{ sessions: Session[] }>("GET", "/sessions")).body.sessions,
+  // Every page (at most 20), as the desktop app's client does.
+  listSessions: async () => {
+    const all: Session[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const { body } = await rest<{ sessions: Session[]; nextCursor?: string }>("GET", cursor ? `/sessions?cursor=${encodeURIComponent(cursor)}` : "/sessions");
+      all.push(...body.sessions);
+      cursor = body.nextCursor;
+      if (!cursor) break;
+    }
+    return all;
+  },
   myAnalytics: async () => (await rest<MyAnalytics>("GET", "/analytics/me")).body,
   sessionAnalytics: async (sessionId) => (await rest<SessionAnalytics>("GET", `/sessions/${encodeURIComponent(sessionId)}/analytics`)).body,
   setShareCallReports: async (on) => localStorage.setItem(SHARE_REPORTS_KEY, on ? "1" : "0"),

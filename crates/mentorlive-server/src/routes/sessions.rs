@@ -8,7 +8,8 @@ use crate::live_codes;
 use crate::rate_limit::Limit;
 use crate::state::AppState;
 use crate::store::{ts, SessionRow, SetCodeOutcome, StoredLiveCode};
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use mentorlive_protocol::{
@@ -20,16 +21,70 @@ use mentorlive_protocol::{
 /// codes a second collision in a row is already vanishingly rare.
 const CODE_ATTEMPTS: usize = 8;
 
+/// `GET /api/sessions`'s query: a page after `cursor`, of `limit` sessions.
+#[derive(Debug, serde::Deserialize)]
+pub struct SessionPage {
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+/// A page's end as the next request gives it back: the last session's
+/// time and id (both shown in the page already), so any text of this shape
+/// is a place in the list and nothing else is.
+fn cursor_of(row: &SessionRow) -> String {
+    format!("{}.{}", row.scheduled_at, row.id)
+}
+
+fn parse_cursor(cursor: &str) -> Option<(i64, &str)> {
+    let (at, id) = cursor.split_once('.')?;
+    let id_ok =
+        (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let at_ok = (1..=18).contains(&at.trim_start_matches('-').len());
+    (id_ok && at_ok).then_some(())?;
+    Some((at.parse().ok()?, id))
+}
+
 #[utoipa::path(get, path = "/api/sessions", tag = "sessions", security(("bearer" = [])),
+    params(
+        ("cursor" = Option<String>, Query, pattern = r"^-?[0-9]{1,18}\.[A-Za-z0-9-]{1,64}$",
+            description = "The last page's `nextCursor`"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200,
+            description = "Sessions a page (default 100)"),
+    ),
     responses(
-        (status = 200, body = SessionList, description = "The caller's sessions, soonest first"),
+        (status = 200, body = SessionList, description = "The caller's sessions, soonest first, a page at a time"),
+        (status = 400, body = ErrorBody, description = "invalid_input: a cursor or limit that is not one"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
     ))]
-pub async fn list(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Json<SessionList>> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    page: Result<Query<SessionPage>, QueryRejection>,
+) -> ApiResult<Json<SessionList>> {
+    let Query(page) = page.map_err(|_| {
+        ApiError::invalid_input("cursor is a nextCursor given before; limit is 1 to 200.")
+    })?;
+    let limit = page.limit.unwrap_or(mentorlive_protocol::SESSION_PAGE);
+    if !(1..=mentorlive_protocol::SESSION_PAGE_MAX).contains(&limit) {
+        return Err(ApiError::invalid_input("limit must be from 1 to 200."));
+    }
+    let after = match page.cursor.as_deref() {
+        Some(cursor) => Some(parse_cursor(cursor).ok_or_else(|| {
+            ApiError::invalid_input("cursor is not a nextCursor this server gave.")
+        })?),
+        None => None,
+    };
     let now = crate::now();
-    let rows = state.store.sessions_for_user(&auth.user.id).await?;
+    // One more than asked: whether there is a next page.
+    let mut rows = state
+        .store
+        .sessions_for_user(&auth.user.id, after, limit + 1)
+        .await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
     Ok(Json(SessionList {
         sessions: rows.iter().map(|row| row.to_session(now)).collect(),
+        next_cursor: more.then(|| rows.last().map(cursor_of)).flatten(),
     }))
 }
 
@@ -75,12 +130,16 @@ pub async fn get(
         (status = 400, body = ErrorBody, description = "invalid_input"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 403, body = ErrorBody, description = "not_participant: the caller is neither the mentor nor the learner"),
+        (status = 429, body = ErrorBody, description = "rate_limited"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiJson(body): ApiJson<CreateSessionRequest>,
 ) -> ApiResult<(StatusCode, Json<Session>)> {
+    state
+        .rate_limit(&[(Limit::CreateSessionPerUser, &auth.user.id)])
+        .await?;
     let title = body.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(ApiError::invalid_input(
