@@ -282,3 +282,36 @@ async fn a_report_waits_for_its_rating_keeps_its_owner_and_sharing_off_sends_not
         "the server never saw it"
     );
 }
+
+#[tokio::test]
+async fn plain_http_to_another_machine_is_refused_until_the_person_accepts_it() {
+    let home = tempfile::tempdir().expect("tmp");
+    let client = Client::new(
+        AppPaths::under(home.path()),
+        Arc::new(MemoryTokenStore::default()),
+    );
+    // Nothing is sent: the password never leaves for a plain-http server.
+    let server = "http://10.255.255.1:9";
+    let refused = client
+        .sign_in(server, "mentor@example.com", "mentorlive")
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        refused.code,
+        mentorlive_client::AppErrorCode::InsecureServer,
+        "{refused:?}"
+    );
+    // Accepted for that server only: the sign-in is tried (and here finds
+    // nobody there); another plain-http server is still refused.
+    client.allow_http_to(server).expect("accepted");
+    let tried = client
+        .sign_in(server, "mentor@example.com", "mentorlive")
+        .await
+        .expect_err("nobody there");
+    assert_ne!(tried.code, mentorlive_client::AppErrorCode::InsecureServer);
+    let other = client
+        .sign_in("http://10.255.255.2:9", "mentor@example.com", "mentorlive")
+        .await
+        .expect_err("refused");
+    assert_eq!(other.code, mentorlive_client::AppErrorCode::InsecureServer);
+}

@@ -151,6 +151,13 @@ pub fn set_server_url(state: State<'_, AppState>, url: String) -> ClientResult<S
     Ok(settings.server_url)
 }
 
+/// The person accepted plain http to `server` after being told what it
+/// exposes (their password and sign-in, readable on the way).
+#[tauri::command]
+pub fn allow_http(state: State<'_, AppState>, server: String) -> ClientResult<()> {
+    state.client.allow_http_to(&server)
+}
+
 #[tauri::command]
 pub fn open_logs_folder(state: State<'_, AppState>) -> ClientResult<()> {
     let dir = state.client.paths().logs_dir();

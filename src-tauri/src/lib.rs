@@ -43,8 +43,15 @@ pub struct AppState {
 }
 
 pub fn run() {
-    let paths = AppPaths::platform()
-        .unwrap_or_else(|_| AppPaths::under(&std::env::temp_dir().join("mentorlive")));
+    // No fallback to a shared folder such as /tmp: another user could have
+    // made it first, and settings and logs would be theirs to read or plant.
+    let paths = match AppPaths::platform() {
+        Ok(paths) => paths,
+        Err(err) => {
+            eprintln!("mentorlive cannot start: {err}");
+            std::process::exit(1);
+        }
+    };
     // Kept alive for the app's life: dropping it would stop the log writer.
     let _log_guard = logs::init(&paths.logs_dir());
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "mentorlive starting");
@@ -97,6 +104,7 @@ pub fn run() {
             commands::generate_live_code,
             commands::validate_live_code,
             commands::set_server_url,
+            commands::allow_http,
             commands::open_logs_folder,
             commands::take_pending_link,
             commands::save_devices,

@@ -30,6 +30,10 @@ pub enum ApiError {
     Refused { code: ErrorCode, message: String },
     #[error("The server address {0:?} is not a valid http(s) URL.")]
     InvalidServerUrl(String),
+    /// Plain http to a server that is not this machine: a password and a
+    /// token would cross the network readable by anyone on the way.
+    #[error("{0} uses plain http: your password and sign-in would cross the network unencrypted. Use its https address, or confirm that you accept the risk.")]
+    InsecureServer(String),
     #[error("This needs you to be signed in.")]
     NotSignedIn,
     #[error("Could not reach the server: {0}")]
@@ -47,6 +51,7 @@ impl ApiError {
         match self {
             ApiError::Server { code, .. } | ApiError::Refused { code, .. } => code.as_str(),
             ApiError::InvalidServerUrl(_) => "invalid_server_url",
+            ApiError::InsecureServer(_) => "insecure_server",
             ApiError::NotSignedIn => "unauthorized",
             ApiError::Network(_) => "network",
             ApiError::Timeout => "timeout",
@@ -123,9 +128,36 @@ pub fn normalise_server_url(server: &str) -> ApiResult<Url> {
     Ok(url)
 }
 
+/// Whether `url` is this machine (`localhost`, 127.0.0.0/8, `::1`): plain
+/// http there crosses no network.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 impl ApiClient {
-    /// A client for `server` (e.g. `http://127.0.0.1:8787`), not signed in.
+    /// A client for `server` (e.g. `https://live.example.com`), not signed
+    /// in. Plain http only for this machine: anything else is refused with
+    /// [`ApiError::InsecureServer`] unless the person accepted the risk
+    /// ([`ApiClient::new_allowing_http`]).
     pub fn new(server: &str) -> ApiResult<ApiClient> {
+        let url = normalise_server_url(server)?;
+        if url.scheme() == "http" && !is_loopback(&url) {
+            return Err(ApiError::InsecureServer(
+                url.as_str().trim_end_matches('/').to_owned(),
+            ));
+        }
+        Self::new_allowing_http(server)
+    }
+
+    /// Like [`ApiClient::new`], plain http allowed to any server: only
+    /// after the person said they accept it (the app's confirmation, the
+    /// CLI's `--allow-http`).
+    pub fn new_allowing_http(server: &str) -> ApiResult<ApiClient> {
         let server = normalise_server_url(server)?;
         let api_base = Url::parse(&format!("{}/api/", server.as_str().trim_end_matches('/')))
             .map_err(|_| ApiError::InvalidServerUrl(server.to_string()))?;
@@ -388,6 +420,32 @@ fn path_segment(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plain_http_goes_only_to_this_machine_unless_accepted() {
+        for local in [
+            "http://127.0.0.1:8787",
+            "http://127.3.4.5",
+            "http://localhost:8787",
+            "http://[::1]:8787",
+            "https://live.example.com",
+        ] {
+            assert!(ApiClient::new(local).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://live.example.com",
+            "http://192.168.1.20:8787",
+            "http://[2001:db8::1]",
+        ] {
+            let err = ApiClient::new(remote).expect_err(remote);
+            assert_eq!(err.code(), "insecure_server", "{remote}");
+            assert!(err.to_string().contains("unencrypted"), "{err}");
+            assert!(
+                ApiClient::new_allowing_http(remote).is_ok(),
+                "{remote} once accepted"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -113,21 +113,15 @@ const REPORT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Sends the call's report; a refusal is said, never fatal (the call is
 /// over whatever the server thinks of its figures).
 async fn send_report(
-    server: &str,
-    token: &str,
+    api: &mentorlive_api::ApiClient,
     session_id: &str,
     report: &mentorlive_protocol::analytics::CallReport,
     json: bool,
 ) {
     let send = async {
-        match mentorlive_api::ApiClient::new(server) {
-            Ok(api) => api
-                .with_token(token)
-                .send_call_report(session_id, report)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        }
+        api.send_call_report(session_id, report)
+            .await
+            .map_err(|e| e.to_string())
     };
     // A server out of reach must not hold the command up after the call.
     let sent = tokio::time::timeout(REPORT_TIMEOUT, send)
@@ -158,13 +152,13 @@ fn emit(json: bool, event: &CallEvent) {
 }
 
 pub async fn run(
-    server: &str,
-    token: &str,
+    api: &mentorlive_api::ApiClient,
     args: &JoinArgs,
     json: bool,
     names: Option<RecordingNames>,
 ) -> anyhow::Result<()> {
-    let mut options = CallOptions::new(server, token, &args.code);
+    let token = api.token().context("signed in without a token")?;
+    let mut options = CallOptions::new(&api.server_url(), token, &args.code);
     options.udp_addrs = vec![args.bind.clone()];
     let (call, mut events, frames) = Call::join(options).await?;
     let keyframe = Arc::new(Notify::new());
@@ -292,7 +286,7 @@ pub async fn run(
         }
     }
     if let (Some(report), false) = (report, args.no_report || session_id.is_empty()) {
-        send_report(server, token, &session_id, &report, json).await;
+        send_report(api, &session_id, &report, json).await;
     }
     drop(events);
     drop(call);

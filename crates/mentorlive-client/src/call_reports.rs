@@ -42,7 +42,9 @@ fn worth_retrying(err: &ApiError) -> bool {
         | ApiError::Timeout
         | ApiError::NotSignedIn
         | ApiError::UnexpectedResponse { .. } => true,
-        ApiError::Refused { .. } | ApiError::InvalidServerUrl(_) => false,
+        ApiError::Refused { .. } | ApiError::InvalidServerUrl(_) | ApiError::InsecureServer(_) => {
+            false
+        }
     }
 }
 

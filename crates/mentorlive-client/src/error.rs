@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub enum AppErrorCode {
     /// The server's address is not an http(s) URL.
     InvalidServerUrl,
+    /// Plain http to a server that is not this machine, not yet accepted.
+    InsecureServer,
     /// The server could not be reached.
     Network,
     /// The server did not answer in time.
@@ -107,6 +109,7 @@ impl From<ApiError> for ClientError {
                 AppErrorCode::Contract(*code)
             }
             ApiError::InvalidServerUrl(_) => AppErrorCode::InvalidServerUrl,
+            ApiError::InsecureServer(_) => AppErrorCode::InsecureServer,
             ApiError::NotSignedIn => AppErrorCode::Contract(ErrorCode::Unauthorized),
             ApiError::Network(_) => AppErrorCode::Network,
             ApiError::Timeout => AppErrorCode::Timeout,

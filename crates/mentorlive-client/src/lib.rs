@@ -89,9 +89,32 @@ impl Client {
         self.lock().as_ref().map(|s| s.user.clone())
     }
 
+    /// A client for `server`: plain http only to this machine, or to the
+    /// one server the person accepted it for ([`Client::allow_http_to`]).
+    fn api_for(&self, server: &str) -> ClientResult<ApiClient> {
+        let accepted = self.settings()?.http_allowed_for;
+        let same = |a: &str| {
+            mentorlive_api::normalise_server_url(a).ok()
+                == mentorlive_api::normalise_server_url(server).ok()
+        };
+        Ok(match accepted {
+            Some(accepted) if same(&accepted) => ApiClient::new_allowing_http(server)?,
+            _ => ApiClient::new(server)?,
+        })
+    }
+
+    /// The person accepted plain http to `server` (after being told what
+    /// it exposes): remembered for that server only.
+    pub fn allow_http_to(&self, server: &str) -> ClientResult<()> {
+        let url = mentorlive_api::normalise_server_url(server)?;
+        let mut settings = self.settings()?;
+        settings.http_allowed_for = Some(url.as_str().trim_end_matches('/').to_owned());
+        self.save_settings(&settings)
+    }
+
     /// Signs in, keeps the token in the keychain, remembers server and account.
     pub async fn sign_in(&self, server: &str, email: &str, password: &str) -> ClientResult<User> {
-        let api = ApiClient::new(server)?;
+        let api = self.api_for(server)?;
         let auth = api.login(email, password).await?;
         self.signed_in(api, auth)
     }
@@ -99,7 +122,7 @@ impl Client {
     /// Creates an account on `server` (the server checks every field and
     /// says what is wrong) and signs in with it.
     pub async fn register(&self, server: &str, request: &RegisterRequest) -> ClientResult<User> {
-        let api = ApiClient::new(server)?;
+        let api = self.api_for(server)?;
         let auth = api.register(request).await?;
         self.signed_in(api, auth)
     }
@@ -148,7 +171,9 @@ impl Client {
                 return Ok(None);
             }
         };
-        let api = ApiClient::new(&settings.server_url)?.with_token(token.expose());
+        let api = self
+            .api_for(&settings.server_url)?
+            .with_token(token.expose());
         match api.me().await {
             Ok(user) => {
                 *self.lock() = Some(SignedIn {

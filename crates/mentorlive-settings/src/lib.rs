@@ -21,6 +21,9 @@ pub struct AppSettings {
     /// Send call-quality reports and ratings to the server after calls
     /// (figures only; the person may switch it off, and then nothing goes).
     pub share_call_reports: bool,
+    /// A server reached over plain http that the person accepted the risk
+    /// of (anything else over http but this machine is refused).
+    pub http_allowed_for: Option<String>,
 }
 
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8787";
@@ -57,13 +60,16 @@ impl Default for AppSettings {
             speaker_id: None,
             recordings_folder: None,
             share_call_reports: true,
+            http_allowed_for: None,
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("There is no home folder to keep settings in.")]
+    #[error(
+        "there is no home folder to keep settings and logs in (set HOME to a folder of your own)"
+    )]
     NoHome,
     #[error("Could not {action} {path}: {source}")]
     Io {

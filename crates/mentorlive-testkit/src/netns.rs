@@ -32,7 +32,15 @@ pub fn cli(ns: &str, server: &str, email: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new("ip");
     cmd.args(["netns", "exec", ns])
         .arg(workspace_binary("mentorlive-cli"))
-        .args(["--server", server, "--email", email, "--json"])
+        // The test networks' server is 192.0.2.1, over plain http.
+        .args([
+            "--server",
+            server,
+            "--email",
+            email,
+            "--json",
+            "--allow-http",
+        ])
         .args(args)
         .env("MENTORLIVE_PASSWORD", "mentorlive")
         .env("RUST_LOG", "error");

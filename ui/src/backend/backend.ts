@@ -103,6 +103,9 @@ export interface Backend {
   generateLiveCode(sessionId: string): Promise<LiveCodeView>;
   validateLiveCode(input: string): Promise<ValidateLiveCodeResponse>;
   setServerUrl(url: string): Promise<string>;
+  /** Plain http to `server` accepted by the person (desktop only: the web
+   *  client talks to the server that served it). */
+  allowHttp(server: string): Promise<void>;
   openLogsFolder(): Promise<void>;
   /** The recordings folder and its recordings (completing any a crash cut off). */
   listRecordings(): Promise<RecordingList>;

@@ -31,6 +31,7 @@ export const backend: Backend = {
   generateLiveCode: commands.generateLiveCode,
   validateLiveCode: commands.validateLiveCode,
   setServerUrl: commands.setServerUrl,
+  allowHttp: commands.allowHttp,
   openLogsFolder: commands.openLogsFolder,
   listRecordings: commands.listRecordings,
   deleteRecording: commands.deleteRecording,

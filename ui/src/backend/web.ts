@@ -166,6 +166,7 @@ export const backend: Backend = {
     return (await rest<ValidateLiveCodeResponse>("GET", `/sessions/validate-live-code/${check.code}`)).body;
   },
   setServerUrl: () => webOnly("Choosing a server"),
+  allowHttp: () => webOnly("Choosing a server"),
   openLogsFolder: () => webOnly("The logs folder"),
   listRecordings: () => webOnly("Recording"),
   deleteRecording: () => webOnly("Recording"),

@@ -20,6 +20,9 @@ export const commands = {
   generateLiveCode: (sessionId: string) => command<LiveCodeView>("generate_live_code", { sessionId }),
   validateLiveCode: (input: string) => command<ValidateLiveCodeResponse>("validate_live_code", { input }),
   setServerUrl: (url: string) => command<string>("set_server_url", { url }),
+  // The person accepted plain http to `server` after being told what it
+  // exposes (their password and sign-in, readable on the way).
+  allowHttp: (server: string) => command<void>("allow_http", { server }),
   openLogsFolder: () => command<void>("open_logs_folder"),
   takePendingLink: () => command<LinkEvent | null>("take_pending_link"),
   // Remembers the devices chosen on the pre-join screen.

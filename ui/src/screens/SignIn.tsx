@@ -28,6 +28,9 @@ export function SignIn(props: { defaultServer: string; defaultEmail: string; onS
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // A server over plain http that is not this machine: said, and asked.
+  const [insecure, setInsecure] = useState<string | null>(null);
+  const [acceptHttp, setAcceptHttp] = useState(false);
   const registering = mode === "register";
 
   const submit = async (e: FormEvent) => {
@@ -35,10 +38,15 @@ export function SignIn(props: { defaultServer: string; defaultEmail: string; onS
     setBusy(true);
     setError(null);
     try {
+      if (insecure && acceptHttp) await api.allowHttp(server);
       const user = registering ? await api.register(server, name.trim(), email, password, role) : await api.signIn(server, email, password);
       props.onSignedIn(user);
     } catch (err) {
-      setError(accountErrorMessage(err as AppError, mode));
+      const e = err as AppError;
+      if (e.code === "insecure_server") {
+        setInsecure(e.message);
+        setAcceptHttp(false);
+      } else setError(accountErrorMessage(e, mode));
     } finally {
       setBusy(false);
     }
@@ -57,8 +65,25 @@ export function SignIn(props: { defaultServer: string; defaultEmail: string; onS
       {api.kind === "desktop" && (
         <label>
           Server
-          <input name="server" type="url" value={server} onChange={(e) => setServer(e.target.value)} required />
+          <input
+            name="server"
+            type="url"
+            value={server}
+            onChange={(e) => {
+              setServer(e.target.value);
+              setInsecure(null);
+            }}
+            required
+          />
         </label>
+      )}
+      {insecure && (
+        <div className="notice error" role="alert" data-testid="insecure-server">
+          <p>{insecure}</p>
+          <label className="check">
+            <input type="checkbox" checked={acceptHttp} onChange={(e) => setAcceptHttp(e.target.checked)} data-testid="accept-http" /> Connect without encryption anyway
+          </label>
+        </div>
       )}
       {registering && (
         <>
@@ -97,7 +122,7 @@ export function SignIn(props: { defaultServer: string; defaultEmail: string; onS
       </label>
       {registering && <p id="password-rule" className="hint">At least 8 characters.</p>}
       {error && <p className="error" role="alert" data-testid="signin-error">{error}</p>}
-      <button className="primary" type="submit" disabled={busy} data-testid="account-submit">
+      <button className="primary" type="submit" disabled={busy || (insecure !== null && !acceptHttp)} data-testid="account-submit">
         {registering ? (busy ? "Creating the account…" : "Create the account") : busy ? "Signing in…" : "Sign in"}
       </button>
       <p className="switch">
