@@ -55,10 +55,11 @@ mod tests {
         assert_eq!(
             permissions,
             [
+                // Copying the code and the invitation.
                 "clipboard-manager:allow-write-text",
-                "core:default",
-                "deep-link:default",
-                "opener:allow-open-path"
+                // Deep links and call events reach the page as events.
+                "core:event:allow-listen",
+                "core:event:allow-unlisten",
             ],
             "a new permission is a decision: add it here with the reason"
         );

@@ -482,7 +482,7 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_the_token() {
-        let client = ApiClient::new("http://h")
+        let client = ApiClient::new("http://localhost")
             .expect("valid")
             .with_token("s3cret-token");
         assert!(!format!("{client:?}").contains("s3cret"));
