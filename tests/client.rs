@@ -87,6 +87,20 @@ async fn without_a_keychain_sign_in_works_but_is_not_remembered() {
     assert!(client.api().is_err(), "signed out");
 }
 
+/// A client of its own folder, signed in as the demo mentor.
+async fn mentor_client(server: &TestServer) -> (tempfile::TempDir, Client) {
+    let home = tempfile::tempdir().expect("tmp");
+    let client = Client::new(
+        AppPaths::under(home.path()),
+        Arc::new(MemoryTokenStore::default()),
+    );
+    client
+        .sign_in(&server.url, "mentor@example.com", "mentorlive")
+        .await
+        .expect("sign in");
+    (home, client)
+}
+
 /// A report of a short call that connected, for the peer id the room gave.
 fn a_report(peer_id: &str) -> mentorlive_protocol::analytics::CallReport {
     use mentorlive_protocol::analytics::*;
@@ -141,15 +155,7 @@ async fn a_report_made_while_the_server_is_down_arrives_once_it_is_back_and_only
     // A real peer id from the room, as the engine's report carries.
     let peer_id = a_peer_in_the_room(&server, &demo.mentor, &code).await;
 
-    let home = tempfile::tempdir().expect("tmp");
-    let client = Client::new(
-        AppPaths::under(home.path()),
-        Arc::new(MemoryTokenStore::default()),
-    );
-    client
-        .sign_in(&server.url, "mentor@example.com", "mentorlive")
-        .await
-        .expect("sign in");
+    let (_home, client) = mentor_client(&server).await;
     // The room's events are written in the background: let the join land.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 
@@ -196,15 +202,7 @@ async fn a_report_waits_for_its_rating_keeps_its_owner_and_sharing_off_sends_not
     // The room's events are written in the background: let the joins land.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 
-    let home = tempfile::tempdir().expect("tmp");
-    let client = Client::new(
-        AppPaths::under(home.path()),
-        Arc::new(MemoryTokenStore::default()),
-    );
-    client
-        .sign_in(&server.url, "mentor@example.com", "mentorlive")
-        .await
-        .expect("sign in");
+    let (_home, client) = mentor_client(&server).await;
     let api = client.api().expect("api");
 
     let owner = client.report_owner().expect("signed in");

@@ -2,22 +2,13 @@
 //! server: with another Rust client, with the official browser client, and
 //! across a server crash.
 
-use mentorlive_signaling::{Backoff, ClientOptions, ConnectionState, LiveClient, LiveEvent};
+use mentorlive_signaling::{ConnectionState, LiveClient, LiveEvent};
 use mentorlive_testkit::{Http, NodeScript, ServerOptions, TestServer};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio::sync::mpsc::Receiver;
 
-fn options() -> ClientOptions {
-    ClientOptions {
-        backoff: Backoff {
-            initial: Duration::from_millis(100),
-            max: Duration::from_millis(400),
-            ..Backoff::default()
-        },
-        ..ClientOptions::default()
-    }
-}
+use mentorlive_testkit::reports::options;
 
 async fn next<T>(
     events: &mut Receiver<LiveEvent>,

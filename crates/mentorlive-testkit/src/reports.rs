@@ -8,6 +8,7 @@ use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// Signaling that reconnects within a fraction of a second (tests wait on it).
 pub fn options() -> ClientOptions {
     ClientOptions {
         backoff: Backoff {
