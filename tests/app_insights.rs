@@ -176,10 +176,17 @@ async fn insights_show_the_figures_a_call_is_rated_and_sharing_off_sends_nothing
         "a clean loopback"
     );
 
-    // The session shows its last call.
-    let last = text_of(&wd, "last-call").await;
+    // The session shows its last call (the line follows once the rated
+    // report has gone).
+    let last = wait_js(
+        &wd,
+        "the rated call as the session's last",
+        "const t = document.querySelector('[data-testid=last-call]')?.textContent; return t && t.startsWith('Last call: 1 min') ? t : null;",
+        15,
+    )
+    .await;
     assert!(
-        last.starts_with("Last call: 1 min ·") && last.contains("connection"),
+        last.as_str().is_some_and(|t| t.contains("connection")),
         "{last}"
     );
     desktop.screenshot(&out.join("4-sessions-last-call.png"));
