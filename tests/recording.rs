@@ -196,8 +196,8 @@ async fn a_consented_recording_holds_both_people_in_sync() {
     // ITU-R BT.1359's acceptability window: sound at most 90 ms ahead of
     // the picture, at most 185 ms behind it. Alone this test measures under
     // 40 ms; under the whole suite's load on two cores the partner's track
-    // has measured +88 ms and -62 ms (its video frames queue behind the
-    // decoder while its audio does not): a figure for issue 19 to bring down.
+    // has measured +88 ms and -62 ms, for a cause not found yet: a figure
+    // for issue 19 to explain and bring down.
     for (whose, sync) in [("our", mine), ("the partner's", theirs)] {
         assert!(
             (-185.0..=90.0).contains(&sync),
