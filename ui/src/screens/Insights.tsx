@@ -3,6 +3,7 @@ import { api, AppError } from "../api";
 import type { MyAnalytics } from "../generated/types";
 import { WeekChart, weekLabel, type WeekSeries } from "../insights/WeekChart";
 import { qualityWord } from "../insights/quality";
+import { LoadFailed } from "../components/LoadFailed";
 
 const percent = (share: number | null) => (share == null ? "–" : `${Math.round(share * 100)} %`);
 const seconds = (ms: number | null) => (ms == null ? "–" : ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
@@ -42,14 +43,7 @@ export default function Insights(props: { onSignedOut: () => void }) {
   const connecting = useMemo<WeekSeries[]>(() => [{ label: "Time to connect (median)", values: data?.weeks.map((w) => w.timeToConnectP50Ms) ?? [], kind: "line", side: "left", format: (v) => seconds(v) }], [data]);
   const quality = useMemo<WeekSeries[]>(() => [{ label: "Call quality (MOS, 1 to 5)", values: data?.weeks.map((w) => w.mos) ?? [], kind: "line", side: "left", format: (v) => v.toFixed(1), range: [1, 5] }], [data]);
 
-  if (error) {
-    return (
-      <section className="card" role="alert">
-        <p className="error">{error}</p>
-        <button onClick={load}>Try again</button>
-      </section>
-    );
-  }
+  if (error) return <LoadFailed message={error} onRetry={load} />;
   if (!data) return <p aria-busy="true">Loading your insights…</p>;
 
   if (data.calls === 0) {

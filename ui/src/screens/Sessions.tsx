@@ -3,6 +3,7 @@ import { api, AppError, type LiveCodeView, type Session, type User } from "../ap
 import { LiveSessionModal } from "../components/LiveSessionModal";
 import { LiveSessionCode } from "../components/LiveSessionCode";
 import { lastCallLine } from "../insights/quality";
+import { LoadFailed } from "../components/LoadFailed";
 
 /** Sessions whose last call is looked up (the first ones on the screen). */
 const LAST_CALLS_SHOWN = 20;
@@ -42,14 +43,7 @@ export function Sessions(props: { user: User; reportsSent?: number; onJoin: (cod
     };
   }, [sessions, props.reportsSent]);
 
-  if (error) {
-    return (
-      <section className="card" role="alert">
-        <p className="error">{error}</p>
-        <button onClick={load}>Try again</button>
-      </section>
-    );
-  }
+  if (error) return <LoadFailed message={error} onRetry={load} />;
   if (!sessions) return <p aria-busy="true">Loading your sessions…</p>;
 
   return (
