@@ -121,25 +121,77 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
     );
     desktop.screenshot(&out.join("6-expired.png"));
 
-    // A link handed to a second launch reaches this instance's pre-join screen.
-    let second_launch = Command::new(&app)
-        .arg(format!("mentorlive://join/{code}"))
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("second launch");
-    assert!(
-        second_launch.success(),
-        "the second launch hands over and exits"
+    // Every camera or microphone the page opens from here on is counted.
+    wd.execute(
+        // On the prototype: WebKit may drop and remake the `mediaDevices`
+        // wrapper object, and a property set on it goes with it.
+        "const proto = MediaDevices.prototype; const open = proto.getUserMedia;
+         window.openedCapture = 0;
+         proto.getUserMedia = function (c) { window.openedCapture += 1; return open.call(this, c); };",
+        json!([]),
+    )
+    .await;
+    let open_link = |link: String| {
+        let status = Command::new(&app)
+            .arg(link)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("second launch");
+        assert!(status.success(), "the second launch hands over and exits");
+    };
+
+    // A link to a code that does not validate turns on no camera: any web
+    // page can fire one.
+    open_link("mentorlive://join/ZZZZ2345".into());
+    let refused = wd.wait("[data-testid=prejoin-error]", 15).await;
+    assert!(!wd.text(&refused).await.is_empty());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        wd.execute("return window.openedCapture", json!([])).await,
+        json!(0),
+        "no capture for a code that did not validate"
     );
+    desktop.screenshot(&out.join("7-link-unknown-code.png"));
+
+    // A link handed to a second launch reaches this instance's pre-join
+    // screen, and the camera starts once the code is valid.
+    open_link(format!("mentorlive://join/{code}"));
     let shown = wd.wait("[data-testid=prejoin-code]", 15).await;
     assert_eq!(
         wd.text(&shown).await,
         format!("{} {}", &code[..4], &code[4..])
     );
     wd.wait("[data-testid=prejoin-session]", 15).await;
+    wait_js(
+        &wd,
+        "camera started once the code is valid",
+        "return window.openedCapture === 1",
+        10,
+    )
+    .await;
     desktop.screenshot(&out.join("7-link-prejoin.png"));
+
+    // Links in a loop cannot spend the person's checks at the server: after
+    // a few, the screen asks before checking.
+    open_link("mentorlive://join/YYYY2345".into());
+    wd.wait("[data-testid=prejoin-error]", 15).await;
+    open_link("mentorlive://join/XXXX2345".into());
+    let ask = wd.wait("[data-testid=prejoin-check-first]", 15).await;
+    assert!(wd
+        .text(&ask)
+        .await
+        .contains("Check this code only if you meant"));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        wd.find("[data-testid=prejoin-error]").await.is_none(),
+        "not checked before the person asks"
+    );
+    desktop.screenshot(&out.join("7-link-check-first.png"));
+    let check = wd.wait("[data-testid=prejoin-check]", 5).await;
+    wd.click(&check).await;
+    wd.wait("[data-testid=prejoin-error]", 15).await;
 
     // A malformed link is refused with a message, and nothing else happens.
     let _ = Command::new(&app)

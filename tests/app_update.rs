@@ -104,7 +104,19 @@ async fn the_server_offers_only_newer_releases_and_serves_only_their_files() {
     http.get("/api/updates/linux/x86_64/not-a-version", None)
         .await
         .expect(400, "invalid_input");
+    // A Host header names no download host: the address is the server's own.
+    let forged = reqwest::Client::new()
+        .get(format!("{}/api/updates/linux/x86_64/0.1.0", server.url))
+        .header("Host", "evil.example")
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(forged.status(), 200);
+    let forged: serde_json::Value = forged.json().await.expect("json");
+    assert_eq!(forged["url"].as_str(), Some(url), "{forged}");
+
     for name in [
+        "secret.txt",
         "manifest.json",
         "..%2Fsessions.db",
         ".hidden",
@@ -116,6 +128,39 @@ async fn the_server_offers_only_newer_releases_and_serves_only_their_files() {
     }
 
     // A server without a folder has nothing to offer, and says so plainly.
+    // Listening on every address, without --public-url, no address is known
+    // to reach it: bundles in the folder are not offered.
+    let any = TestServer::start(ServerOptions {
+        host: "0.0.0.0".into(),
+        ..ServerOptions {
+            extra_args: vec!["--updates-dir".into(), dir.path().display().to_string()],
+            ..ServerOptions::default()
+        }
+    });
+    let reply = reqwest::get(format!(
+        "http://127.0.0.1:{}/api/updates/linux/x86_64/0.1.0",
+        any.port
+    ))
+    .await
+    .expect("check");
+    assert_eq!(reply.status(), 204);
+    let configured = TestServer::start(ServerOptions {
+        extra_args: vec![
+            "--updates-dir".into(),
+            dir.path().display().to_string(),
+            "--public-url".into(),
+            "https://live.example.org/".into(),
+        ],
+        ..ServerOptions::default()
+    });
+    let offer = Http::new(&configured)
+        .get("/api/updates/linux/x86_64/0.1.0", None)
+        .await;
+    assert_eq!(
+        offer.body["url"],
+        "https://live.example.org/api/updates/files/mentorlive_0.2.0_amd64.deb"
+    );
+
     let plain = TestServer::start_default();
     let reply = Http::new(&plain)
         .get("/api/updates/linux/x86_64/0.1.0", None)

@@ -48,6 +48,7 @@ fn join_error_code(err: &EngineError) -> AppErrorCode {
             (None, _) => AppErrorCode::NotConnected,
         },
         EngineError::WebRtc(_) => AppErrorCode::CallFailed,
+        EngineError::NoRelay => AppErrorCode::NoRelay,
     }
 }
 
@@ -65,6 +66,7 @@ pub async fn join_call(
     end_current(&state.call).await;
     let mut options = CallOptions::new(&api.server_url(), &token, &code);
     options.client = mentorlive_protocol::analytics::ClientKind::Desktop;
+    options.relay_only = state.client.settings()?.relay_only;
     // The engine's join errors keep the contract's codes (expired, not a
     // participant, …), which the UI turns into words.
     let (call, mut events, frames) = Call::join(options).await.map_err(|e| {

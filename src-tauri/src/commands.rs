@@ -23,6 +23,8 @@ pub struct AppInfo {
     pub speaker_id: Option<String>,
     /// Whether call-quality reports and ratings go to the server.
     pub share_call_reports: bool,
+    /// Whether calls connect only through the server's relay.
+    pub relay_only: bool,
     /// Whether the UI may expose figures for tests and benchmarks
     /// (`window.mentorlive*`): debug builds and `--features bench` only.
     pub test_hooks: bool,
@@ -40,6 +42,7 @@ pub fn app_info(state: State<'_, AppState>) -> ClientResult<AppInfo> {
         microphone_id: settings.microphone_id,
         speaker_id: settings.speaker_id,
         share_call_reports: settings.share_call_reports,
+        relay_only: settings.relay_only,
         test_hooks: cfg!(any(debug_assertions, feature = "bench")),
     })
 }
@@ -175,6 +178,14 @@ pub fn take_pending_link(state: State<'_, AppState>) -> Option<LinkEvent> {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take()
+}
+
+/// Calls connect only through the server's relay (from the next call on).
+#[tauri::command]
+pub fn set_relay_only(state: State<'_, AppState>, on: bool) -> ClientResult<()> {
+    let mut settings = state.client.settings()?;
+    settings.relay_only = on;
+    state.client.save_settings(&settings)
 }
 
 /// Remembers the devices chosen on the pre-join screen.

@@ -32,6 +32,7 @@ pub struct AppState {
     pub client: Arc<Client>,
     /// A link that arrived before the UI was listening (a cold start).
     pub pending_link: Mutex<Option<links::LinkEvent>>,
+    pub link_gate: Mutex<links::LinkGate>,
     pub call: call::CallSlot,
     #[cfg(any(debug_assertions, feature = "bench"))]
     pub echo: bench::EchoSlot,
@@ -80,6 +81,7 @@ pub fn run() {
         .manage(AppState {
             client,
             pending_link: Mutex::new(None),
+            link_gate: Default::default(),
             call: Default::default(),
             #[cfg(any(debug_assertions, feature = "bench"))]
             echo: Default::default(),
@@ -107,6 +109,7 @@ pub fn run() {
             commands::allow_http,
             commands::open_logs_folder,
             commands::take_pending_link,
+            commands::set_relay_only,
             commands::save_devices,
             call::join_call,
             call::call_send_chat,

@@ -2,10 +2,18 @@
 //! arguments), from the OS while running (deep-link plugin), and from a second
 //! launch (single-instance plugin). A link only ever opens the pre-join
 //! screen; anything else is refused with a message.
+//!
+//! Any web page can fire a link, as often as it likes. The pre-join screen
+//! checks a code with the server before it turns on a camera, and those checks
+//! share a budget at the server with the codes the person types; so links may
+//! spend only a little of it on their own (`LinkGate`), and past that the
+//! screen asks before checking.
 
 use crate::AppState;
 use mentorlive_protocol::parse_deep_link;
 use serde::Serialize;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
 
@@ -13,20 +21,67 @@ use tauri_plugin_deep_link::DeepLinkExt;
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum LinkEvent {
-    /// Open the pre-join screen for this code.
-    Join { code: String },
+    /// Open the pre-join screen for this code; with `check_first`, the
+    /// screen asks the person before checking the code with the server.
+    #[serde(rename_all = "camelCase")]
+    Join { code: String, check_first: bool },
     /// Refuse, with this message.
     Refused { message: String },
 }
 
 pub const EVENT: &str = "deep-link";
 
+/// Codes links had checked on their own within `LinkGate::WINDOW`.
+#[derive(Debug, Default)]
+pub struct LinkGate {
+    checked: VecDeque<(Instant, String)>,
+}
+
+impl LinkGate {
+    /// Codes links may have checked without asking, per window: an invitation
+    /// or two opened by hand fit, a page firing links in a loop does not.
+    pub const AUTO_CHECKS: usize = 3;
+    pub const WINDOW: Duration = Duration::from_secs(600);
+
+    /// Whether the pre-join screen may check this code at once. A code
+    /// already checked in the window costs nothing more.
+    pub fn may_check(&mut self, code: &str, now: Instant) -> bool {
+        while self
+            .checked
+            .front()
+            .is_some_and(|(at, _)| now.saturating_duration_since(*at) >= Self::WINDOW)
+        {
+            self.checked.pop_front();
+        }
+        if self.checked.iter().any(|(_, seen)| seen == code) {
+            return true;
+        }
+        if self.checked.len() >= Self::AUTO_CHECKS {
+            return false;
+        }
+        self.checked.push_back((now, code.to_owned()));
+        true
+    }
+}
+
 /// Passes a link to the UI (or keeps it until the UI asks).
 pub fn handle(app: &AppHandle, link: &str) {
+    let state = app.try_state::<AppState>();
     let event = match parse_deep_link(link) {
-        Ok(code) => LinkEvent::Join {
-            code: code.to_string(),
-        },
+        Ok(code) => {
+            let code = code.to_string();
+            let check_first = !state.as_ref().is_some_and(|state| {
+                state
+                    .link_gate
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .may_check(&code, Instant::now())
+            });
+            if check_first {
+                tracing::warn!("many links in a short time: the next ones ask before checking");
+            }
+            LinkEvent::Join { code, check_first }
+        }
         Err(err) => {
             tracing::warn!("refused a link that is not an invitation");
             LinkEvent::Refused {
@@ -34,7 +89,7 @@ pub fn handle(app: &AppHandle, link: &str) {
             }
         }
     };
-    if let Some(state) = app.try_state::<AppState>() {
+    if let Some(state) = state {
         *state.pending_link.lock().unwrap_or_else(|p| p.into_inner()) = Some(event.clone());
     }
     let _ = app.emit(EVENT, event);
@@ -61,4 +116,33 @@ pub fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         let _ = app.deep_link().register_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_check_a_few_codes_on_their_own_then_ask() {
+        let mut gate = LinkGate::default();
+        let start = Instant::now();
+        assert!(gate.may_check("ABCD2345", start));
+        // The same invitation opened again costs nothing.
+        for _ in 0..50 {
+            assert!(gate.may_check("ABCD2345", start));
+        }
+        assert!(gate.may_check("BCDE2345", start));
+        assert!(gate.may_check("CDEF2345", start));
+        assert!(
+            !gate.may_check("DEFG2345", start),
+            "a fourth code asks first"
+        );
+        assert!(!gate.may_check("DEFG2345", start), "and keeps asking");
+        assert!(
+            gate.may_check("CDEF2345", start),
+            "a code already checked still opens"
+        );
+        // Once the window has passed, links check on their own again.
+        assert!(gate.may_check("DEFG2345", start + LinkGate::WINDOW));
+    }
 }

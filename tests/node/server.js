@@ -83,6 +83,8 @@ export async function startServer(extraArgs = []) {
   }
   return {
     url,
+    /** What the nodes keep in Redis: `redis-cli` arguments and the key prefix. */
+    redis: { args: ["-u", redis], prefix: name },
     async stop() {
       await Promise.all([a.child, b.child, lb].map(stopChild));
       execFileSync("psql", [admin, "-qAt", "-c", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);

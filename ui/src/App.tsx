@@ -21,7 +21,7 @@ const Insights = lazy(() => import("./screens/Insights"));
 export type Screen =
   | { name: "sessions" }
   | { name: "join"; code?: string }
-  | { name: "prejoin"; code: string }
+  | { name: "prejoin"; code: string; checkFirst?: boolean }
   | { name: "settings" }
   | { name: "recordings" }
   | { name: "insights" }
@@ -80,7 +80,7 @@ export function App() {
     } else if (event.kind === "join") {
       setNotice(null);
       // A link never joins by itself: it opens the pre-join screen.
-      setScreen({ name: "prejoin", code: event.code });
+      setScreen({ name: "prejoin", code: event.code, checkFirst: event.checkFirst });
     } else {
       setNotice(event.message);
     }
@@ -160,7 +160,7 @@ export function App() {
         ) : screen.name === "join" ? (
           <JoinWithCode initial={screen.code} onValid={(code) => setScreen({ name: "prejoin", code })} onSignedOut={signedOut} />
         ) : screen.name === "prejoin" ? (
-          <PreJoin code={screen.code} info={info} userId={user.id} onBack={() => setScreen({ name: "sessions" })} onSignedOut={signedOut} onJoin={(request) => setScreen({ name: "call", request })} />
+          <PreJoin key={screen.code} code={screen.code} checkFirst={screen.checkFirst ?? false} info={info} userId={user.id} onBack={() => setScreen({ name: "sessions" })} onSignedOut={signedOut} onJoin={(request) => setScreen({ name: "call", request })} />
         ) : screen.name === "recordings" ? (
           <Recordings />
         ) : screen.name === "insights" ? (

@@ -88,6 +88,10 @@ pub struct JoinArgs {
     /// Local address to gather ICE candidates on.
     #[arg(long, default_value = "0.0.0.0:0")]
     bind: String,
+    /// Connect only through the server's relay (TURN): the partner learns
+    /// no address of this machine.
+    #[arg(long)]
+    relay_only: bool,
 }
 
 impl JoinArgs {
@@ -160,6 +164,7 @@ pub async fn run(
     let token = api.token().context("signed in without a token")?;
     let mut options = CallOptions::new(&api.server_url(), token, &args.code);
     options.udp_addrs = vec![args.bind.clone()];
+    options.relay_only = args.relay_only;
     let (call, mut events, frames) = Call::join(options).await?;
     let keyframe = Arc::new(Notify::new());
     let video_restarted = Arc::new(Notify::new());

@@ -33,6 +33,8 @@ pub enum AppErrorCode {
     CallFailed,
     /// A call command with no call in progress.
     NoCall,
+    /// Relay only is on, and the server offers no relay (TURN).
+    NoRelay,
     /// A chat line that is empty or too long.
     InvalidChat,
     /// A folder or file could not be opened.

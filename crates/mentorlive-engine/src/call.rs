@@ -25,6 +25,9 @@ pub struct CallOptions {
     pub code: String,
     /// Local UDP addresses to gather on (`0.0.0.0:0`: every interface).
     pub udp_addrs: Vec<String>,
+    /// Connect only through the server's relay (TURN): the partner learns
+    /// no address of ours, only the relay's.
+    pub relay_only: bool,
     pub signaling: ClientOptions,
     /// Received frames the application may hold before the engine drops.
     pub frame_queue: usize,
@@ -42,6 +45,7 @@ impl std::fmt::Debug for CallOptions {
             .field("token", &"<redacted>")
             .field("code", &"<redacted>")
             .field("udp_addrs", &self.udp_addrs)
+            .field("relay_only", &self.relay_only)
             .field("signaling", &self.signaling)
             .field("frame_queue", &self.frame_queue)
             .field("restart", &self.restart)
@@ -58,6 +62,7 @@ impl CallOptions {
             token: token.to_owned(),
             code: code.to_owned(),
             udp_addrs: vec!["0.0.0.0:0".to_owned()],
+            relay_only: false,
             signaling: ClientOptions::default(),
             frame_queue: 64,
             restart: RestartPolicy::default(),
@@ -93,6 +98,11 @@ impl Call {
         let (live, live_events) =
             LiveClient::connect(&options.server, &options.token, options.signaling.clone()).await?;
         let joined = live.join(&options.code).await?;
+        if options.relay_only && !offers_relay(&joined) {
+            // Nothing could connect: leave at once rather than wait for ICE.
+            let _ = live.leave().await;
+            return Err(EngineError::NoRelay);
+        }
         let (events_tx, events) = mpsc::channel(256);
         let (frames_tx, frames) = mpsc::channel(options.frame_queue.max(1));
         let (requests, request_rx) = mpsc::unbounded_channel();
@@ -132,6 +142,7 @@ impl Call {
             machine,
             live,
             udp_addrs: options.udp_addrs.clone(),
+            relay_only: options.relay_only,
             events: events_tx,
             frames: frames_tx,
             counters: counters.clone(),
@@ -279,6 +290,16 @@ fn random_id() -> String {
     let mut id = [0u8; 9];
     let _ = getrandom::getrandom(&mut id);
     id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether the join ack names a TURN server with credentials.
+fn offers_relay(joined: &Joined) -> bool {
+    joined.ice_servers.iter().any(|s| {
+        s.credential.is_some()
+            && s.urls
+                .iter()
+                .any(|url| url.starts_with("turn:") || url.starts_with("turns:"))
+    })
 }
 
 fn ice_servers(joined: &Joined) -> Vec<RTCIceServer> {

@@ -100,6 +100,7 @@ pub struct Driver {
     pub machine: CallMachine,
     pub ice_servers: Vec<RTCIceServer>,
     pub udp_addrs: Vec<String>,
+    pub relay_only: bool,
     pub events: mpsc::Sender<CallEvent>,
     pub frames: mpsc::Sender<crate::ReceivedFrame>,
     pub counters: Arc<Counters>,
@@ -135,6 +136,7 @@ impl Driver {
             mut machine,
             ice_servers,
             udp_addrs,
+            relay_only,
             events,
             frames,
             counters,
@@ -150,6 +152,7 @@ impl Driver {
         let mut io = Io {
             ice_servers,
             udp_addrs,
+            relay_only,
             pc_tx,
             signal_tx,
             events,
@@ -284,6 +287,7 @@ async fn send_signals(
 struct Io {
     ice_servers: Vec<RTCIceServer>,
     udp_addrs: Vec<String>,
+    relay_only: bool,
     pc_tx: mpsc::UnboundedSender<(u64, PcEvent)>,
     signal_tx: mpsc::UnboundedSender<(String, SignalData)>,
     events: mpsc::Sender<CallEvent>,
@@ -560,6 +564,7 @@ impl Io {
         let peer = match peer::build(
             self.ice_servers.clone(),
             self.udp_addrs.clone(),
+            self.relay_only,
             generation,
             self.pc_tx.clone(),
         )

@@ -34,6 +34,9 @@ pub enum EngineError {
     /// The WebRTC stack refused an operation.
     #[error("WebRTC: {0}")]
     WebRtc(String),
+    /// Relay only was asked for, and the server offers no relay (TURN).
+    #[error("Relay only is on, and this server offers no relay (TURN) to connect through.")]
+    NoRelay,
 }
 
 impl EngineError {
@@ -46,6 +49,7 @@ impl EngineError {
         match self {
             EngineError::Signaling(err) => err.code(),
             EngineError::WebRtc(_) => "webrtc",
+            EngineError::NoRelay => "no_relay",
         }
     }
 }

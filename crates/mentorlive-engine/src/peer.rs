@@ -287,12 +287,14 @@ fn random_ssrc() -> u32 {
 pub async fn build(
     ice_servers: Vec<RTCIceServer>,
     udp_addrs: Vec<String>,
+    relay_only: bool,
     generation: u64,
     tx: mpsc::UnboundedSender<(u64, PcEvent)>,
 ) -> Result<Peer, EngineError> {
     match build_with(
         ice_servers.clone(),
         udp_addrs.clone(),
+        relay_only,
         generation,
         tx.clone(),
         true,
@@ -302,7 +304,7 @@ pub async fn build(
         Ok(peer) => Ok(peer),
         Err(err) => {
             tracing::warn!(%err, "building the connection with mDNS failed; building it without");
-            build_with(ice_servers, udp_addrs, generation, tx, false).await
+            build_with(ice_servers, udp_addrs, relay_only, generation, tx, false).await
         }
     }
 }
@@ -310,6 +312,7 @@ pub async fn build(
 async fn build_with(
     ice_servers: Vec<RTCIceServer>,
     udp_addrs: Vec<String>,
+    relay_only: bool,
     generation: u64,
     tx: mpsc::UnboundedSender<(u64, PcEvent)>,
     mdns: bool,
@@ -370,8 +373,16 @@ async fn build_with(
         settings = settings.with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled);
     }
     let settings = settings.build();
+    // Relay only: no host or server-reflexive candidate is gathered, so
+    // none reaches the partner (nor our LAN or public address with it).
+    let policy = if relay_only {
+        rtc::peer_connection::configuration::RTCIceTransportPolicy::Relay
+    } else {
+        rtc::peer_connection::configuration::RTCIceTransportPolicy::All
+    };
     let config = RTCConfigurationBuilder::default()
         .with_ice_servers(ice_servers)
+        .with_ice_transport_policy(policy)
         .build();
     let pc = PeerConnectionBuilder::new()
         .with_configuration(config)
@@ -428,4 +439,57 @@ async fn build_with(
         data,
         target_bitrate,
     })
+}
+
+#[cfg(test)]
+mod gathering_tests {
+    use super::*;
+
+    /// The candidates a fresh connection gathers for its first offer, within
+    /// 3 s. The TURN server named answers nothing (a closed port): what a
+    /// relay-only connection could still leak is everything else.
+    async fn gathered(relay_only: bool) -> Vec<String> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let turn = RTCIceServer {
+            urls: vec!["turn:127.0.0.1:9?transport=udp".into()],
+            username: "1700000000:someone".into(),
+            credential: "secret".into(),
+        };
+        let peer = build(vec![turn], vec!["127.0.0.1:0".into()], relay_only, 1, tx)
+            .await
+            .expect("a connection");
+        let offer = peer.pc.create_offer(None).await.expect("offer");
+        peer.pc.set_local_description(offer).await.expect("local");
+        let mut candidates = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        loop {
+            let event = tokio::time::timeout_at(deadline, rx.recv()).await;
+            match event {
+                Ok(Some((_, PcEvent::Machine(PeerInput::LocalCandidate(Some(c)))))) => {
+                    candidates.push(c.candidate)
+                }
+                Ok(Some((_, PcEvent::Machine(PeerInput::LocalCandidate(None))))) => break,
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let _ = peer.pc.close().await;
+        candidates
+    }
+
+    #[tokio::test]
+    async fn relay_only_gathers_no_address_of_ours() {
+        let all = gathered(false).await;
+        assert!(
+            all.iter()
+                .any(|c| c.contains("typ host") && c.contains("127.0.0.1")),
+            "a normal connection offers its host address: {all:?}"
+        );
+        let relay = gathered(true).await;
+        assert!(
+            relay.iter().all(|c| c.contains("typ relay")),
+            "relay only offers nothing but relays: {relay:?}"
+        );
+        assert!(!relay.iter().any(|c| c.contains("127.0.0.1")), "{relay:?}");
+    }
 }

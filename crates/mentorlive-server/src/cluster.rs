@@ -50,6 +50,33 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 ";
 
+/// Appends ARGV[4..] to the list KEYS[1], keeping at most ARGV[1] entries
+/// and ARGV[2] bytes (KEYS[2] counts them; the oldest go first), both keys
+/// expiring after ARGV[3] ms.
+const PUSH_BOUNDED: &str = r"
+for i = 4, #ARGV do
+  redis.call('RPUSH', KEYS[1], ARGV[i])
+  redis.call('INCRBY', KEYS[2], string.len(ARGV[i]))
+end
+local max_items = tonumber(ARGV[1])
+local max_bytes = tonumber(ARGV[2])
+while redis.call('LLEN', KEYS[1]) > max_items or tonumber(redis.call('GET', KEYS[2]) or '0') > max_bytes do
+  local gone = redis.call('LPOP', KEYS[1])
+  if not gone then break end
+  redis.call('DECRBY', KEYS[2], string.len(gone))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 0
+";
+
+/// Returns the whole list KEYS[1] and deletes it and its byte count KEYS[2].
+const TAKE_LIST: &str = r"
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+redis.call('DEL', KEYS[1], KEYS[2])
+return items
+";
+
 /// A held lock; give it back with [`Cluster::unlock`].
 pub struct Lock {
     key: String,
@@ -191,6 +218,39 @@ impl Cluster {
     pub async fn del(&self, name: &str) -> Result<(), Unreachable> {
         let _: () = self.conn.clone().del(self.key(name)).await?;
         Ok(())
+    }
+
+    /// Appends to the bounded list `name` (see [`PUSH_BOUNDED`]).
+    pub async fn push_bounded(
+        &self,
+        name: &str,
+        items: &[String],
+        max_items: usize,
+        max_bytes: usize,
+        ttl: Duration,
+    ) -> Result<(), Unreachable> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let _: i64 = Script::new(PUSH_BOUNDED)
+            .key(self.key(name))
+            .key(self.key(&format!("{name}:bytes")))
+            .arg(max_items)
+            .arg(max_bytes)
+            .arg(ttl.as_millis().max(1) as u64)
+            .arg(items)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Takes (returns and deletes) the bounded list `name`.
+    pub async fn take_list(&self, name: &str) -> Result<Vec<String>, Unreachable> {
+        Ok(Script::new(TAKE_LIST)
+            .key(self.key(name))
+            .key(self.key(&format!("{name}:bytes")))
+            .invoke_async(&mut self.conn.clone())
+            .await?)
     }
 
     /// Whether Redis answers (for the health check).

@@ -61,6 +61,11 @@ pub struct CommandLine {
     /// static format) and the bundles it names.
     #[arg(long, env = "MENTORLIVE_UPDATES_DIR")]
     pub updates_dir: Option<std::path::PathBuf>,
+    /// The address clients reach this server at, e.g. https://live.example.org:
+    /// update bundles in the updates folder are offered at URLs under it.
+    /// Defaults to the listening address unless that is 0.0.0.0 or [::].
+    #[arg(long, env = "MENTORLIVE_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
     /// Redis, for running as one of several nodes: rate limits and live
     /// rooms are then shared, and signaling reaches sockets on other nodes.
     /// Use with a postgres:// database that every node shares.
@@ -96,6 +101,21 @@ pub struct CommandLine {
     pub analytics_retention_days: u32,
 }
 
+/// An http(s) origin with no path, query or fragment; kept without a
+/// trailing slash.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let trimmed = text.trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or("it must start with https:// (or http://)")?;
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']');
+    if host.is_empty() || !host.bytes().all(plain) {
+        return Err("it must be an origin such as https://live.example.org, with no path".into());
+    }
+    Ok(trimmed.to_owned())
+}
+
 impl CommandLine {
     /// What the handlers share, from the command line (the database,
     /// Redis and the listening address are opened by `main`).
@@ -111,6 +131,7 @@ impl CommandLine {
             },
             grace_period: Duration::from_secs(self.grace_period),
             updates_dir: self.updates_dir.clone(),
+            public_url: self.public_url.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
             ipv6_limit_prefix: self.ipv6_limit_prefix,
             analytics_retention_days: self.analytics_retention_days,
@@ -138,6 +159,10 @@ pub struct Settings {
     pub grace_period: Duration,
     /// The folder signed app updates are served from (`manifest.json` and bundles).
     pub updates_dir: Option<std::path::PathBuf>,
+    /// Where clients reach this server (`https://host[:port]`, no trailing
+    /// slash): the base of the update bundles' URLs. Never taken from a
+    /// request's `Host` header, which the requester chooses.
+    pub public_url: Option<String>,
     /// Load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Per-address limits count an IPv6 client by its network of this many
@@ -159,10 +184,38 @@ impl Default for Settings {
             ice: Default::default(),
             grace_period: DEFAULT_GRACE_PERIOD,
             updates_dir: None,
+            public_url: None,
             trusted_proxies: Vec::new(),
             web: Default::default(),
             ipv6_limit_prefix: DEFAULT_IPV6_LIMIT_PREFIX,
             analytics_retention_days: DEFAULT_ANALYTICS_RETENTION_DAYS,
+        }
+    }
+}
+
+#[cfg(test)]
+mod public_url_tests {
+    use super::parse_public_url;
+
+    #[test]
+    fn a_public_url_is_an_origin() {
+        assert_eq!(
+            parse_public_url("https://live.example.org/").expect("an origin"),
+            "https://live.example.org"
+        );
+        assert_eq!(
+            parse_public_url("http://127.0.0.1:8787").expect("an origin"),
+            "http://127.0.0.1:8787"
+        );
+        for bad in [
+            "live.example.org",
+            "https://",
+            "https://a/b",
+            "https://a?x=1",
+            "ftp://a",
+            "https://a b",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
         }
     }
 }

@@ -68,7 +68,16 @@ async fn main() -> anyhow::Result<()> {
             None => tracing::info!(dir = %dir.display(), "no update manifest yet"),
         }
     }
-    let settings = args.settings();
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("listening on {}", args.addr))?;
+    let mut settings = args.settings();
+    if settings.public_url.is_none() && !listener.local_addr()?.ip().is_unspecified() {
+        settings.public_url = Some(format!("http://{}", listener.local_addr()?));
+    }
+    if args.updates_dir.is_some() && settings.public_url.is_none() {
+        tracing::warn!("--updates-dir without --public-url: bundles in the folder are not offered (listening on every address, so no address is known to be reachable)");
+    }
     tracing::info!(web_client = %mentorlive_server::web::describe(&settings.web), "web client");
     let mut state = AppState::new(Store::new(pool), settings);
     if let Some(redis) = &args.redis {
@@ -92,9 +101,6 @@ async fn main() -> anyhow::Result<()> {
             .await
             .with_context(|| format!("serving metrics on {addr}"))?;
     }
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("listening on {}", args.addr))?;
     let local = listener.local_addr()?;
     tracing::info!(db = %mentorlive_server::db::redact_url(&db), "database ready");
     // Tests and scripts wait for this exact line.

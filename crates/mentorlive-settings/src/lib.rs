@@ -24,6 +24,9 @@ pub struct AppSettings {
     /// A server reached over plain http that the person accepted the risk
     /// of (anything else over http but this machine is refused).
     pub http_allowed_for: Option<String>,
+    /// Calls connect only through the server's relay (TURN), so a partner
+    /// learns no address of this machine; needs a server that offers one.
+    pub relay_only: bool,
 }
 
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8787";
@@ -61,6 +64,7 @@ impl Default for AppSettings {
             recordings_folder: None,
             share_call_reports: true,
             http_allowed_for: None,
+            relay_only: false,
         }
     }
 }

@@ -97,6 +97,8 @@ export interface Backend {
   sessionAnalytics(sessionId: string): Promise<SessionAnalytics>;
   /** Call-quality reports and ratings on or off (`AppInfo.shareCallReports`). */
   setShareCallReports(on: boolean): Promise<void>;
+  /** Calls through the server's relay only (`AppInfo.relayOnly`). */
+  setRelayOnly(on: boolean): Promise<void>;
   /** The person's rating of a call that ended, or `null` when they
    *  dismissed the question. Nothing goes when sharing is off. */
   rateCall(ended: EndedCall, rating: Rating | null): Promise<void>;

@@ -26,6 +26,7 @@ export const backend: Backend = {
   myAnalytics: commands.myAnalytics,
   sessionAnalytics: commands.sessionAnalytics,
   setShareCallReports: commands.setShareCallReports,
+  setRelayOnly: commands.setRelayOnly,
   // The report waits in the app's queue (held for this answer); it goes now.
   rateCall: (ended, rating) => commands.rateCall(ended.sessionId, ended.report, rating),
   generateLiveCode: commands.generateLiveCode,

@@ -22,6 +22,9 @@ const ACCOUNT_KEY = "mentorlive.account";
 const SHARE_REPORTS_KEY = "mentorlive.shareCallReports";
 
 const sharesCallReports = () => localStorage.getItem(SHARE_REPORTS_KEY) !== "0";
+const RELAY_ONLY_KEY = "mentorlive.relayOnly";
+/** Calls connect only through the server's relay (TURN). */
+export const relayOnly = () => localStorage.getItem(RELAY_ONLY_KEY) === "1";
 
 /** Sends a call's report (nothing when sharing is off). `keepalive`: it
  *  still goes when the tab closes as the call ends. A browser has no data
@@ -118,6 +121,7 @@ export const backend: Backend = {
     logsDir: "",
     ...savedDevices(),
     shareCallReports: sharesCallReports(),
+    relayOnly: relayOnly(),
     // Figures only (never a token): a test opts in before the page loads.
     testHooks: localStorage.getItem("mentorlive.testHooks") === "1",
   }),
@@ -151,6 +155,7 @@ export const backend: Backend = {
   myAnalytics: async () => (await rest<MyAnalytics>("GET", "/analytics/me")).body,
   sessionAnalytics: async (sessionId) => (await rest<SessionAnalytics>("GET", `/sessions/${encodeURIComponent(sessionId)}/analytics`)).body,
   setShareCallReports: async (on) => localStorage.setItem(SHARE_REPORTS_KEY, on ? "1" : "0"),
+  setRelayOnly: async (on) => localStorage.setItem(RELAY_ONLY_KEY, on ? "1" : "0"),
   // The report went when the call ended; a rating sends it again with the
   // rating, and the server keeps the newer (one report per peer id).
   rateCall: async (ended, rating) => {

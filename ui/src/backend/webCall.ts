@@ -15,7 +15,7 @@ import { exposeForTests } from "../testHooks";
 import { pickDisplay, ShareRefused } from "../media/displayCapture";
 import { PartnerConsent } from "../call/partnerConsent";
 import type { CallConnection, CallStart } from "./backend";
-import { sendCallReport, token } from "./web";
+import { relayOnly, sendCallReport, token } from "./web";
 import { inboundStats, type Counters } from "./webStats";
 import { WebReportMeter } from "./webReport";
 
@@ -265,7 +265,8 @@ export function startWebCall(start: CallStart): CallConnection {
   /** A fresh peer connection for `partner`; the newcomer offers. */
   const newPeer = (iceServers: RTCIceServer[], weOffer: boolean) => {
     closePeer();
-    const peer = new RTCPeerConnection({ iceServers });
+    // Relay only: the partner learns no address of this machine.
+    const peer = new RTCPeerConnection({ iceServers, iceTransportPolicy: relayOnly() ? "relay" : "all" });
     pc = peer;
     if (weOffer) {
       // Both directions always exist, with or without a device here: a
@@ -455,6 +456,10 @@ export function startWebCall(start: CallStart): CallConnection {
     });
     const ack = await sendJoin(false);
     if (!ack.ok) throw new AppError(ack.error.code as never, ack.error.message);
+    if (relayOnly() && !ack.iceServers.some((s) => s.credential && [s.urls].flat().some((u) => /^turns?:/.test(u)))) {
+      s.timeout(3000).emitWithAck("live:leave", {}).catch(() => {});
+      throw new AppError("no_relay", "Relay only is on, and this server offers no relay (TURN) to connect through.");
+    }
     if (stopped) return;
     inRoom = true;
     peerId = ack.peerId;

@@ -25,6 +25,8 @@ export const commands = {
   allowHttp: (server: string) => command<void>("allow_http", { server }),
   openLogsFolder: () => command<void>("open_logs_folder"),
   takePendingLink: () => command<LinkEvent | null>("take_pending_link"),
+  // Calls connect only through the server's relay (from the next call on).
+  setRelayOnly: (on: boolean) => command<void>("set_relay_only", { on }),
   // Remembers the devices chosen on the pre-join screen.
   saveDevices: (cameraId: string | null, microphoneId: string | null, speakerId: string | null) => command<void>("save_devices", { cameraId, microphoneId, speakerId }),
   joinCall: (code: string, onEvent: Channel<CallEvent>) => command<CallJoined>("join_call", { code, onEvent }),

@@ -8,8 +8,12 @@ import type { JoinRequest } from "../backend/backend";
 
 /** The pre-join screen: the code checked with the server, a camera
  *  preview, device choice (remembered), a microphone level meter, and
- *  "Join" muted or with the camera off if wanted. */
-export function PreJoin(props: { code: string; info: AppInfo | null; userId: string; onBack: () => void; onSignedOut: () => void; onJoin: (r: JoinRequest) => void }) {
+ *  "Join" muted or with the camera off if wanted. The camera and microphone
+ *  open only once the code is valid: a link any web page can fire must not
+ *  light them (protocol.md, "Invitations and deep links"). With `checkFirst`
+ *  (many links in a short time), the person is asked before the code is
+ *  checked, so links cannot spend their budget of checks at the server. */
+export function PreJoin(props: { code: string; checkFirst: boolean; info: AppInfo | null; userId: string; onBack: () => void; onSignedOut: () => void; onJoin: (r: JoinRequest) => void }) {
   const [valid, setValid] = useState<Validated | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [captureError, setCaptureError] = useState<string | null>(null);
@@ -22,19 +26,23 @@ export function PreJoin(props: { code: string; info: AppInfo | null; userId: str
   const [level, setLevel] = useState(0);
   const preview = useRef<HTMLVideoElement>(null);
   const handedOver = useRef(false);
+  const [checkAsked, setCheckAsked] = useState(!props.checkFirst);
   const { code, onSignedOut } = props;
+  const isValid = valid !== null;
 
   useEffect(() => {
+    if (!checkAsked) return;
     setValid(null);
     setError(null);
     api
       .validateLiveCode(code)
       .then(setValid)
       .catch((e: AppError) => (e.code === "unauthorized" ? onSignedOut() : setError(codeErrorMessage(e.code, e.message))));
-  }, [code, onSignedOut]);
+  }, [code, onSignedOut, checkAsked]);
 
-  // Open the devices chosen; reopen when the choice changes.
+  // Open the devices chosen, once the code is valid; reopen when the choice changes.
   useEffect(() => {
+    if (!isValid) return;
     let cancelled = false;
     let opened: MediaStream | null = null;
     setCaptureError(null);
@@ -51,7 +59,7 @@ export function PreJoin(props: { code: string; info: AppInfo | null; userId: str
       // Handed to the call: the call stops the tracks when it ends.
       if (opened && !handedOver.current) opened.getTracks().forEach((t) => t.stop());
     };
-  }, [choice.cameraId, choice.microphoneId, attempt]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [isValid, choice.cameraId, choice.microphoneId, attempt]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     if (preview.current && stream) preview.current.srcObject = stream;
@@ -107,14 +115,20 @@ export function PreJoin(props: { code: string; info: AppInfo | null; userId: str
       <p>
         Live session <strong data-testid="prejoin-code">{grouped(code)}</strong>
       </p>
-      {!valid && !error && <p aria-busy="true">Checking the code…</p>}
+      {!checkAsked && (
+        <div className="note" data-testid="prejoin-check-first">
+          <p>Several invitation links were opened in a short time. Check this code only if you meant to open it.</p>
+          <button onClick={() => setCheckAsked(true)} data-testid="prejoin-check">Check the code</button>
+        </div>
+      )}
+      {checkAsked && !valid && !error && <p aria-busy="true">Checking the code…</p>}
       {error && <p className="error" role="alert" data-testid="prejoin-error">{error}</p>}
       {valid && (
         <p data-testid="prejoin-session">
           “{valid.session.title}” with {valid.session.mentor.name} and {valid.session.learner.name}
         </p>
       )}
-      {!error && (
+      {valid && (
         <div className="prejoin-media">
           <div className="preview-box">
             <video ref={preview} className={startCameraOff || !hasCamera ? "preview off" : "preview"} autoPlay muted playsInline data-testid="prejoin-preview" />

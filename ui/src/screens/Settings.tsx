@@ -8,8 +8,12 @@ export function Settings(props: { info: AppInfo | null; onChanged: () => void })
   const [sounds, setSounds] = useState(soundsOn());
   const [folder, setFolder] = useState("");
   const [shareReports, setShareReports] = useState(props.info?.shareCallReports ?? true);
+  const [relayOnly, setRelayOnly] = useState(props.info?.relayOnly ?? false);
   useEffect(() => {
-    if (props.info) setShareReports(props.info.shareCallReports);
+    if (props.info) {
+      setShareReports(props.info.shareCallReports);
+      setRelayOnly(props.info.relayOnly);
+    }
   }, [props.info]);
 
   useEffect(() => {
@@ -84,6 +88,26 @@ export function Settings(props: { info: AppInfo | null; onChanged: () => void })
       </label>
       <p className="muted small" data-testid="share-reports-explained">
         After each call, mentorlive sends figures about how it went: when it connected, round trip, loss, frame rate, freezes, and your rating if you give one. Never video, sound, chat or addresses. They make your Insights and help the server's operators fix bad calls. When this is off, nothing is sent and no rating is asked. The server still keeps its own record of when people join and leave a call, because running the service needs it.
+      </p>
+      <h2>Privacy</h2>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={relayOnly}
+          data-testid="relay-only-setting"
+          onChange={(e) => {
+            const on = e.target.checked;
+            setRelayOnly(on);
+            api.setRelayOnly(on).then(props.onChanged, (err: AppError) => {
+              setRelayOnly(!on);
+              setMessage({ ok: false, text: err.message });
+            });
+          }}
+        />{" "}
+        Connect through the server's relay only
+      </label>
+      <p className="muted small" data-testid="relay-only-explained">
+        A direct connection tells your partner's computer your network addresses, at home or at work. With this on, calls go through the server's relay, so your partner sees only the relay's address. The call may take a little longer to connect, and it needs a server that offers a relay. It applies from the next call.
       </p>
       {api.canRecord && (
         <form onSubmit={(e) => void saveFolder(e, folder)}>

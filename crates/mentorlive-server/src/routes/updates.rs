@@ -5,7 +5,9 @@
 //! and the bundles it names. The app asks
 //! `/api/updates/{target}/{arch}/{current_version}?bundle={bundle_type}` and
 //! gets 204 when it is current, or the one release meant for it in the
-//! updater's dynamic format. The server never signs anything: signatures are
+//! updater's dynamic format. A bundle kept in the folder is offered under the
+//! server's configured public address (`--public-url`), and only the files
+//! the manifest names are served. The server never signs anything: signatures are
 //! made at build time with a key the server never sees, and the app checks
 //! them against the public key it was built with.
 
@@ -13,7 +15,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -138,18 +140,6 @@ pub fn release_for(
         .cloned()
 }
 
-fn origin(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .filter(|host| {
-            host.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 #[utoipa::path(get, path = "/api/updates/{target}/{arch}/{current_version}", tag = "updates",
     params(
         ("target" = String, Path, description = "The app's OS: linux, darwin or windows", pattern = r"^[A-Za-z0-9_-]{1,32}$"),
@@ -167,7 +157,6 @@ pub async fn check(
     State(state): State<AppState>,
     Path((target, arch, current_version)): Path<(String, String, String)>,
     Query(query): Query<UpdateQuery>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if !is_platform_part(&target) || !is_platform_part(&arch) {
         return Err(ApiError::invalid_input(
@@ -185,10 +174,16 @@ pub async fn check(
     let Some(release) = release_for(&manifest, &target, &arch, bundle, &current) else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
+    // A bundle in the folder is offered under the configured address, never
+    // one built from the request's Host header: a requester must not be
+    // able to point an app at a download host of its choosing.
     let url = if is_absolute_url(&release.url) {
         release.url
+    } else if let Some(base) = &state.settings.public_url {
+        format!("{base}/api/updates/files/{}", release.url)
     } else {
-        format!("{}/api/updates/files/{}", origin(&headers), release.url)
+        tracing::error!("an update bundle in the folder needs --public-url to be offered");
+        return Ok(StatusCode::NO_CONTENT.into_response());
     };
     Ok(Json(UpdateRelease {
         version: manifest.version.to_string(),
@@ -212,7 +207,12 @@ pub async fn file(
 ) -> Result<Response, ApiError> {
     let missing = || ApiError::not_found("There is no such update file.");
     let dir: PathBuf = state.settings.updates_dir.clone().ok_or_else(missing)?;
-    if !is_file_name(&name) || name == MANIFEST {
+    // Only what the manifest publishes: anything else left in the folder
+    // (a key, an unreleased build) stays private.
+    let named = published(&state)
+        .await?
+        .is_some_and(|manifest| manifest.platforms.values().any(|r| r.url == name));
+    if !named || !is_file_name(&name) || name == MANIFEST {
         return Err(missing());
     }
     let file = tokio::fs::File::open(dir.join(&name))

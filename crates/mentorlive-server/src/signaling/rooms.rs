@@ -15,8 +15,8 @@ use std::hash::Hash;
 /// A negotiation is a handful of messages of a few kilobytes; past either
 /// bound the oldest go. In bytes too: 256 messages of 128 KiB each were
 /// 32 MiB a peer, held (and on a cluster moved) for the grace period.
-const PENDING_LIMIT: usize = 256;
-const PENDING_BYTES: usize = 256 * 1024;
+pub const PENDING_LIMIT: usize = 256;
+pub const PENDING_BYTES: usize = 256 * 1024;
 
 /// A peer's kept messages, bounded in count and in bytes.
 #[derive(Debug, Default)]
@@ -132,12 +132,15 @@ pub struct PeerSnapshot<C> {
     pub polite: bool,
     pub conn: Option<C>,
     pub generation: u64,
+    /// Kept messages. Shared rooms keep them in a list of their own, out of
+    /// the snapshot every operation on the room loads and stores.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<(String, Value)>,
     pub away_since: Option<u64>,
 }
 
 /// The events a room keeps for later, by name (a snapshot stores names).
-fn known_event(name: &str) -> Option<&'static str> {
+pub(super) fn known_event(name: &str) -> Option<&'static str> {
     [EVENT_SIGNAL, EVENT_PEER_JOINED, EVENT_PEER_LEFT]
         .into_iter()
         .find(|known| *known == name)

@@ -4,12 +4,17 @@
 //! replacement, grace period) still hold. The same [`Rooms`] machine runs
 //! the rules; this module only loads, stores and delivers.
 //!
+//! Messages kept for a peer whose socket dropped go in a list of their own
+//! (`pending:{session}:{peer}`, bounded as on one node), not in the snapshot:
+//! a partner's messages during the grace period then cost one append each,
+//! rather than moving up to 256 KiB through Redis with every operation.
+//!
 //! A node that dies leaves its peers behind: their grace timers die with it,
 //! so every operation on a room first expires peers away for longer than
 //! the grace period, and a client that reconnects to another node resumes
 //! its peer there.
 
-use super::rooms::{Emit, PeerSnapshot, Rooms};
+use super::rooms::{Emit, PeerSnapshot, Rooms, PENDING_BYTES, PENDING_LIMIT};
 use super::RoomOf;
 use crate::cluster::Cluster;
 use mentorlive_protocol::{ErrorCode, ErrorDetail};
@@ -54,6 +59,10 @@ impl SharedRooms {
 
     fn conn_key(conn: &Sid) -> String {
         format!("conn:{conn}")
+    }
+
+    fn pending_key(session: &str, peer_id: &str) -> String {
+        format!("pending:{session}:{peer_id}")
     }
 
     /// `Ok(None)`: the connection is in no room.
@@ -122,13 +131,71 @@ impl SharedRooms {
             .and_then(|text| serde_json::from_str(text).ok())
             .unwrap_or_default();
         let before: Vec<Sid> = peers.iter().filter_map(|p| p.conn).collect();
+        let away_before: Vec<String> = peers
+            .iter()
+            .filter(|p| p.conn.is_none())
+            .map(|p| p.peer_id.clone())
+            .collect();
+        let peers_before: Vec<String> = peers.iter().map(|p| p.peer_id.clone()).collect();
         let mut rooms = Rooms::default();
         rooms.import_room(session, peers);
         let mut emits = rooms.expire_away(session, now_ms(), self.grace.as_millis() as u64);
         let (value, more) = op(&mut rooms);
         emits.extend(more);
 
-        let after = rooms.export_room(session);
+        let mut after = rooms.export_room(session);
+        // A peer back from away gets its kept messages first, in order.
+        let mut resumed = Vec::new();
+        for peer in after.iter().filter(|p| away_before.contains(&p.peer_id)) {
+            if let Some(conn) = peer.conn {
+                let kept = self
+                    .cluster
+                    .take_list(&Self::pending_key(session, &peer.peer_id))
+                    .await
+                    .map_err(unreachable)?;
+                for item in kept {
+                    match serde_json::from_str::<(String, serde_json::Value)>(&item) {
+                        Ok((event, payload)) => match super::rooms::known_event(&event) {
+                            Some(event) => resumed.push(Emit {
+                                to: conn,
+                                event,
+                                payload,
+                            }),
+                            None => continue,
+                        },
+                        Err(_) => continue,
+                    }
+                }
+            }
+        }
+        // What this operation kept for an away peer is appended to its list.
+        for peer in after.iter_mut() {
+            let kept: Vec<String> = std::mem::take(&mut peer.pending)
+                .iter()
+                .filter_map(|item| serde_json::to_string(item).ok())
+                .collect();
+            self.cluster
+                .push_bounded(
+                    &Self::pending_key(session, &peer.peer_id),
+                    &kept,
+                    PENDING_LIMIT,
+                    PENDING_BYTES,
+                    self.grace + Duration::from_secs(60),
+                )
+                .await
+                .map_err(unreachable)?;
+        }
+        // A peer gone for good leaves no kept messages behind.
+        for gone in peers_before
+            .iter()
+            .filter(|id| !after.iter().any(|p| &p.peer_id == *id))
+        {
+            self.cluster
+                .take_list(&Self::pending_key(session, gone))
+                .await
+                .map_err(unreachable)?;
+        }
+        emits.splice(0..0, resumed);
         if after.is_empty() {
             self.cluster.del(&key).await.map_err(unreachable)?;
         } else {
