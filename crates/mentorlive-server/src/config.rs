@@ -26,6 +26,9 @@ pub const DEFAULT_ANALYTICS_RETENTION_DAYS: u32 = 365;
     about = "The mentorlive reference sessions server"
 )]
 pub struct CommandLine {
+    /// Instead of serving: back up or restore a SQLite database.
+    #[command(subcommand)]
+    pub tool: Option<Tool>,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = DEFAULT_ADDR, env = "MENTORLIVE_ADDR")]
     pub addr: SocketAddr,
@@ -99,6 +102,29 @@ pub struct CommandLine {
     /// Delete call events and reports older than this many days.
     #[arg(long, default_value_t = DEFAULT_ANALYTICS_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub analytics_retention_days: u32,
+}
+
+/// What the binary does besides serving.
+#[derive(clap::Subcommand, Debug)]
+pub enum Tool {
+    /// Copy a SQLite database while the server runs: consistent to one
+    /// instant, checked, never over an existing file. (PostgreSQL: pg_dump.)
+    Backup {
+        /// The database file the server uses.
+        #[arg(long)]
+        db: std::path::PathBuf,
+        /// Where the copy goes (a new file).
+        out: std::path::PathBuf,
+    },
+    /// Put a backup in place of a SQLite database, with the server stopped;
+    /// the database it replaces is kept beside it.
+    Restore {
+        /// The backup file.
+        backup: std::path::PathBuf,
+        /// The database file to replace.
+        #[arg(long)]
+        db: std::path::PathBuf,
+    },
 }
 
 /// An http(s) origin with no path, query or fragment; kept without a

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod backup;
 pub mod cluster;
 pub mod config;
 pub mod db;

@@ -36,6 +36,35 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// `backup` and `restore`: one line of outcome on stdout, errors on stderr.
+async fn run_tool(tool: &mentorlive_server::config::Tool) -> anyhow::Result<()> {
+    use mentorlive_server::backup;
+    use mentorlive_server::config::Tool;
+    match tool {
+        Tool::Backup { db, out } => {
+            let summary = backup::backup(db, out).await?;
+            println!(
+                "backed up {} to {} ({summary})",
+                db.display(),
+                out.display()
+            );
+        }
+        Tool::Restore { backup: file, db } => {
+            let restored = backup::restore(file, db).await?;
+            println!(
+                "restored {} to {} ({})",
+                file.display(),
+                db.display(),
+                restored.summary
+            );
+            if let Some(kept) = restored.kept {
+                println!("the database it replaced is kept as {}", kept.display());
+            }
+        }
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     use tracing_subscriber::layer::SubscriberExt;
@@ -54,11 +83,21 @@ async fn main() -> anyhow::Result<()> {
         }))
         .init();
     let args = CommandLine::parse();
+    if let Some(tool) = &args.tool {
+        return run_tool(tool).await;
+    }
     let db = match &args.db {
         Some(db) => db.clone(),
         None => default_db()?,
     };
     let pool = mentorlive_server::db::open(&db).await?;
+    // Held while serving: a restore refuses while a server has the file.
+    let _in_use = match mentorlive_server::db::database_url(&db).0 {
+        mentorlive_server::db::Backend::Sqlite => {
+            mentorlive_server::backup::hold(std::path::Path::new(&db))?
+        }
+        mentorlive_server::db::Backend::Postgres => None,
+    };
     if let Some(dir) = &args.updates_dir {
         // A broken manifest is refused at start, where the operator sees it.
         match mentorlive_server::routes::updates::read_manifest(dir)? {
