@@ -11,7 +11,7 @@ packages=(
   # Media inside the webview (WebCodecs, mock capture) and fixtures/checks
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-pipewire ffmpeg opus-tools
   # Headless desktop for end-to-end tests: X server, WebDriver, clipboard
-  xvfb xauth webkit2gtk-driver xclip xdotool
+  xvfb xauth webkit2gtk-driver xclip xdotool python3-xlib
   # Notifications, as a desktop shows them (the partner-arrived test)
   dunst
   # The OS keychain, headless: a session bus and the Secret Service, or kernel keyutils

@@ -5,6 +5,7 @@
 
 #[cfg(test)]
 mod tests {
+    use crate::background::{TrayAction, TrayView};
     use crate::bench::ProcessFigures;
     use crate::call::CallJoined;
     use crate::commands::{AppInfo, LiveCodeView};
@@ -86,6 +87,8 @@ mod tests {
             RecordingList::decl(&cfg),
             ExportStarted::decl(&cfg),
             ProcessFigures::decl(&cfg),
+            TrayAction::decl(&cfg),
+            TrayView::decl(&cfg),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.\n\n",

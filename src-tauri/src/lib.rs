@@ -5,6 +5,7 @@
 /// Benchmark and test hooks: in debug builds, and in release builds only
 /// with `--features bench` (the benchmark scripts); never in a shipped app.
 #[cfg(any(debug_assertions, feature = "bench"))]
+mod background;
 mod bench;
 mod bindings;
 mod call;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub update: updates::SharedUpdateSlot,
     /// The recording being exported as one video, if any.
     pub export: export::ExportSlot,
+    /// The call's tray while it runs in the background.
+    pub background: background::Background,
     /// Quitting: the call in progress is being hung up first.
     pub quitting: std::sync::atomic::AtomicBool,
 }
@@ -88,7 +91,9 @@ pub fn run() {
             update: Default::default(),
             export: Default::default(),
             quitting: Default::default(),
+            background: Default::default(),
         })
+        .on_window_event(background::on_window_event)
         .setup(|app| {
             links::setup(app)?;
             media_settings::apply(app);
@@ -111,6 +116,14 @@ pub fn run() {
             commands::take_pending_link,
             commands::set_relay_only,
             commands::save_devices,
+            background::keep_in_background,
+            background::set_tray_muted,
+            background::leave_background,
+            background::quit_app,
+            #[cfg(any(debug_assertions, feature = "bench"))]
+            background::tray_view,
+            #[cfg(any(debug_assertions, feature = "bench"))]
+            background::press_tray,
             call::join_call,
             call::call_send_chat,
             call::call_set_media_state,

@@ -47,6 +47,8 @@ pub enum AppErrorCode {
     ExportFailed,
     /// The desktop did not show a notification.
     NotificationFailed,
+    /// The call could not be put in the tray (the desktop has none).
+    TrayFailed,
     /// A benchmark command failed (test builds only).
     BenchFailed,
     /// This system's web engine cannot encode video (WebCodecs is missing).

@@ -8,6 +8,7 @@
 // - web: `fetch` for the REST API, the official socket.io-client, and the
 //   browser's own RTCPeerConnection, speaking the contract exactly.
 
+import type { TrayAction } from "../generated/types";
 import type { AppInfo, CallEvent, CallReport, ChatMessage, LinkEvent, LiveCodeView, MyAnalytics, Rating, Role, Session, SessionAnalytics, UpdateInfo, User, ValidateLiveCodeResponse, RecordingList } from "../generated/types";
 
 export type AddressPage = { name: "invitation"; code: string } | { name: "downloads" } | { name: "refused"; message: string };
@@ -79,8 +80,25 @@ export interface CallConnection {
   close(): void;
 }
 
+/** The call outliving its window (the desktop app; a browser tab cannot). */
+export interface CallBackground {
+  /** The window's close button was pressed during a call. */
+  onCloseRequested(handler: () => void): () => void;
+  /** The tray's Mute or Hang up. */
+  onTrayAction(handler: (action: TrayAction) => void): () => void;
+  /** Hides the window; the call goes on in the tray. */
+  keep(partner: string, connectedSecs: number, muted: boolean): Promise<void>;
+  setMuted(muted: boolean): Promise<void>;
+  /** Shows the window again; the tray goes. */
+  leave(): Promise<void>;
+  /** Quits the app (a call in progress is hung up first). */
+  quit(): Promise<void>;
+}
+
 export interface Backend {
   kind: "desktop" | "web";
+  /** Null where the call cannot outlive its window. */
+  background: CallBackground | null;
   /** This client records calls (the desktop app); every client answers. */
   canRecord: boolean;
   /** How the partner's video is shown. */

@@ -5,7 +5,7 @@
 import { listen } from "@tauri-apps/api/event";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { commands } from "../generated/commands";
-import type { LinkEvent } from "../generated/types";
+import type { LinkEvent, TrayAction } from "../generated/types";
 import { benchBridge, processFigures } from "../media/bench";
 import { exposeForTests } from "../testHooks";
 import type { Backend } from "./backend";
@@ -63,6 +63,20 @@ export const backend: Backend = {
   openRecordingsFolder: commands.openRecordingsFolder,
   takePendingLink: commands.takePendingLink,
   pageInAddress: () => null,
+  background: {
+    onCloseRequested: (handler) => {
+      const unlisten = listen("close-requested", () => handler());
+      return () => void unlisten.then((f) => f());
+    },
+    onTrayAction: (handler) => {
+      const unlisten = listen<TrayAction>("tray-action", (e) => handler(e.payload));
+      return () => void unlisten.then((f) => f());
+    },
+    keep: commands.keepInBackground,
+    setMuted: commands.setTrayMuted,
+    leave: commands.leaveBackground,
+    quit: commands.quitApp,
+  },
   onLink: (handler) => {
     const unlisten = listen<LinkEvent>("deep-link", (e) => handler(e.payload));
     return () => void unlisten.then((f) => f());
@@ -77,6 +91,9 @@ export const backend: Backend = {
   exposeBenchHooks: () => {
     exposeForTests("mentorliveBenchBridge", benchBridge);
     exposeForTests("mentorliveProcessFigures", processFigures);
+    // A headless X server has no tray to look at or click.
+    exposeForTests("mentorliveTrayView", commands.trayView);
+    exposeForTests("mentorlivePressTray", commands.pressTray);
     exposeForTests("mentorliveSetScreenRate", (fps: number | null) => (ScreenSender.forcedRate = fps));
     exposeForTests("mentorliveSetStillScreen", (still: boolean) => (ScreenSender.still = still));
   },

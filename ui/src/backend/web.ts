@@ -112,6 +112,7 @@ const webOnly = (what: string) => Promise.reject(new AppError("other", `${what} 
 
 export const backend: Backend = {
   kind: "web",
+  background: null,
   canRecord: false,
   remoteView: "video",
   appInfo: async (): Promise<AppInfo> => ({

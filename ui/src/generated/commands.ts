@@ -2,7 +2,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { command } from "../backend/command";
-import type { AppInfo, CallEvent, CallJoined, CallReport, ChatMessage, ExportStarted, LinkEvent, LiveCodeView, MyAnalytics, ProcessFigures, Rating, RecordingList, Role, Session, SessionAnalytics, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
+import type { AppInfo, CallEvent, CallJoined, CallReport, ChatMessage, ExportStarted, LinkEvent, LiveCodeView, MyAnalytics, ProcessFigures, Rating, RecordingList, Role, Session, SessionAnalytics, TrayAction, TrayView, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
 
 export const commands = {
   appInfo: () => command<AppInfo>("app_info"),
@@ -29,6 +29,22 @@ export const commands = {
   setRelayOnly: (on: boolean) => command<void>("set_relay_only", { on }),
   // Remembers the devices chosen on the pre-join screen.
   saveDevices: (cameraId: string | null, microphoneId: string | null, speakerId: string | null) => command<void>("save_devices", { cameraId, microphoneId, speakerId }),
+  // Hides the window and shows the call in the tray. `connected_secs`: how
+  // long the call has been connected, for the tray's clock.
+  keepInBackground: (partner: string, connectedSecs: number, muted: boolean) => command<void>("keep_in_background", { partner, connectedSecs, muted }),
+  // The UI's mute, shown in the tray.
+  setTrayMuted: (muted: boolean) => command<void>("set_tray_muted", { muted }),
+  // Shows the window again and takes the call out of the tray (no-op when it
+  // is not there).
+  leaveBackground: () => command<void>("leave_background"),
+  // Quits: the exit handler hangs up any call first.
+  quitApp: () => command<void>("quit_app"),
+  // The tray's menu as it reads now; null when there is no tray.
+  // Only in builds with cfg(any(debug_assertions, feature = "bench")).
+  trayView: () => command<TrayView | null>("tray_view"),
+  // Presses a tray menu item, as a person would (tests only).
+  // Only in builds with cfg(any(debug_assertions, feature = "bench")).
+  pressTray: (action: TrayAction) => command<void>("press_tray", { action }),
   joinCall: (code: string, onEvent: Channel<CallEvent>) => command<CallJoined>("join_call", { code, onEvent }),
   // Sends a chat line; returns it as sent (id and time), for our own view.
   callSendChat: (text: string) => command<ChatMessage>("call_send_chat", { text }),

@@ -14,7 +14,7 @@ export type ValidateLiveCodeResponse = { valid: boolean, sessionId: string, expi
 
 export type ErrorCode = "invalid_input" | "email_taken" | "invalid_credentials" | "rate_limited" | "unauthorized" | "not_participant" | "not_found" | "session_not_active" | "malformed_code" | "unknown_code" | "expired_code" | "room_full" | "unknown_peer" | "not_joined" | "payload_too_large" | "method_not_allowed" | "internal" | "other";
 
-export type AppErrorCode = "invalid_server_url" | "insecure_server" | "network" | "timeout" | "unexpected_response" | "not_connected" | "keychain_unavailable" | "keychain_refused" | "settings" | "call_failed" | "no_call" | "no_relay" | "invalid_chat" | "open_failed" | "disk_full" | "recording_failed" | "export_failed" | "notification_failed" | "bench_failed" | "no_webcodecs" | "update_signature_invalid" | "update_insecure" | "update_unreachable" | "update_none" | "update_in_call" | "update_failed" | ErrorCode;
+export type AppErrorCode = "invalid_server_url" | "insecure_server" | "network" | "timeout" | "unexpected_response" | "not_connected" | "keychain_unavailable" | "keychain_refused" | "settings" | "call_failed" | "no_call" | "no_relay" | "invalid_chat" | "open_failed" | "disk_full" | "recording_failed" | "export_failed" | "notification_failed" | "tray_failed" | "bench_failed" | "no_webcodecs" | "update_signature_invalid" | "update_insecure" | "update_unreachable" | "update_none" | "update_in_call" | "update_failed" | ErrorCode;
 
 export type ClientError = { code: AppErrorCode, message: string, };
 
@@ -201,4 +201,8 @@ export type ProcessFigures = { cpuSeconds: number,
  * the processes of one app add up honestly.
  */
 pssBytes: number, processes: number, };
+
+export type TrayAction = "show" | "toggle_mute" | "hang_up" | "quit";
+
+export type TrayView = { status: string, mute: string, };
 

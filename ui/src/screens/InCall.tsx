@@ -3,6 +3,7 @@ import { api, AppError, type CallStats } from "../api";
 import { useCall } from "../call/useCall";
 import { useCallDevices } from "../call/useCallDevices";
 import type { EndedCall, JoinRequest } from "../backend/backend";
+import { LeaveDialog } from "../call/LeaveDialog";
 
 export function quality(stats: CallStats | null): { level: "good" | "fair" | "poor" | "unknown"; detail: string } {
   if (!stats) return { level: "unknown", detail: "No figures yet" };
@@ -52,6 +53,49 @@ export function InCall(props: { request: JoinRequest; onLeft: (ended: EndedCall 
     await connection.current?.hangUp().catch(() => {});
     onLeft(await endedCall(1500));
   }, [onLeft, connection, endedCall]);
+
+  // The call outlives its window (desktop): closing asks first, and the
+  // tray's Mute and Hang up act as the buttons here do.
+  const background = api.background;
+  const [askLeave, setAskLeave] = useState(false);
+  const inBackground = useRef(false);
+  useEffect(() => background?.onCloseRequested(() => setAskLeave(true)), [background]);
+  useEffect(
+    () =>
+      background?.onTrayAction((action) => {
+        if (action === "toggle_mute" && localStream.current.getAudioTracks().length > 0) setMuted((m) => !m);
+        if (action === "hang_up") void leave();
+      }),
+    [background, leave, localStream],
+  );
+  useEffect(() => {
+    if (inBackground.current) background?.setMuted(muted).catch(() => {});
+  }, [background, muted]);
+  // The call over (or this screen gone), its window comes back.
+  useEffect(() => {
+    if (ended && inBackground.current) void background?.leave();
+  }, [background, ended]);
+  useEffect(
+    () => () => {
+      if (inBackground.current) void background?.leave();
+    },
+    [background],
+  );
+  const keepInBackground = async () => {
+    setAskLeave(false);
+    inBackground.current = true;
+    const secs = connectedAt ? Math.round((Date.now() - connectedAt) / 1000) : 0;
+    await background?.keep(partner.name, secs, muted).catch((e: AppError) => {
+      inBackground.current = false;
+      onError(e.message);
+    });
+  };
+  const leaveAndClose = async () => {
+    setAskLeave(false);
+    await connection.current?.hangUp().catch(() => {});
+    await endedCall(1500);
+    await background?.quit();
+  };
 
   const toggleShare = useCallback(async () => {
     const call = connection.current;
@@ -131,6 +175,7 @@ export function InCall(props: { request: JoinRequest; onLeft: (ended: EndedCall 
 
   return (
     <section className="call" aria-label="Live session" data-testid="call" data-state={state}>
+      {askLeave && <LeaveDialog partner={partner.name} onLeave={() => void leaveAndClose()} onKeep={() => void keepInBackground()} onCancel={() => setAskLeave(false)} />}
       <div className={partner.sharing ? "stage sharing" : "stage"} ref={stage}>
         <div className={partner.sharing ? "screen-view" : "screen-view hidden"} data-testid="screen-view" data-size={actualSize ? "actual" : "fit"}>
           {api.remoteView === "video" ? (

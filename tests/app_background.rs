@@ -1,0 +1,237 @@
+//! The call outlives its window: the app (debug binary under Xvfb, mock
+//! capture) in a call with `mentorlive-cli`. Its window is closed as a window
+//! manager closes one (`WM_DELETE_WINDOW`): the app asks "Leave the call?";
+//! kept in the background, the window goes, the call goes on both ways and
+//! shows in the tray, whose Mute and Show work; quitting from the tray hangs
+//! up so that the partner hears `left`. Xvfb has no tray to look at, so the
+//! tray's menu is read and pressed through test-only commands that call the
+//! same code as its menu. Screenshots go to `test-output/app-background/`.
+
+use mentorlive_engine::CallEvent;
+use mentorlive_protocol::signaling::LeaveReason;
+use mentorlive_testkit::app::{
+    join_and_connect, output_dir, reach_prejoin, sign_in, wait_js, DesktopApp,
+};
+use mentorlive_testkit::cli_joiner::peer_left;
+use mentorlive_testkit::{Http, Joiner, TestServer};
+use serde_json::{json, Value};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The app's visible top-level windows (X ids).
+fn visible_windows(desktop: &DesktopApp) -> Vec<String> {
+    let out = Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "mentorlive"])
+        .envs(desktop.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("xdotool (Debian's package)");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Closes the window as a window manager does: `WM_DELETE_WINDOW`.
+fn close_window(desktop: &DesktopApp) {
+    let windows = visible_windows(desktop);
+    assert!(!windows.is_empty(), "the app's window is on screen");
+    const SCRIPT: &str = "
+import sys
+from Xlib import display, X, protocol
+d = display.Display()
+protocols = d.intern_atom('WM_PROTOCOLS')
+delete = d.intern_atom('WM_DELETE_WINDOW')
+for wid in sys.argv[1:]:
+    w = d.create_resource_object('window', int(wid))
+    w.send_event(protocol.event.ClientMessage(window=w, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0])), event_mask=X.NoEventMask)
+d.flush()
+";
+    let status = Command::new("/usr/bin/python3")
+        .args(["-c", SCRIPT])
+        .args(&windows)
+        .envs(desktop.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .status()
+        .expect("python3-xlib (Debian's package)");
+    assert!(status.success());
+}
+
+async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done() {
+        assert!(Instant::now() < deadline, "no {what} within {secs} s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Presses "Keep in background" from the page: a WebDriver click waits for
+/// the window to draw again, which a hidden window never does.
+async fn keep_in_background(wd: &mentorlive_testkit::app::WebDriver, secs: u64) {
+    wd.wait("[data-testid=keep-in-background]", secs).await;
+    wd.execute(
+        "setTimeout(() => document.querySelector('[data-testid=keep-in-background]').click(), 0); return true",
+        json!([]),
+    )
+    .await;
+}
+
+/// Audio packets the CLI has received, from its next stats line.
+fn audio_in(cli: &mut Joiner) -> u64 {
+    cli.next_stats(Duration::from_secs(5)).audio_frames_in
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_the_window_asks_and_the_call_goes_on_in_the_tray_until_quit() {
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let out = output_dir().join("../app-background");
+    let _ = std::fs::create_dir_all(&out);
+    let recordings = tempfile::tempdir().expect("tmp");
+    let mut cli = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        120.0,
+        recordings.path(),
+        "from-app",
+    );
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
+
+    let desktop = DesktopApp::start(540, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    reach_prejoin(&wd, &code).await;
+    join_and_connect(&wd, 40).await;
+
+    // Closing the window asks first; the call and the window stay.
+    close_window(&desktop);
+    let dialog = wd.wait("[data-testid=leave-dialog]", 10).await;
+    assert!(wd.text(&dialog).await.contains("Leave the call?"));
+    assert!(
+        !visible_windows(&desktop).is_empty(),
+        "the window stays until the person chooses"
+    );
+    desktop.screenshot(&out.join("1-leave-the-call.png"));
+
+    // Kept in the background: the window goes, the tray shows the call.
+    keep_in_background(&wd, 5).await;
+    wait_until("hidden window", 10, || visible_windows(&desktop).is_empty()).await;
+    let tray = wait_js(&wd, "the tray", "return window.mentorliveTrayView()", 10).await;
+    println!("tray: {tray}");
+    assert!(
+        tray["status"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("In a call with Maya Mentor"),
+        "{tray}"
+    );
+
+    // Sound goes on both ways while hidden.
+    let from_app = audio_in(&mut cli);
+    let engine_in = |v: &Value| v["audioFramesIn"].as_u64().unwrap_or(0);
+    let app_in = engine_in(
+        &wd.execute("return window.mentorliveEngineStats", json!([]))
+            .await,
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let from_app_after = audio_in(&mut cli);
+    let app_in_after = engine_in(
+        &wd.execute("return window.mentorliveEngineStats", json!([]))
+            .await,
+    );
+    let audio_state = wd
+        .execute("return window.mentorliveCall.audioState()", json!([]))
+        .await;
+    println!(
+        "hidden 4 s: the CLI received {} audio packets from the app, the app {} from the CLI; the app's audio is {audio_state}",
+        from_app_after - from_app,
+        app_in_after - app_in
+    );
+    assert!(
+        from_app_after - from_app > 100,
+        "the app's sound goes on while hidden"
+    );
+    assert!(
+        app_in_after - app_in > 100,
+        "the partner's sound reaches the app while hidden"
+    );
+    assert_eq!(audio_state, json!("running"), "and it plays");
+
+    // The tray's Mute mutes the call, and says so.
+    wd.execute(
+        "return window.mentorlivePressTray('toggle_mute')",
+        json!([]),
+    )
+    .await;
+    cli.wait_for(
+        "mute notice",
+        Duration::from_secs(5),
+        |e| matches!(e, CallEvent::PartnerMedia { state } if state.audio_muted),
+    );
+    let tray = wait_js(
+        &wd,
+        "the tray's Unmute",
+        "return window.mentorliveTrayView().then(t => t && t.mute === 'Unmute' && t)",
+        5,
+    )
+    .await;
+    assert!(
+        tray["status"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("muted"),
+        "{tray}"
+    );
+    wd.execute(
+        "return window.mentorlivePressTray('toggle_mute')",
+        json!([]),
+    )
+    .await;
+    cli.wait_for(
+        "unmute notice",
+        Duration::from_secs(5),
+        |e| matches!(e, CallEvent::PartnerMedia { state } if !state.audio_muted),
+    );
+
+    // Show brings the call back as it was: connected, not renegotiated.
+    wd.execute("return window.mentorlivePressTray('show')", json!([]))
+        .await;
+    wait_until("the window again", 10, || {
+        !visible_windows(&desktop).is_empty()
+    })
+    .await;
+    assert_eq!(
+        wd.execute(
+            "return document.querySelector('[data-testid=call]')?.dataset.state",
+            json!([])
+        )
+        .await,
+        json!("connected")
+    );
+    assert_eq!(
+        wd.execute("return window.mentorliveTrayView()", json!([]))
+            .await,
+        Value::Null,
+        "the tray went"
+    );
+    desktop.screenshot(&out.join("2-shown-again.png"));
+
+    // Into the background again, then Quit from the tray: the partner hears
+    // `left`, not a timeout, and the app is gone.
+    close_window(&desktop);
+    keep_in_background(&wd, 10).await;
+    wait_until("hidden window", 10, || visible_windows(&desktop).is_empty()).await;
+    let _ = wd
+        .execute("window.mentorlivePressTray('quit'); return true", json!([]))
+        .await;
+    cli.wait_for(
+        "partner left",
+        Duration::from_secs(10),
+        peer_left(LeaveReason::Left),
+    );
+    cli.interrupt();
+    let _ = cli.finish();
+}
