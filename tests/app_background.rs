@@ -74,13 +74,40 @@ async fn keep_in_background(wd: &mentorlive_testkit::app::WebDriver, secs: u64) 
     .await;
 }
 
+/// The app's web processes: WebKit's, with the app's display.
+fn web_processes(desktop: &DesktopApp) -> Vec<u32> {
+    let display = format!("DISPLAY={}", desktop.display);
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            comm.starts_with("WebKitWebProces")
+                && environ
+                    .split(|b| *b == 0)
+                    .any(|var| var == display.as_bytes())
+        })
+        .collect()
+}
+
+/// Video frames the CLI has received from the app, from its next stats line.
+fn video_in(cli: &mut Joiner) -> u64 {
+    cli.next_stats(Duration::from_secs(5)).video_frames_in
+}
+
 /// Audio packets the CLI has received, from its next stats line.
 fn audio_in(cli: &mut Joiner) -> u64 {
     cli.next_stats(Duration::from_secs(5)).audio_frames_in
 }
 
+/// One app at a time: two apps and their partners are more than two cores carry.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread")]
 async fn closing_the_window_asks_and_the_call_goes_on_in_the_tray_until_quit() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = TestServer::start_default();
     let http = Http::new(&server);
     let (_demo, code) = http.demo_code().await;
@@ -231,6 +258,115 @@ async fn closing_the_window_asks_and_the_call_goes_on_in_the_tray_until_quit() {
         "partner left",
         Duration::from_secs(10),
         peer_left(LeaveReason::Left),
+    );
+    cli.interrupt();
+    let _ = cli.finish();
+}
+
+/// A page reload (F5, a UI update) and then a killed web process: each time
+/// the page comes back into the same call, with the same connection (the
+/// CLI sees no renegotiation), and the app's video reaches the partner again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let out = output_dir().join("../app-background");
+    let _ = std::fs::create_dir_all(&out);
+    let recordings = tempfile::tempdir().expect("tmp");
+    let mut cli = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        120.0,
+        recordings.path(),
+        "from-app",
+    );
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
+    let desktop = DesktopApp::start(550, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    reach_prejoin(&wd, &code).await;
+    join_and_connect(&wd, 40).await;
+
+    for how in ["reload", "kill"] {
+        let before = video_in(&mut cli);
+        let started = Instant::now();
+        if how == "reload" {
+            let _ = wd
+                .execute(
+                    "setTimeout(() => location.reload(), 0); return true",
+                    json!([]),
+                )
+                .await;
+        } else {
+            let pids = web_processes(&desktop);
+            assert!(!pids.is_empty(), "the app's web process is found");
+            for pid in pids {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        }
+        // The page comes back into the call by itself. (WebKitWebDriver
+        // ends its session when the page's process dies, so after the kill
+        // the partner's side and the screenshot tell.)
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if how == "reload" {
+            wait_js(
+                &wd,
+                "the call again",
+                "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
+                30,
+            )
+            .await;
+        }
+        let back_after = started.elapsed();
+        // The app's video reaches the partner again.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut after = video_in(&mut cli);
+        while after < before + 30 {
+            assert!(
+                Instant::now() < deadline,
+                "the app's video after the {how}: {before} -> {after}"
+            );
+            after = video_in(&mut cli);
+        }
+        println!(
+            "{how}: the page was back {back_after:?} after; the partner had {} more video frames {:?} after",
+            after - before,
+            started.elapsed()
+        );
+        desktop.screenshot(&out.join(format!("3-after-{how}.png")));
+    }
+    // One connection throughout: the partner never went through connecting
+    // or reconnecting again, nor saw the app leave.
+    let connected = cli
+        .seen
+        .iter()
+        .position(|l| {
+            matches!(l.event(), Some(CallEvent::State { state }) if *state == mentorlive_engine::CallState::Connected)
+        })
+        .expect("the CLI connected");
+    let changes: Vec<_> = cli.seen[connected + 1..]
+        .iter()
+        .filter_map(mentorlive_testkit::CliLine::event)
+        .filter(|e| {
+            matches!(e, CallEvent::State { state } if *state != mentorlive_engine::CallState::Connected)
+                || matches!(e, CallEvent::PeerLeft { .. })
+        })
+        .collect();
+    assert!(
+        changes.is_empty(),
+        "no renegotiation, no leave: {changes:?}"
+    );
+    assert!(
+        !web_processes(&desktop).is_empty(),
+        "a new web process runs the page"
     );
     cli.interrupt();
     let _ = cli.finish();

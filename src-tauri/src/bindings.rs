@@ -7,7 +7,7 @@
 mod tests {
     use crate::background::{TrayAction, TrayView};
     use crate::bench::ProcessFigures;
-    use crate::call::CallJoined;
+    use crate::call::{CallJoined, RunningCall};
     use crate::commands::{AppInfo, LiveCodeView};
     use crate::export::ExportStarted;
     use crate::links::LinkEvent;
@@ -82,6 +82,7 @@ mod tests {
             SessionAnalytics::decl(&cfg),
             CallEvent::decl(&cfg),
             CallJoined::decl(&cfg),
+            RunningCall::decl(&cfg),
             UpdateInfo::decl(&cfg),
             RecordingEntry::decl(&cfg),
             RecordingList::decl(&cfg),

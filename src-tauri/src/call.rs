@@ -2,6 +2,7 @@
 //! bridge; events go to the UI on a Tauri channel (control only, JSON is
 //! fine there); media never crosses IPC, it goes over the bridge's socket.
 
+use crate::event_sink::EventSink;
 use crate::AppState;
 use mentorlive_bridge::MediaBridge;
 use mentorlive_client::{AppErrorCode, ClientError, ClientResult};
@@ -17,6 +18,12 @@ use tauri::State;
 pub struct ActiveCall {
     call: Call,
     _bridge: MediaBridge,
+    bridge_url: String,
+    code: String,
+    /// The page's channel of the moment (a reloaded page attaches anew).
+    sink: Arc<std::sync::Mutex<EventSink>>,
+    /// What the page last said of its microphone and camera.
+    media: MediaState,
     forward: tokio::task::JoinHandle<()>,
     /// Files this call records into: never repaired while it runs.
     recordings: Vec<std::path::PathBuf>,
@@ -78,6 +85,8 @@ pub async fn join_call(
         .map_err(engine_error)?;
     let bridge_url = bridge.url();
     let client = state.client.clone();
+    let sink = Arc::new(std::sync::Mutex::new(EventSink::new(on_event)));
+    let to_page = sink.clone();
     // Whose the report will be: whoever is signed in now, even if they
     // sign out before it comes.
     let owner = state.client.report_owner();
@@ -93,7 +102,10 @@ pub async fn join_call(
                 CallEvent::Report { report } => Some((**report).clone()),
                 _ => None,
             };
-            let _ = on_event.send(event);
+            to_page
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .send(event);
             if let Some(report) = report {
                 if let Some(owner) = &owner {
                     crate::call_reports::keep_and_send(&client, owner, &session_id, report);
@@ -106,6 +118,10 @@ pub async fn join_call(
     *state.call.lock().await = Some(ActiveCall {
         call,
         _bridge: bridge,
+        bridge_url: bridge_url.clone(),
+        code,
+        sink,
+        media: MediaState::default(),
         forward,
         recordings: Vec::new(),
     });
@@ -177,15 +193,61 @@ pub async fn call_set_media_state(
     audio_muted: bool,
     video_off: bool,
 ) -> ClientResult<()> {
-    with_call(&state, |call| {
-        call.set_media_state(MediaState {
-            audio_muted,
-            video_off,
-            // The engine fills in whether we share.
-            screen: false,
-        })
+    let media = MediaState {
+        audio_muted,
+        video_off,
+        // The engine fills in whether we share.
+        screen: false,
+    };
+    if let Some(active) = state.call.lock().await.as_mut() {
+        active.media = media;
+    }
+    with_call(&state, |call| call.set_media_state(media)).await
+}
+
+/// The call a reloaded page finds running.
+#[derive(Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunningCall {
+    pub code: String,
+    pub audio_muted: bool,
+    pub video_off: bool,
+}
+
+/// The call still running in the engine, if any (a page just loaded asks).
+#[tauri::command]
+pub async fn running_call(state: State<'_, AppState>) -> Result<Option<RunningCall>, ClientError> {
+    Ok(state.call.lock().await.as_ref().map(|active| RunningCall {
+        code: active.code.clone(),
+        audio_muted: active.media.audio_muted,
+        video_off: active.media.video_off,
+    }))
+}
+
+/// Attaches a reloaded page to the call running in the engine: the same
+/// connection, no renegotiation. The page hears the call as it is, gets
+/// the bridge again (which takes the new page), and the partner is asked
+/// for a keyframe for the page's fresh decoder.
+#[tauri::command]
+pub async fn reattach_call(
+    state: State<'_, AppState>,
+    on_event: Channel<CallEvent>,
+) -> ClientResult<CallJoined> {
+    let slot = state.call.lock().await;
+    let active = slot.as_ref().ok_or_else(|| ClientError {
+        code: AppErrorCode::NoCall,
+        message: "There is no call in progress.".into(),
+    })?;
+    active
+        .sink
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .attach(on_event);
+    active.call.request_keyframe();
+    tracing::info!("a reloaded page took the call over");
+    Ok(CallJoined {
+        bridge_url: active.bridge_url.clone(),
     })
-    .await
 }
 
 /// Starts or stops sending our screen share: the engine negotiates its

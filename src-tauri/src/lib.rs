@@ -12,6 +12,7 @@ mod call;
 mod call_reports;
 mod command_bindings;
 mod commands;
+mod event_sink;
 mod export;
 mod links;
 mod logs;
@@ -21,6 +22,7 @@ mod permissions;
 mod recordings;
 mod security;
 mod updates;
+mod web_process;
 
 use mentorlive_client::Client;
 use mentorlive_settings::AppPaths;
@@ -97,6 +99,7 @@ pub fn run() {
         .setup(|app| {
             links::setup(app)?;
             media_settings::apply(app);
+            web_process::reload_when_it_dies(app);
             call_reports::keep_trying(app.state::<AppState>().client.clone());
             Ok(())
         })
@@ -125,6 +128,8 @@ pub fn run() {
             #[cfg(any(debug_assertions, feature = "bench"))]
             background::press_tray,
             call::join_call,
+            call::running_call,
+            call::reattach_call,
             call::call_send_chat,
             call::call_set_media_state,
             call::call_share_screen,

@@ -14,6 +14,7 @@ import { RateCall } from "./components/RateCall";
 import { ScreenError } from "./components/ScreenError";
 import { asksForRating } from "./call/rating";
 import type { EndedCall } from "./backend/backend";
+import { openCapture } from "./media/devices";
 
 // Its charting library loads only when someone opens it.
 const Insights = lazy(() => import("./screens/Insights"));
@@ -86,11 +87,36 @@ export function App() {
     }
   }, []);
 
+  // A page loaded again (an update, F5, a web process that crashed) while
+  // the engine still holds a call goes straight back into it.
+  const takeBackRunningCall = useCallback(async () => {
+    const running = await api.runningCall().catch(() => null);
+    if (!running) return;
+    const saved = await api.appInfo();
+    const stream = await openCapture({ cameraId: saved.cameraId, microphoneId: saved.microphoneId, speakerId: saved.speakerId }).catch(() => new MediaStream());
+    setScreen({
+      name: "call",
+      request: {
+        code: running.code,
+        stream,
+        startMuted: running.audioMuted || stream.getAudioTracks().length === 0,
+        startCameraOff: running.videoOff || stream.getVideoTracks().length === 0,
+        speakerId: saved.speakerId,
+        partnerName: "your partner",
+        sessionTitle: "",
+        reattach: true,
+      },
+    });
+  }, []);
+
   useEffect(() => {
     api.appInfo().then(setInfo).catch((e: AppError) => setStartError(e.message));
     api
       .restoreSession()
-      .then(setUser)
+      .then(async (restored) => {
+        setUser(restored);
+        if (restored) await takeBackRunningCall();
+      })
       .catch((e: AppError) => {
         setUser(null);
         if (e.code !== "unauthorized") setStartError(e.message);
@@ -98,7 +124,7 @@ export function App() {
     const unlisten = api.onLink(onLink);
     api.takePendingLink().then((e) => e && onLink(e));
     return unlisten;
-  }, [onLink]);
+  }, [onLink, takeBackRunningCall]);
 
   // The web client's address follows the screen, so a reload lands on it.
   useEffect(() => {

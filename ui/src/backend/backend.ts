@@ -8,7 +8,7 @@
 // - web: `fetch` for the REST API, the official socket.io-client, and the
 //   browser's own RTCPeerConnection, speaking the contract exactly.
 
-import type { TrayAction } from "../generated/types";
+import type { RunningCall, TrayAction } from "../generated/types";
 import type { AppInfo, CallEvent, CallReport, ChatMessage, LinkEvent, LiveCodeView, MyAnalytics, Rating, Role, Session, SessionAnalytics, UpdateInfo, User, ValidateLiveCodeResponse, RecordingList } from "../generated/types";
 
 export type AddressPage = { name: "invitation"; code: string } | { name: "downloads" } | { name: "refused"; message: string };
@@ -22,6 +22,8 @@ export interface JoinRequest {
   speakerId: string | null;
   partnerName: string;
   sessionTitle: string;
+  /** Take over the call already running in the engine (a reloaded page). */
+  reattach?: boolean;
 }
 
 /** A call that ended, with its figures for the platform. */
@@ -99,6 +101,8 @@ export interface Backend {
   kind: "desktop" | "web";
   /** Null where the call cannot outlive its window. */
   background: CallBackground | null;
+  /** The call still running after the page reloaded (desktop), if any. */
+  runningCall(): Promise<RunningCall | null>;
   /** This client records calls (the desktop app); every client answers. */
   canRecord: boolean;
   /** How the partner's video is shown. */

@@ -63,6 +63,7 @@ export const backend: Backend = {
   openRecordingsFolder: commands.openRecordingsFolder,
   takePendingLink: commands.takePendingLink,
   pageInAddress: () => null,
+  runningCall: commands.runningCall,
   background: {
     onCloseRequested: (handler) => {
       const unlisten = listen("close-requested", () => handler());

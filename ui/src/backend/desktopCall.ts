@@ -88,7 +88,8 @@ export function startDesktopCall(start: CallStart): CallConnection {
   (async () => {
     if (!webCodecsAvailable()) throw new AppError("no_webcodecs", "This system's web engine cannot encode video (WebCodecs is missing).");
     warmUpWebCodecs();
-    const call = await commands.joinCall(request.code, onEvent);
+    // A reloaded page takes over the call the engine still holds.
+    const call = request.reattach ? await commands.reattachCall(onEvent) : await commands.joinCall(request.code, onEvent);
     if (stopped) return;
     joined = true;
     const media = start.media();

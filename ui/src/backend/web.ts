@@ -113,6 +113,7 @@ const webOnly = (what: string) => Promise.reject(new AppError("other", `${what} 
 export const backend: Backend = {
   kind: "web",
   background: null,
+  runningCall: async () => null,
   canRecord: false,
   remoteView: "video",
   appInfo: async (): Promise<AppInfo> => ({

@@ -175,6 +175,8 @@ export type CallJoined = {
  */
 bridgeUrl: string, };
 
+export type RunningCall = { code: string, audioMuted: boolean, videoOff: boolean, };
+
 export type UpdateInfo = { version: string, currentVersion: string, notes: string | null, };
 
 export type RecordingEntry = { path: string, fileName: string, title: string, partner: string, 
