@@ -17,6 +17,9 @@ echo "== lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== supply chain: cargo deny (licenses, bans, sources as deny.toml states; advisories need a database this machine cannot fetch)"
+# cargo deny reads the metadata of every target's dependencies (Windows,
+# macOS, wasm), which a Linux build never downloads: fetch them first.
+cargo fetch --locked -q
 cargo deny --offline -L error check licenses bans sources
 
 echo "== UI lint (oxlint: the React hooks rules, and correctness) and unit tests (Vitest)"
