@@ -31,35 +31,41 @@ pub enum LinkEvent {
 
 pub const EVENT: &str = "deep-link";
 
-/// Codes links had checked on their own within `LinkGate::WINDOW`.
+/// The checks links made on their own within `LinkGate::WINDOW`.
 #[derive(Debug, Default)]
 pub struct LinkGate {
-    checked: VecDeque<(Instant, String)>,
+    checked: VecDeque<Instant>,
+    /// The code the last link opened: on screen already, so the same link
+    /// again checks nothing (the pre-join screen stays as it is).
+    last: Option<(Instant, String)>,
 }
 
 impl LinkGate {
-    /// Codes links may have checked without asking, per window: an invitation
-    /// or two opened by hand fit, a page firing links in a loop does not.
+    /// Checks links may make without asking, per window: an invitation or two
+    /// opened by hand fit, a page firing links in a loop does not. Every link
+    /// that opens a code other than the last one counts: alternating two codes
+    /// would otherwise check each time.
     pub const AUTO_CHECKS: usize = 3;
     pub const WINDOW: Duration = Duration::from_secs(600);
 
-    /// Whether the pre-join screen may check this code at once. A code
-    /// already checked in the window costs nothing more.
+    /// Whether the pre-join screen may check this code at once.
     pub fn may_check(&mut self, code: &str, now: Instant) -> bool {
-        while self
-            .checked
-            .front()
-            .is_some_and(|(at, _)| now.saturating_duration_since(*at) >= Self::WINDOW)
-        {
+        let fresh = |at: &Instant| now.saturating_duration_since(*at) < Self::WINDOW;
+        while self.checked.front().is_some_and(|at| !fresh(at)) {
             self.checked.pop_front();
         }
-        if self.checked.iter().any(|(_, seen)| seen == code) {
+        if self
+            .last
+            .as_ref()
+            .is_some_and(|(at, last)| last == code && fresh(at))
+        {
             return true;
         }
         if self.checked.len() >= Self::AUTO_CHECKS {
             return false;
         }
-        self.checked.push_back((now, code.to_owned()));
+        self.checked.push_back(now);
+        self.last = Some((now, code.to_owned()));
         true
     }
 }
@@ -127,22 +133,25 @@ mod tests {
         let mut gate = LinkGate::default();
         let start = Instant::now();
         assert!(gate.may_check("ABCD2345", start));
-        // The same invitation opened again costs nothing.
+        // The same invitation opened again (on screen already) costs nothing.
         for _ in 0..50 {
             assert!(gate.may_check("ABCD2345", start));
         }
         assert!(gate.may_check("BCDE2345", start));
-        assert!(gate.may_check("CDEF2345", start));
+        // Going back to an earlier code is a new check, and the third.
+        assert!(gate.may_check("ABCD2345", start));
+        assert!(
+            !gate.may_check("BCDE2345", start),
+            "alternating codes runs out"
+        );
         assert!(
             !gate.may_check("DEFG2345", start),
-            "a fourth code asks first"
+            "and so does any other code"
         );
-        assert!(!gate.may_check("DEFG2345", start), "and keeps asking");
         assert!(
-            gate.may_check("CDEF2345", start),
-            "a code already checked still opens"
+            gate.may_check("ABCD2345", start),
+            "the code on screen still opens"
         );
-        // Once the window has passed, links check on their own again.
         assert!(gate.may_check("DEFG2345", start + LinkGate::WINDOW));
     }
 }

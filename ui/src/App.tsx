@@ -121,7 +121,12 @@ export function App() {
         setUser(null);
         if (e.code !== "unauthorized") setStartError(e.message);
       });
-    const unlisten = api.onLink(onLink);
+    // A link that reached this page live is not also kept for the next page
+    // (a reload would open it again, unasked).
+    const unlisten = api.onLink((event) => {
+      onLink(event);
+      api.takePendingLink().catch(() => {});
+    });
     api.takePendingLink().then((e) => e && onLink(e));
     return unlisten;
   }, [onLink, takeBackRunningCall]);

@@ -295,7 +295,7 @@ fn random_id() -> String {
 /// Whether the join ack names a TURN server with credentials.
 fn offers_relay(joined: &Joined) -> bool {
     joined.ice_servers.iter().any(|s| {
-        s.credential.is_some()
+        s.credential.as_deref().is_some_and(|c| !c.is_empty())
             && s.urls
                 .iter()
                 .any(|url| url.starts_with("turn:") || url.starts_with("turns:"))

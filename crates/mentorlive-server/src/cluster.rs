@@ -70,13 +70,6 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 0
 ";
 
-/// Returns the whole list KEYS[1] and deletes it and its byte count KEYS[2].
-const TAKE_LIST: &str = r"
-local items = redis.call('LRANGE', KEYS[1], 0, -1)
-redis.call('DEL', KEYS[1], KEYS[2])
-return items
-";
-
 /// A held lock; give it back with [`Cluster::unlock`].
 pub struct Lock {
     key: String,
@@ -244,13 +237,19 @@ impl Cluster {
         Ok(())
     }
 
-    /// Takes (returns and deletes) the bounded list `name`.
-    pub async fn take_list(&self, name: &str) -> Result<Vec<String>, Unreachable> {
-        Ok(Script::new(TAKE_LIST)
-            .key(self.key(name))
-            .key(self.key(&format!("{name}:bytes")))
-            .invoke_async(&mut self.conn.clone())
-            .await?)
+    /// The bounded list `name`, left in place.
+    pub async fn read_list(&self, name: &str) -> Result<Vec<String>, Unreachable> {
+        Ok(self.conn.clone().lrange(self.key(name), 0, -1).await?)
+    }
+
+    /// Deletes the bounded list `name` and its byte count.
+    pub async fn del_list(&self, name: &str) -> Result<(), Unreachable> {
+        let _: () = self
+            .conn
+            .clone()
+            .del(&[self.key(name), self.key(&format!("{name}:bytes"))])
+            .await?;
+        Ok(())
     }
 
     /// Whether Redis answers (for the health check).

@@ -113,6 +113,10 @@ async fn main() -> anyhow::Result<()> {
     let mut settings = args.settings();
     if settings.public_url.is_none() && !listener.local_addr()?.ip().is_unspecified() {
         settings.public_url = Some(format!("http://{}", listener.local_addr()?));
+        if args.updates_dir.is_some() {
+            // Release apps take updates over https only.
+            tracing::warn!(url = ?settings.public_url, "update bundles are offered at the listening address over http; behind https, set --public-url");
+        }
     }
     if args.updates_dir.is_some() && settings.public_url.is_none() {
         tracing::warn!("--updates-dir without --public-url: bundles in the folder are not offered (listening on every address, so no address is known to be reachable)");

@@ -31,6 +31,8 @@ const CHAT_MAX = 2000;
 
 export function startWebCall(start: CallStart): CallConnection {
   const { request, onEvent } = start;
+  // The setting as it was when the call began ("from the next call").
+  const relayOnlyCall = relayOnly();
   const remoteVideo = start.remote as HTMLVideoElement;
   const remoteScreen = start.remoteScreen as HTMLVideoElement;
   let stream = request.stream;
@@ -266,7 +268,7 @@ export function startWebCall(start: CallStart): CallConnection {
   const newPeer = (iceServers: RTCIceServer[], weOffer: boolean) => {
     closePeer();
     // Relay only: the partner learns no address of this machine.
-    const peer = new RTCPeerConnection({ iceServers, iceTransportPolicy: relayOnly() ? "relay" : "all" });
+    const peer = new RTCPeerConnection({ iceServers, iceTransportPolicy: relayOnlyCall ? "relay" : "all" });
     pc = peer;
     if (weOffer) {
       // Both directions always exist, with or without a device here: a
@@ -456,8 +458,8 @@ export function startWebCall(start: CallStart): CallConnection {
     });
     const ack = await sendJoin(false);
     if (!ack.ok) throw new AppError(ack.error.code as never, ack.error.message);
-    if (relayOnly() && !ack.iceServers.some((s) => s.credential && [s.urls].flat().some((u) => /^turns?:/.test(u)))) {
-      s.timeout(3000).emitWithAck("live:leave", {}).catch(() => {});
+    if (relayOnlyCall && !ack.iceServers.some((s) => s.credential && [s.urls].flat().some((u) => /^turns?:/.test(u)))) {
+      await s.timeout(3000).emitWithAck("live:leave", {}).catch(() => {});
       throw new AppError("no_relay", "Relay only is on, and this server offers no relay (TURN) to connect through.");
     }
     if (stopped) return;

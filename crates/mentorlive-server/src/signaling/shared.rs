@@ -144,58 +144,43 @@ impl SharedRooms {
         emits.extend(more);
 
         let mut after = rooms.export_room(session);
-        // A peer back from away gets its kept messages first, in order.
+        // A peer back from away gets its kept messages first, in order. They
+        // are read now and deleted only once the room is stored: a failure
+        // on the way loses none of them.
         let mut resumed = Vec::new();
+        let mut delivered_lists = Vec::new();
         for peer in after.iter().filter(|p| away_before.contains(&p.peer_id)) {
             if let Some(conn) = peer.conn {
-                let kept = self
-                    .cluster
-                    .take_list(&Self::pending_key(session, &peer.peer_id))
-                    .await
-                    .map_err(unreachable)?;
+                let list = Self::pending_key(session, &peer.peer_id);
+                let kept = self.cluster.read_list(&list).await.map_err(unreachable)?;
                 for item in kept {
-                    match serde_json::from_str::<(String, serde_json::Value)>(&item) {
-                        Ok((event, payload)) => match super::rooms::known_event(&event) {
-                            Some(event) => resumed.push(Emit {
-                                to: conn,
-                                event,
-                                payload,
-                            }),
-                            None => continue,
-                        },
-                        Err(_) => continue,
+                    let Ok((event, payload)) =
+                        serde_json::from_str::<(String, serde_json::Value)>(&item)
+                    else {
+                        continue;
+                    };
+                    if let Some(event) = super::rooms::known_event(&event) {
+                        resumed.push(Emit {
+                            to: conn,
+                            event,
+                            payload,
+                        });
                     }
                 }
+                delivered_lists.push(list);
             }
         }
-        // What this operation kept for an away peer is appended to its list.
-        for peer in after.iter_mut() {
-            let kept: Vec<String> = std::mem::take(&mut peer.pending)
-                .iter()
-                .filter_map(|item| serde_json::to_string(item).ok())
-                .collect();
-            self.cluster
-                .push_bounded(
-                    &Self::pending_key(session, &peer.peer_id),
-                    &kept,
-                    PENDING_LIMIT,
-                    PENDING_BYTES,
-                    self.grace + Duration::from_secs(60),
-                )
-                .await
-                .map_err(unreachable)?;
-        }
-        // A peer gone for good leaves no kept messages behind.
-        for gone in peers_before
-            .iter()
-            .filter(|id| !after.iter().any(|p| &p.peer_id == *id))
-        {
-            self.cluster
-                .take_list(&Self::pending_key(session, gone))
-                .await
-                .map_err(unreachable)?;
-        }
-        emits.splice(0..0, resumed);
+        // What this operation kept for an away peer, out of the snapshot.
+        let kept: Vec<(String, Vec<String>)> = after
+            .iter_mut()
+            .map(|peer| {
+                let items = std::mem::take(&mut peer.pending)
+                    .iter()
+                    .filter_map(|item| serde_json::to_string(item).ok())
+                    .collect();
+                (Self::pending_key(session, &peer.peer_id), items)
+            })
+            .collect();
         if after.is_empty() {
             self.cluster.del(&key).await.map_err(unreachable)?;
         } else {
@@ -205,6 +190,29 @@ impl SharedRooms {
                 .await
                 .map_err(unreachable)?;
         }
+        for (list, items) in &kept {
+            self.cluster
+                .push_bounded(
+                    list,
+                    items,
+                    PENDING_LIMIT,
+                    PENDING_BYTES,
+                    self.grace + Duration::from_secs(60),
+                )
+                .await
+                .map_err(unreachable)?;
+        }
+        // Delivered below; a peer gone for good leaves no list behind.
+        let gone = peers_before
+            .iter()
+            .filter(|id| !after.iter().any(|p| &p.peer_id == *id))
+            .map(|id| Self::pending_key(session, id));
+        for list in delivered_lists.into_iter().chain(gone) {
+            if let Err(err) = self.cluster.del_list(&list).await {
+                tracing::warn!(%err, "a delivered list of kept messages stays until it expires");
+            }
+        }
+        emits.splice(0..0, resumed);
         // Which room a connection is in: written when it arrives, removed
         // when it goes (unless it has moved to another room since).
         let now_in: Vec<Sid> = after.iter().filter_map(|p| p.conn).collect();
