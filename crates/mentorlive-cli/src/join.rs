@@ -4,20 +4,23 @@
 //! partner's consent the whole call is recorded to WebM as the desktop app
 //! records it. Events (and stats, once a second) go to stdout.
 
-use crate::ivf::{IvfReader, IvfWriter};
+use crate::frame_log::FrameLog;
+use crate::ivf::IvfWriter;
 use crate::ogg_opus::{packet_duration, OpusPackets};
+use crate::video_source::{send_video, Renditions};
 use anyhow::Context;
 use bytes::Bytes;
 use mentorlive_engine::machine::TheirRecording;
 use mentorlive_engine::{
-    Call, CallEvent, CallOptions, CallState, EncodedVideoFrame, MediaKind, OpusPacket,
-    ReceivedFrame, RecorderOptions, RecordingMeta,
+    Call, CallEvent, CallOptions, CallState, MediaKind, OpusPacket, ReceivedFrame, RecorderOptions,
+    RecordingMeta,
 };
 use rtc::media::io::ogg_writer::OggWriter;
 use rtc::media::io::Writer;
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -26,9 +29,11 @@ use tokio::sync::Notify;
 pub struct JoinArgs {
     /// The live code, as typed.
     code: String,
-    /// VP8 video to send (IVF), looped.
+    /// VP8 video to send (IVF), looped. Given more than once: renditions of
+    /// one video at different bitrates (the same source and keyframe
+    /// interval); the one sent follows congestion control's target.
     #[arg(long)]
-    video: Option<PathBuf>,
+    video: Vec<PathBuf>,
     /// Opus audio to send (Ogg), looped.
     #[arg(long)]
     audio: Option<PathBuf>,
@@ -85,6 +90,11 @@ pub struct JoinArgs {
     /// to start (default: 100, so 500 to start).
     #[arg(long, hide = true)]
     record_min_free_mb: Option<u64>,
+    /// Write a line for each camera frame sent and received (wall clock, a
+    /// hash of its bytes, keyframe, size): for measuring delay, freezes and
+    /// recoveries under an impaired path.
+    #[arg(long, hide = true)]
+    frame_log: Option<PathBuf>,
     /// Local address to gather ICE candidates on.
     #[arg(long, default_value = "0.0.0.0:0")]
     bind: String,
@@ -168,14 +178,21 @@ pub async fn run(
     let (call, mut events, frames) = Call::join(options).await?;
     let keyframe = Arc::new(Notify::new());
     let video_restarted = Arc::new(Notify::new());
-    if let Some(path) = &args.video {
-        let reader = IvfReader::new(BufReader::new(
-            File::open(path).with_context(|| format!("opening {}", path.display()))?,
-        ))?;
-        drop(reader);
+    // Until the first TargetBitrate, what congestion control starts from.
+    let target_bps = Arc::new(AtomicU64::new(mentorlive_engine::INITIAL_BITRATE as u64));
+    let frame_log = match &args.frame_log {
+        Some(path) => {
+            Some(FrameLog::create(path).with_context(|| format!("creating {}", path.display()))?)
+        }
+        None => None,
+    };
+    if !args.video.is_empty() {
+        let renditions = Arc::new(Renditions::open(&args.video)?);
         tokio::spawn(send_video(
             call.clone(),
-            path.clone(),
+            renditions,
+            target_bps.clone(),
+            frame_log.clone(),
             keyframe.clone(),
             MediaKind::Video,
             Some(video_restarted.clone()),
@@ -184,12 +201,10 @@ pub async fn run(
     let screen_keyframe = Arc::new(Notify::new());
     let connected = Arc::new(Notify::new());
     if let Some(path) = &args.screen {
-        IvfReader::new(BufReader::new(
-            File::open(path).with_context(|| format!("opening {}", path.display()))?,
-        ))?;
+        let screen = Arc::new(Renditions::open(std::slice::from_ref(path))?);
         tokio::spawn(share_screen(
             call.clone(),
-            path.clone(),
+            screen,
             screen_keyframe.clone(),
             connected.clone(),
             ScreenSchedule {
@@ -211,7 +226,7 @@ pub async fn run(
         let video = args.record_video.clone();
         let audio = args.record_audio.clone();
         let screen = args.record_screen.clone();
-        move || record(frames, video, audio, screen)
+        move || record(frames, video, audio, screen, frame_log)
     });
 
     let deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
@@ -246,6 +261,7 @@ pub async fn run(
                 match &event {
                     CallEvent::Joined { session_id: id, .. } => session_id = id.clone(),
                     CallEvent::KeyframeRequested => keyframe.notify_one(),
+                    CallEvent::TargetBitrate { bps } => target_bps.store(*bps, Ordering::Relaxed),
                     CallEvent::ScreenKeyframeRequested => screen_keyframe.notify_one(),
                     CallEvent::PeerPresent { user, .. } => partner_name = user.name.clone(),
                     CallEvent::State { state: CallState::Connected } => {
@@ -355,61 +371,6 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|err| format!("{text:?} is not a length of time ({err}; use 90, 10s or 1m30s)"))
 }
 
-/// Sends the IVF's frames at its frame rate, from the start again at its end
-/// and whenever the partner asks for a keyframe (frame 0 is one): a file
-/// cannot make a keyframe on demand, but it can go back to one.
-async fn send_video(
-    call: Call,
-    path: PathBuf,
-    keyframe: Arc<Notify>,
-    kind: MediaKind,
-    restarted: Option<Arc<Notify>>,
-) -> anyhow::Result<()> {
-    loop {
-        // The audio starts over with the camera, so the two stay in sync
-        // as a camera and a microphone would.
-        if let Some(restarted) = &restarted {
-            restarted.notify_one();
-        }
-        let mut reader = IvfReader::new(BufReader::new(File::open(&path)?))?;
-        let frame_time = Duration::from_secs_f64(
-            f64::from(reader.header.timebase_num) / f64::from(reader.header.timebase_den),
-        );
-        let frame_time = if frame_time.is_zero() || frame_time > Duration::from_secs(1) {
-            Duration::from_millis(33)
-        } else {
-            frame_time
-        };
-        let mut tick = tokio::time::interval(frame_time);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let started = tokio::time::Instant::now();
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                // Back to the keyframe, but not again while the last one is
-                // still on its way (requests for it would restart it forever).
-                _ = keyframe.notified(), if started.elapsed() >= KEYFRAME_AGAIN_AFTER => break,
-            }
-            let Some((data, _ts)) = reader.next_frame()? else {
-                break;
-            };
-            let frame = EncodedVideoFrame {
-                keyframe: mentorlive_engine::media::vp8_is_keyframe(&data),
-                data: Bytes::from(data),
-                duration: frame_time,
-            };
-            match kind {
-                MediaKind::Screen => call.send_screen(frame),
-                _ => call.send_video(frame),
-            };
-        }
-    }
-}
-
-/// The least time between two keyframes sent on request: about what a
-/// large keyframe takes to cross a slow link.
-const KEYFRAME_AGAIN_AFTER: Duration = Duration::from_millis(700);
-
 /// When the screen is shared: after a delay, for a while, and again.
 struct ScreenSchedule {
     after: Duration,
@@ -420,7 +381,7 @@ struct ScreenSchedule {
 /// Shares the IVF as our screen on the schedule.
 async fn share_screen(
     call: Call,
-    path: PathBuf,
+    screen: Arc<Renditions>,
     keyframe: Arc<Notify>,
     connected: Arc<Notify>,
     schedule: ScreenSchedule,
@@ -429,9 +390,12 @@ async fn share_screen(
     tokio::time::sleep(schedule.after).await;
     loop {
         call.share_screen(true);
+        // One rendition: the screen's bitrate does not follow the target.
         let sending = tokio::spawn(send_video(
             call.clone(),
-            path.clone(),
+            screen.clone(),
+            Arc::new(AtomicU64::new(0)),
+            None,
             keyframe.clone(),
             MediaKind::Screen,
             None,
@@ -494,6 +458,7 @@ fn record(
     video: Option<PathBuf>,
     audio: Option<PathBuf>,
     screen: Option<PathBuf>,
+    frame_log: Option<FrameLog>,
 ) -> anyhow::Result<Received> {
     // The sizes in the IVF headers are nominal: a decoder takes the real
     // one from each keyframe.
@@ -524,6 +489,9 @@ fn record(
         match frame.kind {
             MediaKind::Video => {
                 video_frames += 1;
+                if let Some(log) = &frame_log {
+                    log.received(&frame);
+                }
                 let ts = video_clock.next(frame.rtp_timestamp);
                 if let Some(w) = video_out.as_mut() {
                     w.write_frame(&frame.data, ts)?;
@@ -558,6 +526,7 @@ fn record(
     for w in [video_out, screen_out].into_iter().flatten() {
         w.finish()?;
     }
+
     if let Some(mut w) = audio_out {
         w.close().map_err(|e| anyhow::anyhow!("{e}"))?;
     }

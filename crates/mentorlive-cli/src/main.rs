@@ -2,9 +2,11 @@
 //! app (API client, keychain, signaling, call engine), for tests, benchmarks
 //! and support engineers.
 
+mod frame_log;
 mod ivf;
 mod join;
 mod ogg_opus;
+mod video_source;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};

@@ -6,6 +6,7 @@
 
 mod assemble;
 mod call;
+mod congestion;
 mod driver;
 mod keyframe_feedback;
 pub mod machine;
@@ -21,6 +22,8 @@ pub use call::{Call, CallOptions};
 pub use machine::{CallEvent, CallState, RecordingView, ReportIdentity, SavedRecording};
 pub use media::{EncodedVideoFrame, MediaKind, OpusPacket, ReceivedFrame};
 pub use mentorlive_recording::{Meta as RecordingMeta, RecordError, RecorderOptions};
+/// Congestion control's target before it has measured the path.
+pub use peer::INITIAL_BITRATE;
 pub use stats::CallStats;
 
 use mentorlive_signaling::LiveError;

@@ -3,12 +3,11 @@
 //! tracks, the negotiated data channel, and an event handler that turns
 //! the connection's events into the machine's inputs.
 
+use crate::congestion::{PublishingEstimator, ReportedLoss};
 use crate::machine::PeerInput;
 use crate::EngineError;
 use mentorlive_protocol::peer_messages::IceCandidate;
-use rtc::interceptor::{
-    BandwidthEstimator, EstimatorStats, Gcc, NackGeneratorBuilder, PacketReport, Slot,
-};
+use rtc::interceptor::{NackGeneratorBuilder, Slot};
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::interceptor_registry::{
     configure_congestion_control, configure_nack, configure_rtcp_reports, CongestionFeedback,
@@ -20,7 +19,7 @@ use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
     RTCRtpEncodingParameters, RtpCodecKind,
 };
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -124,46 +123,6 @@ impl PeerConnectionEventHandler for Handler {
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
         let _ = self.tx.send((self.generation, PcEvent::Track(track)));
-    }
-}
-
-/// Packets may leave this much faster than the estimate, as libwebrtc's
-/// pacer allows (`kPacingFactor`): a 30 kB keyframe then leaves within tens of
-/// milliseconds instead of queueing for a third of a second, while the
-/// encoder is still held to the estimate itself.
-const PACING_FACTOR: f64 = 2.5;
-
-/// GCC, publishing its estimate for the encoder and handing the pacer the
-/// estimate times [`PACING_FACTOR`].
-struct PublishingEstimator {
-    inner: Gcc,
-    target: Arc<AtomicU64>,
-}
-
-impl BandwidthEstimator for PublishingEstimator {
-    fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
-        self.inner.on_reports(now, reports);
-        self.target
-            .store(self.inner.target_bitrate() as u64, Ordering::Relaxed);
-    }
-
-    /// What the congestion-control interceptor passes to the pacer.
-    fn target_bitrate(&self) -> f64 {
-        self.inner.target_bitrate() * PACING_FACTOR
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        self.inner.handle_timeout(now);
-        self.target
-            .store(self.inner.target_bitrate() as u64, Ordering::Relaxed);
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.inner.poll_timeout()
-    }
-
-    fn stats(&self) -> EstimatorStats {
-        self.inner.stats()
     }
 }
 
@@ -319,10 +278,13 @@ async fn build_with(
 ) -> Result<Peer, EngineError> {
     let mut media = media_engine()?;
     let target_bitrate = Arc::new(AtomicU64::new(INITIAL_BITRATE as u64));
-    let estimator = PublishingEstimator {
-        inner: Gcc::new(INITIAL_BITRATE, MIN_BITRATE, MAX_BITRATE),
-        target: target_bitrate.clone(),
-    };
+    let reported_loss = Arc::new(ReportedLoss::default());
+    let estimator = PublishingEstimator::new(
+        INITIAL_BITRATE,
+        (MIN_BITRATE, MAX_BITRATE),
+        reported_loss.clone(),
+        target_bitrate.clone(),
+    );
     let registry = configure_congestion_control(
         Registry::new(),
         estimator,
@@ -347,10 +309,11 @@ async fn build_with(
         )
         // The application-most slot, which we use for nothing else: the
         // partner's keyframe requests marked for us after every interceptor
-        // has seen them (keyframe_feedback.rs).
+        // has seen them, and their receiver reports' loss read for
+        // congestion control (keyframe_feedback.rs).
         .with(
             Slot::JitterBuffer,
-            crate::keyframe_feedback::KeyframeRequests::default(),
+            crate::keyframe_feedback::KeyframeRequests::new(reported_loss),
         );
     // Host candidates pair within milliseconds here; checking every 50 ms
     // instead of 200 ms takes most of the wait out of joining.

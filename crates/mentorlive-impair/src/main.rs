@@ -27,6 +27,11 @@ struct Options {
     /// (after, rate): the bottleneck's rate changes at these times.
     schedule: Vec<(Duration, Option<u64>)>,
     seed: u64,
+    /// Whether packets back to the clients are impaired too. In front of
+    /// TURN with two relay-only peers, impairing only what each client sends
+    /// gives each direction of the call one impaired path (its sender's
+    /// uplink), with the round trip the two delays added.
+    impair_back: bool,
 }
 
 fn duration(text: &str) -> Result<Duration, String> {
@@ -74,8 +79,8 @@ fn percent(text: &str) -> Result<f64, String> {
 }
 
 const USAGE: &str = "usage: mentorlive-impair --listen ADDR --upstream ADDR [--delay 50ms] [--jitter 10ms] \
-[--loss 3%] [--burst PACKETS] [--rate 500kbit] [--queue 200ms] [--no-reorder] [--schedule 20s=300kbit,35s=2mbit] [--seed N]\n\
-Each way gets the delay, so the round trip is twice --delay. --burst makes the loss come in bursts of that mean length.";
+[--loss 3%] [--burst PACKETS] [--rate 500kbit] [--queue 200ms] [--no-reorder] [--schedule 20s=300kbit,35s=2mbit] [--seed N] [--impair out|both]\n\
+Each way gets the delay, so the round trip is twice --delay; with --impair out only what clients send is impaired. --burst makes the loss come in bursts of that mean length.";
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut listen = None;
@@ -85,6 +90,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut burst = None;
     let mut schedule = Vec::new();
     let mut seed = 1;
+    let mut impair_back = true;
     while let Some(flag) = args.next() {
         if flag == "--no-reorder" {
             profile.reorder = false;
@@ -111,6 +117,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--rate" => profile.rate_bps = rate(&value)?,
             "--queue" => profile.queue = duration(&value)?,
             "--seed" => seed = value.parse().map_err(|_| format!("{value}: a number"))?,
+            "--impair" => {
+                impair_back = match value.as_str() {
+                    "both" => true,
+                    "out" => false,
+                    _ => return Err(format!("--impair {value}: out or both")),
+                }
+            }
             "--schedule" => {
                 for step in value.split(',') {
                     let (at, to) = step
@@ -134,6 +147,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         profile,
         schedule,
         seed,
+        impair_back,
     })
 }
 
@@ -191,7 +205,9 @@ async fn run(options: Options) -> std::io::Result<()> {
                 profile.rate_bps = rate;
                 for flow in flows.values_mut() {
                     flow.out.set_profile(profile.clone());
-                    flow.back.set_profile(profile.clone());
+                    if options.impair_back {
+                        flow.back.set_profile(profile.clone());
+                    }
                 }
             }
         }
@@ -243,7 +259,7 @@ async fn run(options: Options) -> std::io::Result<()> {
                             let seed = options.seed.wrapping_add(flows.len() as u64 * 2);
                             flows.insert(client, Flow {
                                 out: Path::new(profile.clone(), seed),
-                                back: Path::new(profile.clone(), seed + 1),
+                                back: Path::new(if options.impair_back { profile.clone() } else { Profile::default() }, seed + 1),
                                 upstream,
                             });
                         }

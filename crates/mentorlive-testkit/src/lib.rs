@@ -20,6 +20,7 @@ pub mod chromium;
 pub mod cli_joiner;
 pub mod cluster;
 pub mod http;
+pub mod impaired;
 pub mod media;
 pub mod netns;
 pub mod node;

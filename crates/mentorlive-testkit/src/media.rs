@@ -159,6 +159,56 @@ pub fn fixtures() -> &'static Fixtures {
     })
 }
 
+/// The test pattern of [`fixtures`] in three renditions (250, 600 and
+/// 1500 kbit/s, constant bitrate, the same keyframes), leanest first: a
+/// `join` given them all sends the one congestion control allows, as a live
+/// encoder would. Made once per test binary.
+pub fn video_ladder() -> &'static [PathBuf] {
+    static LADDER: OnceLock<(tempfile::TempDir, Vec<PathBuf>)> = OnceLock::new();
+    let (_, paths) = LADDER.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tmp");
+        let paths = [250, 600, 1500]
+            .iter()
+            .map(|kbps| {
+                let out = dir.path().join(format!("testsrc-{kbps}k.ivf"));
+                let (rate, buffer) = (format!("{kbps}k"), format!("{}k", kbps / 2));
+                run_ffmpeg(
+                    &[
+                        "-f",
+                        "lavfi",
+                        "-i",
+                        "testsrc=size=640x480:rate=30",
+                        "-t",
+                        "4",
+                        "-c:v",
+                        "libvpx",
+                        "-deadline",
+                        "realtime",
+                        "-cpu-used",
+                        "8",
+                        "-g",
+                        "30",
+                        "-keyint_min",
+                        "30",
+                        "-b:v",
+                        &rate,
+                        "-minrate",
+                        &rate,
+                        "-maxrate",
+                        &rate,
+                        "-bufsize",
+                        &buffer,
+                    ],
+                    &out,
+                );
+                out
+            })
+            .collect();
+        (dir, paths)
+    });
+    paths
+}
+
 fn run_ffmpeg(args: &[&str], out: &Path) {
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y"])

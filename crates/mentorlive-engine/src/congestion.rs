@@ -1,0 +1,268 @@
+//! Congestion control: GCC's delay half from the `rtc` crate, and a loss
+//! half of our own that reads the partner's receiver reports.
+//!
+//! Why not GCC's own loss half: it counts every packet a transport-wide
+//! feedback reports missing, and the `rtc` send history forgets a packet at
+//! its first report. A packet that arrives after the feedback that covered it
+//! was sent (reordering, as jitter brings) is reported missing and then
+//! present, and only the first report counts. Under ±20 ms of jitter and no
+//! configured loss it measured 7 to 20 % loss and held the call at the
+//! minimum bitrate. RTCP receiver reports count what finally arrived
+//! (RFC 3550's fraction lost), as libwebrtc's loss-based estimate reads them.
+//! What they miss: a packet repaired by NACK counts as received (we send no
+//! RTX), so loss that retransmission repairs does not lower the rate. That
+//! is docs/reliability.md's open finding on narrow links.
+
+use rtc::interceptor::{BandwidthEstimator, EstimatorStats, Gcc, PacketReport};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Packets may leave this much faster than the estimate, as libwebrtc's
+/// pacer allows (`kPacingFactor`): a 30 kB keyframe then leaves within tens of
+/// milliseconds instead of queueing for a third of a second, while the
+/// encoder is still held to the estimate itself.
+pub const PACING_FACTOR: f64 = 2.5;
+
+/// The latest loss the partner reported on our streams, shared between the
+/// RTCP tap that reads it (keyframe_feedback.rs) and the estimator. Packed
+/// in one word: how many reports so far, and the fraction lost (1/256ths).
+#[derive(Default)]
+pub struct ReportedLoss(AtomicU64);
+
+impl ReportedLoss {
+    /// One RTCP packet's report blocks about our streams (their fraction
+    /// lost, RFC 3550); a packet with none changes nothing.
+    pub fn record(&self, fractions: &[u8]) {
+        if fractions.is_empty() {
+            return;
+        }
+        let mean = fractions.iter().map(|f| u64::from(*f)).sum::<u64>() / fractions.len() as u64;
+        let count = (self.0.load(Ordering::Relaxed) >> 8) + 1;
+        self.0.store(count << 8 | mean.min(255), Ordering::Relaxed);
+    }
+
+    /// (reports so far, the latest fraction lost in 0..1).
+    fn latest(&self) -> (u64, f64) {
+        let word = self.0.load(Ordering::Relaxed);
+        (word >> 8, (word & 0xff) as f64 / 256.0)
+    }
+}
+
+/// GCC's loss-based controller (draft-ietf-rmcat-gcc-02, 6): over 10 %
+/// loss the rate falls by half the loss; between 2 and 10 % it may not rise;
+/// under 2 % it is no limit (the delay half decides, and it only rises as
+/// fast as the path shows it can carry).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct LossCap {
+    cap: Option<f64>,
+}
+
+impl LossCap {
+    /// One receiver report's fraction lost, against the target now.
+    pub fn on_report(&mut self, lost: f64, target: f64) {
+        self.cap = if lost > 0.10 {
+            Some(target * (1.0 - 0.5 * lost))
+        } else if lost < 0.02 {
+            None
+        } else {
+            Some(self.cap.unwrap_or(target).min(target))
+        };
+    }
+
+    pub fn cap(&self) -> Option<f64> {
+        self.cap
+    }
+}
+
+/// GCC's delay half and our loss half, publishing the target for the
+/// encoder and handing the pacer the target times [`PACING_FACTOR`].
+pub struct PublishingEstimator {
+    delay: Gcc,
+    loss: LossCap,
+    reported: Arc<ReportedLoss>,
+    reports_seen: u64,
+    last_loss: f64,
+    bounds: (f64, f64),
+    current: f64,
+    published: Arc<AtomicU64>,
+}
+
+impl PublishingEstimator {
+    pub fn new(
+        initial: f64,
+        bounds: (f64, f64),
+        reported: Arc<ReportedLoss>,
+        published: Arc<AtomicU64>,
+    ) -> Self {
+        published.store(initial as u64, Ordering::Relaxed);
+        Self {
+            delay: Gcc::new(initial, bounds.0, bounds.1),
+            loss: LossCap::default(),
+            reported,
+            reports_seen: 0,
+            last_loss: 0.0,
+            bounds,
+            current: initial,
+            published,
+        }
+    }
+
+    fn update(&mut self) {
+        let (count, lost) = self.reported.latest();
+        if count != self.reports_seen {
+            self.reports_seen = count;
+            self.last_loss = lost;
+            self.loss.on_report(lost, self.current);
+        }
+        let delay = self.delay.delay_based_bitrate();
+        self.current = self
+            .loss
+            .cap()
+            .map_or(delay, |cap| cap.min(delay))
+            .clamp(self.bounds.0, self.bounds.1);
+        self.published.store(self.current as u64, Ordering::Relaxed);
+    }
+}
+
+impl BandwidthEstimator for PublishingEstimator {
+    fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
+        if reports.is_empty() {
+            return;
+        }
+        self.delay.on_reports(now, reports);
+        self.update();
+    }
+
+    /// What the congestion-control interceptor passes to the pacer.
+    fn target_bitrate(&self) -> f64 {
+        self.current * PACING_FACTOR
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.delay.handle_timeout(now);
+        self.update();
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.delay.poll_timeout()
+    }
+
+    fn stats(&self) -> EstimatorStats {
+        // Non-exhaustive: filled in from the delay half's.
+        let mut stats = self.delay.stats();
+        stats.loss_based_bitrate = self.loss.cap();
+        stats.packet_loss = Some(self.last_loss);
+        stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtc::rtcp::transport_feedbacks::cc_feedback_report::Ecn;
+    use std::time::Duration;
+
+    #[test]
+    fn loss_over_ten_percent_cuts_by_half_the_loss() {
+        let mut loss = LossCap::default();
+        loss.on_report(0.2, 1_000_000.0);
+        assert_eq!(loss.cap(), Some(900_000.0));
+    }
+
+    #[test]
+    fn moderate_loss_holds_the_rate_and_low_loss_lifts_the_cap() {
+        let mut loss = LossCap::default();
+        loss.on_report(0.05, 500_000.0);
+        assert_eq!(loss.cap(), Some(500_000.0));
+        // The delay half asked for more meanwhile: still held.
+        loss.on_report(0.05, 700_000.0);
+        assert_eq!(loss.cap(), Some(500_000.0));
+        loss.on_report(0.01, 500_000.0);
+        assert_eq!(loss.cap(), None);
+    }
+
+    /// One feedback's reports: 20 packets sent 5 ms apart, arriving 50 ms
+    /// later, except those `missing` says.
+    fn feedback(batch: u64, missing: impl Fn(u64) -> bool) -> (Instant, Vec<PacketReport>) {
+        let epoch = *EPOCH;
+        let at = epoch + Duration::from_millis(batch * 100);
+        let reports = (0..20u64)
+            .map(|index| {
+                let id = batch * 20 + index;
+                let arrived = !missing(index);
+                PacketReport {
+                    ssrc: 1,
+                    id,
+                    rtp_sequence_number: id as u16,
+                    is_twcc: true,
+                    twcc_sequence_number: id as u16,
+                    size: 1200,
+                    arrived,
+                    departure: at + Duration::from_millis(index * 5),
+                    arrival: arrived.then(|| Duration::from_millis(batch * 100 + index * 5 + 50)),
+                    ecn: Ecn::default(),
+                }
+            })
+            .collect();
+        (at + Duration::from_millis(120), reports)
+    }
+
+    static EPOCH: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+
+    /// Reordering: the packets just before the newest are still on their way
+    /// when the feedback leaves.
+    fn late(index: u64) -> bool {
+        (16..=18).contains(&index)
+    }
+
+    #[test]
+    fn reordering_is_not_taken_for_loss_and_loss_is() {
+        let reported = Arc::new(ReportedLoss::default());
+        let published = Arc::new(AtomicU64::new(0));
+        let mut ours = PublishingEstimator::new(
+            800_000.0,
+            (100_000.0, 2_500_000.0),
+            reported.clone(),
+            published.clone(),
+        );
+        let mut rtc_gcc = Gcc::new(800_000.0, 100_000.0, 2_500_000.0);
+        for batch in 0..50 {
+            if batch % 10 == 0 {
+                // The partner's receiver report: all arrived in the end.
+                reported.record(&[0]);
+            }
+            let (at, reports) = feedback(batch, late);
+            ours.on_reports(at, &reports);
+            rtc_gcc.on_reports(at, &reports);
+        }
+        assert!(
+            published.load(Ordering::Relaxed) >= 800_000,
+            "reordering was taken for loss: {} bit/s",
+            published.load(Ordering::Relaxed)
+        );
+        assert!(
+            rtc_gcc.target_bitrate() < 800_000.0,
+            "the case shows the difference: rtc's GCC alone cuts to {}",
+            rtc_gcc.target_bitrate()
+        );
+        // Then a fifth of the packets lost, as the partner reports each second.
+        let before = published.load(Ordering::Relaxed);
+        for batch in 50..100 {
+            if batch % 10 == 0 {
+                reported.record(&[51, 51]);
+            }
+            let (at, reports) = feedback(batch, |i| i % 5 == 1);
+            ours.on_reports(at, &reports);
+        }
+        let after = published.load(Ordering::Relaxed);
+        // Each second cuts by half the loss: 0.9⁴ or more in 5 s.
+        assert!(
+            after * 10 < before * 7,
+            "20 % loss for 5 s: {before} → {after}"
+        );
+        // The pacer gets the same target, times the pacing factor (published
+        // in whole bits per second).
+        assert!((after as f64 * PACING_FACTOR - ours.target_bitrate()).abs() < PACING_FACTOR);
+    }
+}

@@ -1,0 +1,326 @@
+//! Calls under delay, jitter, loss and a narrow link, made in user space by
+//! `mentorlive-impair` in front of coturn (the kernel here has no netem):
+//! see `mentorlive_testkit::impaired`. Each case holds a relay-only call of
+//! two `mentorlive-cli` peers, prints its figures as one `IMPAIRED` line and
+//! writes them to test-output/impaired/<case>.json (for the docs and the
+//! plot: scripts/bench-impaired.sh runs the same cases longer).
+//!
+//! The figures are the ones a person in the call would feel: how long a
+//! frame takes from one engine to the other, freezes, sound made up for lost
+//! packets, how fast the sender's bitrate follows the link.
+
+use mentorlive_testkit::impaired::{frame_delays, impaired_call, quantile, ImpairedRun, Side};
+use serde_json::{json, Value};
+
+/// The call's length: short in CI, longer from the script.
+fn seconds(ci: u32) -> u32 {
+    std::env::var("MENTORLIVE_IMPAIRED_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(ci)
+}
+
+/// The figures of one direction of the call (`from` sends, `to` receives).
+fn direction(from: &Side, to: &Side) -> Value {
+    let connected = to.connected_at().unwrap_or(f64::NAN);
+    let delays: Vec<f64> = frame_delays(from, to)
+        .into_iter()
+        .filter(|(t, _)| *t > connected + 2000.0)
+        .map(|(_, d)| d)
+        .collect();
+    let gaps = to.gaps();
+    let longest = gaps.iter().map(|g| g.1).fold(0.0, f64::max);
+    // A recovery: a gap after which the video went on from a keyframe (the
+    // frames between were lost or undecodable).
+    let recoveries: Vec<f64> = gaps
+        .iter()
+        .filter(|(at, len, key)| *key && *len > 150.0 && *at > connected)
+        .map(|g| g.1)
+        .collect();
+    let report = to.report().expect("the receiver's call report");
+    let minutes = {
+        let frames = to.frames.iter().filter(|f| !f.sent);
+        let (first, last) = frames.fold((f64::MAX, 0.0f64), |(a, b), f| (a.min(f.t), b.max(f.t)));
+        ((last - first) / 60_000.0).max(1e-9)
+    };
+    let call_seconds = minutes * 60.0;
+    json!({
+        "framesReceived": to.frames.iter().filter(|f| !f.sent).count(),
+        "frameDelayMs": {"p50": quantile(&delays, 0.5), "p95": quantile(&delays, 0.95), "p99": quantile(&delays, 0.99)},
+        "rttMs": {"p50": report.rtt_ms.p50, "p95": report.rtt_ms.p95},
+        "freezesPerMinute": report.video.freezes as f64 / minutes,
+        "freezeSeconds": report.video.freeze_seconds,
+        "longestGapMs": longest,
+        "recoveriesMs": recoveries,
+        "concealedAudioPercent": 100.0 * report.audio.concealed_seconds / call_seconds,
+        "audioPacketsReceived": report.audio.packets_received,
+        "lossPercent": report.loss_percent,
+    })
+}
+
+/// The sender's target and actual bitrate, second by second from when the
+/// call connected, with the queueing delay of the fuller of the two uplinks
+/// (the proxy knows its clients only by address).
+fn bitrate_series(run: &ImpairedRun, from: &Side) -> Vec<Value> {
+    let connected = from.connected_at().unwrap_or(f64::NAN);
+    from.stats()
+        .into_iter()
+        .filter(|(t, _)| *t >= connected)
+        .map(|(t, s)| {
+            let queue: Vec<f64> = run
+                .path
+                .iter()
+                .filter(|(pt, _)| (pt - t).abs() < 500.0)
+                .filter_map(|(_, v)| v["out"]["queueingMs"].as_f64())
+                .collect();
+            json!({
+                "t": ((t - connected) / 1000.0 * 10.0).round() / 10.0,
+                "targetKbps": s.target_bitrate_kbps,
+                "sentKbps": s.bitrate_out_kbps,
+                "queueingMs": queue.iter().copied().fold(0.0, f64::max),
+            })
+        })
+        .collect()
+}
+
+/// Prints and saves the case's figures; returns them.
+fn figures(case: &str, impairment: &str, run: &ImpairedRun) -> Value {
+    let figures = json!({
+        "case": case,
+        "impairment": impairment,
+        "allocations": run.allocations,
+        "mentorToLearner": direction(&run.mentor, &run.learner),
+        "learnerToMentor": direction(&run.learner, &run.mentor),
+        "mentorBitrate": bitrate_series(run, &run.mentor),
+    });
+    println!("IMPAIRED {case} | {impairment} | {figures}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/impaired");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        dir.join(format!("{case}.json")),
+        serde_json::to_string_pretty(&figures).unwrap_or_default(),
+    );
+    figures
+}
+
+fn connected(run: &ImpairedRun) {
+    assert!(
+        run.mentor.connected_at().is_some() && run.learner.connected_at().is_some(),
+        "both peers connected through the impaired relay"
+    );
+    assert!(run.allocations >= 2, "both peers relayed through coturn");
+}
+
+fn f(v: &Value, path: &[&str]) -> f64 {
+    path.iter()
+        .fold(v, |v, k| &v[*k])
+        .as_f64()
+        .unwrap_or(f64::NAN)
+}
+
+#[test]
+fn a_call_over_a_100_ms_round_trip_connects_and_holds() {
+    let secs = seconds(20);
+    let run = impaired_call("rtt", &["--delay", "50ms"], secs, false);
+    connected(&run);
+    let fig = figures("rtt-100ms", "100 ms round trip", &run);
+    for way in ["mentorToLearner", "learnerToMentor"] {
+        let d = &fig[way];
+        assert!(
+            f(d, &["framesReceived"]) > f64::from(secs - 6) * 25.0,
+            "{way}: the video kept coming: {d}"
+        );
+        assert!(
+            (80.0..250.0).contains(&f(d, &["rttMs", "p50"])),
+            "{way}: the engine measures the round trip the path has: {d}"
+        );
+        assert!(
+            f(d, &["frameDelayMs", "p50"]) < 50.0 + 100.0,
+            "{way}: a frame takes the path's one-way delay and little more: {d}"
+        );
+        assert!(f(d, &["freezesPerMinute"]) <= 2.0, "{way}: {d}");
+    }
+}
+
+#[test]
+fn a_call_over_200_ms_with_jitter_and_3_percent_loss_holds_without_a_long_freeze() {
+    let secs = seconds(25);
+    let run = impaired_call(
+        "jit",
+        &["--delay", "100ms", "--jitter", "20ms", "--loss", "3%"],
+        secs,
+        false,
+    );
+    connected(&run);
+    let fig = figures(
+        "rtt-200ms-jitter-loss3",
+        "200 ms round trip ± 40 ms jitter, 3 % loss each way",
+        &run,
+    );
+    for way in ["mentorToLearner", "learnerToMentor"] {
+        let d = &fig[way];
+        assert!(
+            f(d, &["longestGapMs"]) < 1000.0,
+            "{way}: no freeze over a second: {d}"
+        );
+        // Measured 12 % (docs/reliability.md): short gaps the decoder
+        // fills, not a stretch of silence.
+        assert!(
+            f(d, &["concealedAudioPercent"]) < 20.0,
+            "{way}: most of the sound arrives: {d}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "not yet met: docs/reliability.md, 'Narrow links'; run by scripts/bench-impaired.sh"]
+fn a_500_kbit_bottleneck_is_found_without_filling_its_buffer() {
+    let secs = seconds(25);
+    let run = impaired_call(
+        "bot",
+        &["--rate", "500kbit", "--queue", "200ms"],
+        secs,
+        true,
+    );
+    connected(&run);
+    let fig = figures(
+        "bottleneck-500k",
+        "500 kbit/s bottleneck, 200 ms buffer, each uplink",
+        &run,
+    );
+    let series = fig["mentorBitrate"].as_array().cloned().unwrap_or_default();
+    let after = |t: f64| series.iter().filter(move |s| f(s, &["t"]) >= t);
+    // Adapted within 5 s: from then on the sender stays under the link.
+    let over: Vec<&Value> = after(5.0).filter(|s| f(s, &["sentKbps"]) > 500.0).collect();
+    assert!(
+        over.len() <= 1,
+        "the sender fits the link from 5 s on: {over:?} in {series:?}"
+    );
+    // GCC sees the queue: it does not sit full (200 ms) once adapted.
+    let queueing: Vec<f64> = after(8.0).map(|s| f(s, &["queueingMs"])).collect();
+    assert!(
+        quantile(&queueing, 0.5) < 100.0,
+        "the buffer is not kept full: {queueing:?}"
+    );
+    let d = &fig["mentorToLearner"];
+    assert!(
+        f(d, &["concealedAudioPercent"]) < 5.0,
+        "the sound stays clear: {d}"
+    );
+}
+
+#[test]
+#[ignore = "not yet met: docs/reliability.md, 'Narrow links'; run by scripts/bench-impaired.sh"]
+fn the_bitrate_follows_a_link_that_narrows_and_widens() {
+    // 2 Mbit/s, 300 kbit/s from 12 s to 27 s, then 2 Mbit/s again.
+    let secs = seconds(45);
+    let (down, up) = (12.0, 27.0);
+    let run = impaired_call(
+        "stp",
+        &[
+            "--rate",
+            "2mbit",
+            "--queue",
+            "200ms",
+            "--schedule",
+            &format!("{down}s=300kbit,{up}s=2mbit"),
+        ],
+        secs,
+        true,
+    );
+    connected(&run);
+    let fig = figures(
+        "step-2m-300k-2m",
+        "2 Mbit/s, 300 kbit/s from 12 s to 27 s, 2 Mbit/s again",
+        &run,
+    );
+    // The schedule runs on the proxy's clock, which began before the call
+    // connected: times in the series are from the connection, so find the
+    // step in them from the proxy's own lines.
+    let step_at = |rate: f64| {
+        let connected = run.mentor.connected_at().unwrap_or(f64::NAN);
+        run.path
+            .iter()
+            .find(|(_, v)| v["rateBps"].as_f64() == Some(rate))
+            .map(|(t, _)| (t - connected) / 1000.0)
+            .unwrap_or(f64::NAN)
+    };
+    let narrowed = step_at(300_000.0);
+    let widened = run
+        .path
+        .iter()
+        .filter(|(_, v)| v["rateBps"].as_f64() == Some(2_000_000.0))
+        .map(|(t, _)| (t - run.mentor.connected_at().unwrap_or(f64::NAN)) / 1000.0)
+        .find(|t| *t > narrowed)
+        .unwrap_or(f64::NAN);
+    let series = fig["mentorBitrate"].as_array().cloned().unwrap_or_default();
+    let down_in = series
+        .iter()
+        .find(|s| f(s, &["t"]) > narrowed && f(s, &["sentKbps"]) < 300.0)
+        .map(|s| f(s, &["t"]) - narrowed);
+    let before = series
+        .iter()
+        .filter(|s| f(s, &["t"]) < narrowed)
+        .map(|s| f(s, &["sentKbps"]))
+        .fold(0.0, f64::max);
+    let up_in = series
+        .iter()
+        .find(|s| f(s, &["t"]) > widened && f(s, &["sentKbps"]) > before * 0.8)
+        .map(|s| f(s, &["t"]) - widened);
+    println!(
+        "IMPAIRED step | narrowed at {narrowed:.1} s, down in {down_in:?} s; widened at {widened:.1} s, back to {:.0} kbit/s in {up_in:?} s",
+        before * 0.8
+    );
+    let _ = std::fs::write(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../test-output/impaired/step-times.json"),
+        json!({"narrowedAt": narrowed, "widenedAt": widened, "downIn": down_in, "upIn": up_in})
+            .to_string(),
+    );
+    assert!(
+        down_in.is_some_and(|s| s <= 3.0),
+        "down within 3 s of the link narrowing: {series:?}"
+    );
+    assert!(
+        up_in.is_some_and(|s| s <= 15.0),
+        "back up within 15 s of the link widening: {series:?}"
+    );
+}
+
+#[test]
+fn bursts_of_loss_are_each_recovered_within_a_second() {
+    let secs = seconds(25);
+    let run = impaired_call("brs", &["--loss", "10%", "--burst", "12"], secs, false);
+    connected(&run);
+    let fig = figures(
+        "bursty-loss-10",
+        "10 % loss in bursts (mean 12 packets) each way",
+        &run,
+    );
+    for way in ["mentorToLearner", "learnerToMentor"] {
+        let d = &fig[way];
+        // NACK repairs most bursts before a frame is due; those it cannot
+        // are recovered with a keyframe. Either way no freeze of a second.
+        assert!(
+            f(d, &["longestGapMs"]) < 1000.0,
+            "{way}: each burst recovered within a second: {d}"
+        );
+        assert!(
+            f(d, &["lossPercent"]) > 1.0,
+            "{way}: the bursts did hit the stream (else this case tests nothing): {d}"
+        );
+    }
+}
+
+/// Any profile, for exploring: `MENTORLIVE_IMPAIR="--delay 50ms --loss 5%"
+/// cargo test -p mentorlive-e2e --test call_impaired probe -- --ignored`.
+#[test]
+#[ignore = "a tool: run with --ignored and MENTORLIVE_IMPAIR set"]
+fn probe() {
+    let profile = std::env::var("MENTORLIVE_IMPAIR").unwrap_or_default();
+    let args: Vec<&str> = profile.split_whitespace().collect();
+    let ladder = std::env::var_os("MENTORLIVE_IMPAIR_LADDER").is_some();
+    let run = impaired_call("prb", &args, seconds(20), ladder);
+    connected(&run);
+    figures("probe", &profile, &run);
+}
