@@ -323,4 +323,7 @@ fn probe() {
     let run = impaired_call("prb", &args, seconds(20), ladder);
     connected(&run);
     figures("probe", &profile, &run);
+    for (_, line) in run.path.iter().rev().take(2) {
+        println!("IMPAIRED probe path: {line}");
+    }
 }

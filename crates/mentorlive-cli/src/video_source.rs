@@ -22,6 +22,13 @@ use tokio::sync::Notify;
 /// large keyframe takes to cross a slow link.
 const KEYFRAME_AGAIN_AFTER: Duration = Duration::from_millis(700);
 
+/// What the sound takes of the target: Opus at 48 kbit/s and its packets'
+/// headers (RTP, SRTP, UDP, IP) 50 times a second.
+const AUDIO_BPS: u64 = 64_000;
+/// The share of a video stream's bits that headers take, at ~1,100-byte
+/// packets with RTP, SRTP, UDP, IP and, when relayed, TURN's framing.
+const PACKET_OVERHEAD: f64 = 0.1;
+
 /// One video in one or more renditions, with each one's mean bitrate.
 pub struct Renditions {
     paths: Vec<PathBuf>,
@@ -67,12 +74,17 @@ impl Renditions {
         })
     }
 
-    /// The richest rendition the target allows (the leanest if none fits).
+    /// The richest rendition the target leaves room for beside the sound
+    /// and the packets' own bytes (the leanest if none fits): a rendition
+    /// of the whole target overfilled a link by the audio and kept its
+    /// buffer full.
     pub fn pick(&self, target_bps: u64) -> usize {
+        let video_budget = (target_bps as f64 * (1.0 - PACKET_OVERHEAD)) as u64;
+        let video_budget = video_budget.saturating_sub(AUDIO_BPS);
         let mut best: Option<usize> = None;
         for (i, &bps) in self.bps.iter().enumerate() {
             let better = best.is_none_or(|b| bps > self.bps[b]);
-            if bps <= target_bps && better {
+            if bps <= video_budget && better {
                 best = Some(i);
             }
         }
@@ -166,7 +178,8 @@ mod tests {
         };
         assert_eq!(r.pick(0), 0, "no target yet: the leanest");
         assert_eq!(r.pick(100_000), 0, "under every rendition: the leanest");
-        assert_eq!(r.pick(450_000), 2);
+        assert_eq!(r.pick(450_000), 0, "450k less sound and headers: 341k");
+        assert_eq!(r.pick(600_000), 2, "476k for video");
         assert_eq!(r.pick(5_000_000), 1);
     }
 }

@@ -51,20 +51,22 @@ impl ReportedLoss {
 
 /// GCC's loss-based controller (draft-ietf-rmcat-gcc-02, 6): over 10 %
 /// loss the rate falls by half the loss; between 2 and 10 % it may not rise;
-/// under 2 % it is no limit (the delay half decides, and it only rises as
-/// fast as the path shows it can carry).
+/// under 2 % it rises 8 % a report (as the delay half's increase) until the
+/// delay half is the lower, and no longer limits. Lifting it at once let the
+/// target jump to a delay estimate that had gone on rising meanwhile.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct LossCap {
     cap: Option<f64>,
 }
 
 impl LossCap {
-    /// One receiver report's fraction lost, against the target now.
-    pub fn on_report(&mut self, lost: f64, target: f64) {
+    /// One receiver report's fraction lost, against the target now and the
+    /// delay half's estimate.
+    pub fn on_report(&mut self, lost: f64, target: f64, delay: f64) {
         self.cap = if lost > 0.10 {
             Some(target * (1.0 - 0.5 * lost))
         } else if lost < 0.02 {
-            None
+            self.cap.map(|cap| cap * 1.08).filter(|cap| *cap < delay)
         } else {
             Some(self.cap.unwrap_or(target).min(target))
         };
@@ -113,7 +115,8 @@ impl PublishingEstimator {
         if count != self.reports_seen {
             self.reports_seen = count;
             self.last_loss = lost;
-            self.loss.on_report(lost, self.current);
+            let delay = self.delay.delay_based_bitrate();
+            self.loss.on_report(lost, self.current, delay);
         }
         let delay = self.delay.delay_based_bitrate();
         self.current = self
@@ -166,19 +169,23 @@ mod tests {
     #[test]
     fn loss_over_ten_percent_cuts_by_half_the_loss() {
         let mut loss = LossCap::default();
-        loss.on_report(0.2, 1_000_000.0);
+        loss.on_report(0.2, 1_000_000.0, 2_000_000.0);
         assert_eq!(loss.cap(), Some(900_000.0));
     }
 
     #[test]
-    fn moderate_loss_holds_the_rate_and_low_loss_lifts_the_cap() {
+    fn moderate_loss_holds_and_low_loss_lifts_the_cap_step_by_step() {
         let mut loss = LossCap::default();
-        loss.on_report(0.05, 500_000.0);
+        loss.on_report(0.05, 500_000.0, 600_000.0);
         assert_eq!(loss.cap(), Some(500_000.0));
         // The delay half asked for more meanwhile: still held.
-        loss.on_report(0.05, 700_000.0);
+        loss.on_report(0.05, 700_000.0, 700_000.0);
         assert_eq!(loss.cap(), Some(500_000.0));
-        loss.on_report(0.01, 500_000.0);
+        // Little loss: 8 % a report, not at once to the delay half's 2 Mbit/s.
+        loss.on_report(0.01, 500_000.0, 2_000_000.0);
+        assert_eq!(loss.cap(), Some(540_000.0));
+        // Once the delay half is the lower, no cap.
+        loss.on_report(0.01, 540_000.0, 560_000.0);
         assert_eq!(loss.cap(), None);
     }
 

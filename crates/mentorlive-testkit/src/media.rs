@@ -159,7 +159,7 @@ pub fn fixtures() -> &'static Fixtures {
     })
 }
 
-/// The test pattern of [`fixtures`] in three renditions (250, 600 and
+/// The test pattern of [`fixtures`] in four renditions (100, 250, 600 and
 /// 1500 kbit/s, constant bitrate, the same keyframes), leanest first: a
 /// `join` given them all sends the one congestion control allows, as a live
 /// encoder would. Made once per test binary.
@@ -167,7 +167,7 @@ pub fn video_ladder() -> &'static [PathBuf] {
     static LADDER: OnceLock<(tempfile::TempDir, Vec<PathBuf>)> = OnceLock::new();
     let (_, paths) = LADDER.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tmp");
-        let paths = [250, 600, 1500]
+        let paths = [100, 250, 600, 1500]
             .iter()
             .map(|kbps| {
                 let out = dir.path().join(format!("testsrc-{kbps}k.ivf"));

@@ -4,6 +4,7 @@
 // VP8 in realtime mode. Audio: an AudioWorklet cuts 20 ms frames, Opus.
 import { encodeChunk } from "./wire";
 import { paintStamp, stampingOn } from "./stamp";
+import { videoBitrateFor } from "./videoBudget";
 import type { MediaBridge } from "./bridge";
 
 export interface SenderStats {
@@ -28,7 +29,6 @@ type FrameCallbackVideo = HTMLVideoElement & {
 };
 
 const START_BITRATE = 800_000;
-const MAX_BITRATE = 2_500_000;
 
 export class MediaSender {
   stats: SenderStats = { videoFramesEncoded: 0, videoFramesSkipped: 0, audioPacketsSent: 0, keyframes: 0, lastAudioBytes: 0, lastAudioDurationUs: 0, lastVideoDurationUs: 0, cameraFrameRate: 0, frameCallbacks: 0, captureByTimer: false, captureErrors: 0, lastCaptureError: "" };
@@ -111,7 +111,7 @@ export class MediaSender {
   }
 
   setTargetBitrate(bps: number): void {
-    const next = Math.max(100_000, Math.min(MAX_BITRATE, bps));
+    const next = videoBitrateFor(bps);
     // Reconfiguring costs a keyframe in some encoders: only for real changes.
     if (Math.abs(next - this.bitrate) / this.bitrate < 0.15) return;
     this.bitrate = next;
