@@ -76,20 +76,7 @@ async fn keep_in_background(wd: &mentorlive_testkit::app::WebDriver, secs: u64) 
 
 /// The app's web processes: WebKit's, with the app's display.
 fn web_processes(desktop: &DesktopApp) -> Vec<u32> {
-    let display = format!("DISPLAY={}", desktop.display);
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-            comm.starts_with("WebKitWebProces")
-                && environ
-                    .split(|b| *b == 0)
-                    .any(|var| var == display.as_bytes())
-        })
-        .collect()
+    desktop.processes("WebKitWebProces")
 }
 
 /// Video frames the CLI has received from the app, from its next stats line.

@@ -11,23 +11,10 @@ use mentorlive_testkit::{Http, Joiner, TestServer};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// PSS in KiB summed over the processes of this app's display whose name
-/// starts with `comm`.
+/// PSS in KiB summed over this app's processes whose name starts with
+/// `comm`, and how many there are.
 fn pss_kib(desktop: &DesktopApp, comm: &str) -> (usize, u64) {
-    let display = format!("DISPLAY={}", desktop.display);
-    let pids: Vec<u32> = std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-            name.starts_with(comm)
-                && environ
-                    .split(|b| *b == 0)
-                    .any(|var| var == display.as_bytes())
-        })
-        .collect();
+    let pids = desktop.processes(comm);
     let pss = pids
         .iter()
         .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())

@@ -60,6 +60,25 @@ pub struct DesktopApp {
 }
 
 impl DesktopApp {
+    /// This app's processes whose name starts with `comm` (the app's own,
+    /// or WebKit's): those of its display, found in /proc.
+    pub fn processes(&self, comm: &str) -> Vec<u32> {
+        let display = format!("DISPLAY={}", self.display);
+        std::fs::read_dir("/proc")
+            .expect("/proc")
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+                let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+                name.starts_with(comm)
+                    && environ
+                        .split(|b| *b == 0)
+                        .any(|var| var == display.as_bytes())
+            })
+            .collect()
+    }
+
     /// `extra_env`: switches for this run (e.g. mock capture devices).
     pub fn start(display_base: u32, extra_env: &[(&'static str, &str)]) -> DesktopApp {
         Self::start_on_bus(display_base, extra_env, false)
