@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # Rust crates that build C, and their system libraries
   build-essential pkg-config libssl-dev libdbus-1-dev libsqlite3-dev
+  # The partner's sound is decoded in Rust (libopus), not by the webview
+  libopus-dev
   # Tauri 2 on Linux (WebKitGTK 4.1) and its bundler
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   # Media inside the webview (WebCodecs, mock capture) and fixtures/checks

@@ -52,6 +52,9 @@ impl MediaSink for EchoSink {
         self.echo(MediaKind::Screen, frame.data, frame.keyframe, ticks)
     }
     fn request_screen_keyframe(&self) {}
+    fn decode_audio_for_webview(&self) -> bool {
+        false
+    }
     fn request_keyframe(&self) {
         self.keyframe_requests.fetch_add(1, Ordering::Relaxed);
     }

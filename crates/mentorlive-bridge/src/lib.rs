@@ -9,11 +9,14 @@
 //! - [`wire`]: the 16-byte header in front of every chunk.
 //! - [`gate`]: back-pressure. When the webview falls behind, whole video
 //!   frames are dropped up to the next keyframe, which is asked for once.
+//! - [`sound`]: the partner's Opus decoded here, with loss concealment; the
+//!   webview gets samples (WebKitGTK's `AudioData.copyTo` leaks).
 //! - [`server`]: the socket itself.
 
 pub mod echo;
 pub mod gate;
 pub mod server;
+pub mod sound;
 pub mod wire;
 
 pub use echo::EchoSink;

@@ -2,6 +2,7 @@
 //! reload replaces the previous one); a secret only the app's UI learns.
 
 use crate::gate::{Admit, KeyframeGate};
+use crate::sound::{self, SoundDecoder};
 use crate::wire::{Chunk, ChunkKind, RtpClock};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -28,6 +29,11 @@ pub trait MediaSink: Send + Sync + 'static {
     fn request_keyframe(&self);
     /// The same for the partner's screen share.
     fn request_screen_keyframe(&self);
+    /// The partner's audio reaches the webview decoded (`sound`), except
+    /// from a sink that measures the transport alone and wants its bytes back.
+    fn decode_audio_for_webview(&self) -> bool {
+        true
+    }
 }
 
 impl MediaSink for Call {
@@ -344,6 +350,11 @@ async fn serve(
                         continue;
                     }
                 };
+                if chunk.kind == ChunkKind::Sound {
+                    // Decoded sound only flows to the webview.
+                    BridgeCounters::bump(&counters.bad_chunks, 1);
+                    continue;
+                }
                 BridgeCounters::bump(&counters.chunks_in, 1);
                 BridgeCounters::bump(&counters.bytes_in, chunk.data.len() as u64);
                 let kind = chunk.kind;
@@ -389,7 +400,7 @@ fn deliver(sink: &dyn MediaSink, chunk: Chunk) -> bool {
     let duration = match chunk.duration_us {
         0 => Duration::from_millis(match chunk.kind {
             ChunkKind::Video => 33,
-            ChunkKind::Audio => 20,
+            ChunkKind::Audio | ChunkKind::Sound => 20,
             ChunkKind::Screen => 100,
         }),
         // A camera that stalls for a second still advances the clock sanely.
@@ -405,6 +416,8 @@ fn deliver(sink: &dyn MediaSink, chunk: Chunk) -> bool {
             data: chunk.data,
             duration,
         }),
+        // Refused by the reader before it gets here.
+        ChunkKind::Sound => false,
         ChunkKind::Screen => sink.screen(EncodedVideoFrame {
             data: chunk.data,
             duration,
@@ -427,36 +440,65 @@ async fn pump_frames(
     let mut video_clock = RtpClock::new(90_000);
     let mut screen_clock = RtpClock::new(90_000);
     let mut audio_clock = RtpClock::new(48_000);
-    while let Some(frame) = frames.recv().await {
-        let (kind, timestamp_us) = match frame.kind {
-            MediaKind::Video => (ChunkKind::Video, video_clock.micros(frame.rtp_timestamp)),
-            MediaKind::Audio => (ChunkKind::Audio, audio_clock.micros(frame.rtp_timestamp)),
-            MediaKind::Screen => (ChunkKind::Screen, screen_clock.micros(frame.rtp_timestamp)),
-        };
-        let room = out_tx.capacity() > 0;
-        let gate = match kind {
-            ChunkKind::Video => Some(&mut camera_gate),
-            ChunkKind::Screen => Some(&mut screen_gate),
-            ChunkKind::Audio => None,
-        };
-        if let Some(gate) = gate {
-            if let Admit::Drop { ask_keyframe } = gate.admit(frame.keyframe, room, Instant::now()) {
-                BridgeCounters::bump(&counters.frames_out_dropped, 1);
-                if ask_keyframe {
-                    match kind {
-                        ChunkKind::Screen => sink.request_screen_keyframe(),
-                        _ => sink.request_keyframe(),
-                    }
-                }
-                continue;
-            }
+    let mut sound = match SoundDecoder::new() {
+        Ok(decoder) => Some(decoder),
+        Err(_) if !sink.decode_audio_for_webview() => None,
+        Err(err) => {
+            tracing::error!(%err, "no Opus decoder: the partner will not be heard");
+            None
         }
-        let chunk = Chunk {
-            kind,
-            keyframe: frame.keyframe || kind == ChunkKind::Audio,
-            timestamp_us,
-            duration_us: 0,
-            data: frame.data,
+    };
+    while let Some(frame) = frames.recv().await {
+        let room = out_tx.capacity() > 0;
+        let chunk = match frame.kind {
+            MediaKind::Audio if !sink.decode_audio_for_webview() => Chunk {
+                kind: ChunkKind::Audio,
+                keyframe: true,
+                timestamp_us: audio_clock.micros(frame.rtp_timestamp),
+                duration_us: 0,
+                data: frame.data,
+            },
+            MediaKind::Audio => {
+                let timestamp_us = audio_clock.micros(frame.rtp_timestamp);
+                let Some(decoder) = sound.as_mut() else {
+                    continue;
+                };
+                let samples = decoder.packet(frame.rtp_timestamp, &frame.data);
+                if samples.is_empty() {
+                    continue;
+                }
+                // Concealment before the packet's own sound starts earlier.
+                let lead = (samples.len() as u64).saturating_sub(960) * 1_000_000
+                    / u64::from(sound::SAMPLE_RATE);
+                Chunk::sound(timestamp_us.saturating_sub(lead), &samples)
+            }
+            MediaKind::Video | MediaKind::Screen => {
+                let (kind, clock, gate) = if frame.kind == MediaKind::Video {
+                    (ChunkKind::Video, &mut video_clock, &mut camera_gate)
+                } else {
+                    (ChunkKind::Screen, &mut screen_clock, &mut screen_gate)
+                };
+                let timestamp_us = clock.micros(frame.rtp_timestamp);
+                if let Admit::Drop { ask_keyframe } =
+                    gate.admit(frame.keyframe, room, Instant::now())
+                {
+                    BridgeCounters::bump(&counters.frames_out_dropped, 1);
+                    if ask_keyframe {
+                        match kind {
+                            ChunkKind::Screen => sink.request_screen_keyframe(),
+                            _ => sink.request_keyframe(),
+                        }
+                    }
+                    continue;
+                }
+                Chunk {
+                    kind,
+                    keyframe: frame.keyframe,
+                    timestamp_us,
+                    duration_us: 0,
+                    data: frame.data,
+                }
+            }
         };
         match out_tx.try_send(ToWebview::Media(chunk.encode())) {
             Ok(()) => BridgeCounters::bump(&counters.frames_out, 1),

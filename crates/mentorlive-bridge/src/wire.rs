@@ -1,7 +1,9 @@
 //! One chunk on the bridge: a 16-byte header, then the encoded bytes.
 //!
 //! ```text
-//! 0      kind      1 = camera video (VP8), 2 = audio (Opus), 3 = screen video (VP8)
+//! 0      kind      1 = camera video (VP8), 2 = audio (Opus), 3 = screen video (VP8),
+//!                  4 = sound (decoded audio: 48 kHz mono f32 little-endian samples,
+//!                  engine to webview only; see `sound`)
 //! 1      flags     bit 0: keyframe
 //! 2..4   reserved  zero
 //! 4..12  timestamp microseconds, u64 little-endian
@@ -22,6 +24,7 @@ pub enum ChunkKind {
     Video,
     Audio,
     Screen,
+    Sound,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +55,7 @@ impl Chunk {
             1 => ChunkKind::Video,
             2 => ChunkKind::Audio,
             3 => ChunkKind::Screen,
+            4 => ChunkKind::Sound,
             other => return Err(WireError::UnknownKind(other)),
         };
         if message.len() == HEADER_LEN {
@@ -70,12 +74,29 @@ impl Chunk {
         })
     }
 
+    /// Decoded samples for the webview's player, starting at `timestamp_us`.
+    pub fn sound(timestamp_us: u64, samples: &[f32]) -> Chunk {
+        let mut data = BytesMut::with_capacity(samples.len() * 4);
+        for s in samples {
+            data.put_f32_le(*s);
+        }
+        Chunk {
+            kind: ChunkKind::Sound,
+            keyframe: true,
+            timestamp_us,
+            duration_us: (samples.len() as u64 * 1_000_000 / u64::from(crate::sound::SAMPLE_RATE))
+                as u32,
+            data: data.freeze(),
+        }
+    }
+
     pub fn encode(&self) -> Bytes {
         let mut out = BytesMut::with_capacity(HEADER_LEN + self.data.len());
         out.put_u8(match self.kind {
             ChunkKind::Video => 1,
             ChunkKind::Audio => 2,
             ChunkKind::Screen => 3,
+            ChunkKind::Sound => 4,
         });
         out.put_u8(if self.keyframe { FLAG_KEY } else { 0 });
         out.put_u16(0);
@@ -133,6 +154,21 @@ mod tests {
         };
         let bytes = chunk.encode();
         assert_eq!(bytes.len(), HEADER_LEN + 6);
+        assert_eq!(Chunk::decode(bytes), Ok(chunk));
+    }
+
+    #[test]
+    fn decoded_sound_is_kind_4_with_its_samples_little_endian() {
+        let samples = [0.5f32, -0.25];
+        let chunk = Chunk::sound(40_000, &samples);
+        let bytes = chunk.encode();
+        assert_eq!(bytes[0], 4);
+        assert_eq!(bytes.len(), HEADER_LEN + 8);
+        assert_eq!(&bytes[HEADER_LEN..HEADER_LEN + 4], &0.5f32.to_le_bytes());
+        assert_eq!(
+            u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]),
+            41
+        );
         assert_eq!(Chunk::decode(bytes), Ok(chunk));
     }
 

@@ -203,3 +203,123 @@ async fn idle_sockets_from_other_processes_never_keep_the_page_out() {
     );
     drop(idle);
 }
+
+/// The echo as a call would be: the partner's audio reaches the webview
+/// decoded (the bridge's Opus decoder), not as Opus. Audio packet 5 is lost
+/// on the way, as the network would lose it: its RTP time passes unseen.
+struct LossyCallEcho {
+    back: tokio::sync::mpsc::Sender<mentorlive_engine::ReceivedFrame>,
+    audio_packets: std::sync::atomic::AtomicU32,
+}
+
+impl LossyCallEcho {
+    fn send(
+        &self,
+        kind: mentorlive_engine::MediaKind,
+        data: Bytes,
+        keyframe: bool,
+        rtp: u32,
+    ) -> bool {
+        self.back
+            .try_send(mentorlive_engine::ReceivedFrame {
+                kind,
+                data,
+                rtp_timestamp: rtp,
+                keyframe,
+                arrival: std::time::Instant::now(),
+            })
+            .is_ok()
+    }
+}
+
+impl mentorlive_bridge::MediaSink for LossyCallEcho {
+    fn video(&self, frame: mentorlive_engine::EncodedVideoFrame) -> bool {
+        self.send(
+            mentorlive_engine::MediaKind::Video,
+            frame.data,
+            frame.keyframe,
+            0,
+        )
+    }
+    fn audio(&self, packet: mentorlive_engine::OpusPacket) -> bool {
+        let n = self
+            .audio_packets
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        n == 5
+            || self.send(
+                mentorlive_engine::MediaKind::Audio,
+                packet.data,
+                true,
+                7 + n * 960,
+            )
+    }
+    fn screen(&self, _frame: mentorlive_engine::EncodedVideoFrame) -> bool {
+        true
+    }
+    fn request_keyframe(&self) {}
+    fn request_screen_keyframe(&self) {}
+}
+
+#[tokio::test]
+async fn the_partners_opus_reaches_the_webview_as_samples_with_a_lost_packet_made_up() {
+    let (back, frames) = tokio::sync::mpsc::channel(64);
+    let sink = LossyCallEcho {
+        back,
+        audio_packets: Default::default(),
+    };
+    let bridge = MediaBridge::start(Arc::new(sink), frames)
+        .await
+        .expect("bridge");
+    let (mut ws, _) = tokio_tungstenite::connect_async(bridge.url())
+        .await
+        .expect("connect");
+    let mut encoder =
+        opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).expect("encoder");
+    encoder.set_inband_fec(true).expect("fec");
+    encoder.set_packet_loss_perc(10).expect("expected loss");
+    let tone: Vec<f32> = (0..960)
+        .map(|s| 0.3 * (s as f32 * 440.0 * std::f32::consts::TAU / 48_000.0).sin())
+        .collect();
+    let mut samples = 0;
+    for n in 0..10u64 {
+        let packet = encoder.encode_vec_float(&tone, 4000).expect("encode");
+        let audio = Chunk {
+            kind: ChunkKind::Audio,
+            keyframe: true,
+            timestamp_us: n * 20_000,
+            duration_us: 20_000,
+            data: Bytes::from(packet),
+        };
+        ws.send(Message::Binary(audio.encode()))
+            .await
+            .expect("send");
+        if n == 5 {
+            continue;
+        }
+        let back = tokio::time::timeout(Duration::from_secs(2), ws.next())
+            .await
+            .expect("sound in time")
+            .expect("open")
+            .expect("message");
+        let chunk = Chunk::decode(back.into_data()).expect("chunk");
+        assert_eq!(chunk.kind, ChunkKind::Sound);
+        assert_eq!(chunk.data.len() % 4, 0);
+        samples += chunk.data.len() / 4;
+    }
+    // The lost packet's 20 ms were made up (from packet 6's FEC): the
+    // player's clock never runs short.
+    assert_eq!(samples, 10 * 960, "20 ms of samples for each packet");
+    // The webview may not send decoded sound to the engine.
+    ws.send(Message::Binary(Chunk::sound(0, &[0.0; 960]).encode()))
+        .await
+        .expect("send");
+    ws.send(Message::Binary(video(7, true, 50).encode()))
+        .await
+        .expect("send");
+    let back = ws.next().await.expect("open").expect("message");
+    assert_eq!(
+        Chunk::decode(back.into_data()).expect("chunk").kind,
+        ChunkKind::Video
+    );
+    assert_eq!(BridgeCounters::get(&bridge.counters().bad_chunks), 1);
+}

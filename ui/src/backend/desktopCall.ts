@@ -100,7 +100,7 @@ export function startDesktopCall(start: CallStart): CallConnection {
       onKeyframeWanted: (video) => (video === "screen" ? screen?.requestKeyframe() : send?.requestKeyframe()),
       onClose: () => fail("The connection to the call engine closed."),
     });
-    receive = new MediaReceiver(() => bridge, start.remote as HTMLCanvasElement, start.remoteScreen as HTMLCanvasElement, audio, fail, start.onRemoteScreenSize);
+    receive = new MediaReceiver(() => bridge, start.remote as HTMLCanvasElement, start.remoteScreen as HTMLCanvasElement, audio, start.onRemoteScreenSize);
     send = new MediaSender(bridge, start.local, request.stream, audio, fail);
     send.setAudioMuted(media.muted);
     send.setVideoOff(media.cameraOff);

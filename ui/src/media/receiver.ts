@@ -1,7 +1,7 @@
 // The partner's frames from the bridge: their camera and their screen share
-// each to a VideoPainter (a decoder and a canvas), their sound through an
-// Opus decoder to an AudioWorklet player.
-import type { Chunk } from "./wire";
+// each to a VideoPainter (a decoder and a canvas), their sound (decoded by
+// the engine: WebKitGTK's AudioData.copyTo leaks) to an AudioWorklet player.
+import { soundSamples, type Chunk } from "./wire";
 import type { MediaBridge } from "./bridge";
 import { VideoPainter } from "./videoPainter";
 
@@ -20,7 +20,6 @@ export interface ReceiverStats {
 export class MediaReceiver {
   private camera: VideoPainter;
   private screen: VideoPainter;
-  private audioDecoder: AudioDecoder | null = null;
   private player: AudioWorkletNode | null = null;
 
   constructor(
@@ -28,7 +27,6 @@ export class MediaReceiver {
     canvas: HTMLCanvasElement,
     screenCanvas: HTMLCanvasElement | null,
     private audioContext: AudioContext,
-    private onError: (message: string) => void,
     onScreenSize: (width: number, height: number) => void = () => {},
   ) {
     this.camera = new VideoPainter(canvas, () => bridge()?.askForKeyframe("camera"));
@@ -76,17 +74,6 @@ export class MediaReceiver {
   }
 
   async start(): Promise<void> {
-    this.audioDecoder = new AudioDecoder({
-      output: (data) => {
-        const samples = new Float32Array(data.numberOfFrames);
-        data.copyTo(samples, { planeIndex: 0, format: "f32-planar" });
-        data.close();
-        this.player?.port.postMessage(samples, [samples.buffer]);
-        this.audioPackets += 1;
-      },
-      error: (e) => this.onError(`The audio decoder stopped: ${e.message}`),
-    });
-    this.audioDecoder.configure({ codec: "opus", sampleRate: 48_000, numberOfChannels: 1 });
     await this.audioContext.audioWorklet.addModule("worklets/player.js");
     this.player = new AudioWorkletNode(this.audioContext, "mentorlive-player", { outputChannelCount: [2] });
     this.player.connect(this.audioContext.destination);
@@ -95,18 +82,17 @@ export class MediaReceiver {
   push(chunk: Chunk): void {
     if (chunk.kind === "video") return this.camera.push(chunk);
     if (chunk.kind === "screen") return this.screen.push(chunk);
-    const decoder = this.audioDecoder;
-    if (!decoder || decoder.state !== "configured") return;
-    // Far behind (a stalled page): drop rather than play old sound.
-    if (decoder.decodeQueueSize > 10) return;
-    decoder.decode(new EncodedAudioChunk({ type: "key", timestamp: chunk.timestampUs, data: chunk.data }));
+    const samples = soundSamples(chunk);
+    if (!samples || !this.player) return;
+    // The whole message moves to the worklet, not a copy; its jitter buffer
+    // drops what is too old.
+    this.player.port.postMessage(samples, [samples.buffer]);
+    this.audioPackets += 1;
   }
 
   stop(): void {
     this.camera.close();
     this.screen.close();
-    if (this.audioDecoder && this.audioDecoder.state !== "closed") this.audioDecoder.close();
-    this.audioDecoder = null;
     this.player?.disconnect();
     this.player = null;
   }

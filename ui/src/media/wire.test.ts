@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeChunk, encodeChunk, HEADER_LEN } from "./wire";
+import { decodeChunk, encodeChunk, HEADER_LEN, soundSamples } from "./wire";
 
 describe("bridge chunks", () => {
   it("survive the round trip with the header the Rust side expects", () => {
@@ -21,6 +21,21 @@ describe("bridge chunks", () => {
     const buffer = encodeChunk("screen", false, 5, 100_000, 1, (into) => into.set([7]));
     expect(new Uint8Array(buffer)[0]).toBe(3);
     expect(decodeChunk(buffer)!.kind).toBe("screen");
+  });
+
+  it("read the engine's decoded sound as samples in place", () => {
+    // The bytes crates/mentorlive-bridge's Chunk::sound writes for [0.5, -0.25].
+    const buffer = new ArrayBuffer(HEADER_LEN + 8);
+    const view = new DataView(buffer);
+    view.setUint8(0, 4);
+    view.setUint8(1, 1);
+    view.setFloat32(HEADER_LEN, 0.5, true);
+    view.setFloat32(HEADER_LEN + 4, -0.25, true);
+    const chunk = decodeChunk(buffer)!;
+    expect(chunk.kind).toBe("sound");
+    expect([...soundSamples(chunk)!]).toEqual([0.5, -0.25]);
+    expect(soundSamples({ ...chunk, data: new Uint8Array(buffer, HEADER_LEN, 6) })).toBeNull();
+    expect(soundSamples({ ...chunk, kind: "audio" })).toBeNull();
   });
 
   it("skips what is malformed", () => {

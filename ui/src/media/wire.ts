@@ -1,13 +1,15 @@
 // One chunk on the media bridge: a 16-byte header, then the encoded bytes.
 // The layout is crates/mentorlive-bridge/src/wire.rs; both ends test it.
-//   0 kind (1 camera video, 2 audio, 3 screen video) · 1 flags (bit 0 key) · 2..4 zero
+//   0 kind (1 camera video, 2 audio, 3 screen video, 4 sound) · 1 flags (bit 0 key) · 2..4 zero
 //   4..12 timestamp µs (u64 LE) · 12..16 duration µs (u32 LE) · payload
 
 export const HEADER_LEN = 16;
-export type ChunkKind = "video" | "audio" | "screen";
+/** "audio" is Opus from our encoder; "sound" is the partner's audio that the
+ *  engine decoded: 48 kHz mono f32 samples, little-endian, ready to play. */
+export type ChunkKind = "video" | "audio" | "screen" | "sound";
 
-const KIND_BYTES: Record<ChunkKind, number> = { video: 1, audio: 2, screen: 3 };
-const KINDS: Record<number, ChunkKind | undefined> = { 1: "video", 2: "audio", 3: "screen" };
+const KIND_BYTES: Record<ChunkKind, number> = { video: 1, audio: 2, screen: 3, sound: 4 };
+const KINDS: Record<number, ChunkKind | undefined> = { 1: "video", 2: "audio", 3: "screen", 4: "sound" };
 
 export interface Chunk {
   kind: ChunkKind;
@@ -36,6 +38,13 @@ export function encodeChunk(
   view.setUint32(12, Math.max(0, Math.min(0xffffffff, Math.round(durationUs))), true);
   copyPayload(new Uint8Array(buffer, HEADER_LEN, byteLength));
   return buffer;
+}
+
+/** A sound chunk's samples, in place (the payload starts at a 4-byte
+ *  boundary). `null` for a payload that is not whole samples. */
+export function soundSamples(chunk: Chunk): Float32Array | null {
+  if (chunk.kind !== "sound" || chunk.data.byteLength % 4 !== 0) return null;
+  return new Float32Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength / 4);
 }
 
 /** Reads a chunk; `null` for anything malformed (it is skipped, not fatal). */
