@@ -26,8 +26,10 @@ pub struct SoundCounters {
     pub decoded: u64,
     /// Samples made up by libopus' loss concealment.
     pub concealed_samples: u64,
-    /// Lost packets rebuilt from the FEC in the packet after them.
-    pub recovered_by_fec: u64,
+    /// Lost packets rebuilt from the packet after them: from its in-band FEC
+    /// where it carries some (libopus conceals where it does not, and
+    /// libopus 1.3 does not say which).
+    pub rebuilt_from_next: u64,
     /// Packets that came after their turn (reordered, repeated): skipped.
     pub late: u64,
     /// Packets libopus could not read: skipped.
@@ -110,7 +112,7 @@ impl SoundDecoder {
             left -= step;
         }
         if fec > 0 && self.decode_into(data, fec, true, out) {
-            self.counters.recovered_by_fec += 1;
+            self.counters.rebuilt_from_next += 1;
         }
         self.counters.concealed_samples += u64::from(plc);
     }
@@ -191,7 +193,7 @@ mod tests {
         }
         // Every sample of the 40 packets' time is there: none skipped.
         assert_eq!(played.len(), 40 * FRAME);
-        assert_eq!(sound.counters().recovered_by_fec, 1);
+        assert_eq!(sound.counters().rebuilt_from_next, 1);
         // The rebuilt packet sounds like the tone, not like silence.
         let rebuilt = &played[20 * FRAME..21 * FRAME];
         let around = &played[25 * FRAME..26 * FRAME];
@@ -216,7 +218,7 @@ mod tests {
         }
         assert_eq!(played, 20 * FRAME);
         assert_eq!(sound.counters().concealed_samples, 2 * FRAME as u64);
-        assert_eq!(sound.counters().recovered_by_fec, 1);
+        assert_eq!(sound.counters().rebuilt_from_next, 1);
     }
 
     #[test]
