@@ -250,6 +250,54 @@ async fn closing_the_window_asks_and_the_call_goes_on_in_the_tray_until_quit() {
     let _ = cli.finish();
 }
 
+/// Leave, in the dialog that closing the window asks: the call ends for
+/// both (the partner hears `left` at once, not a timeout) and the app quits.
+#[tokio::test(flavor = "multi_thread")]
+async fn leave_in_the_close_dialog_hangs_up_and_quits() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let recordings = tempfile::tempdir().expect("tmp");
+    let mut cli = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        60.0,
+        recordings.path(),
+        "from-app",
+    );
+    cli.wait_for("join", Duration::from_secs(20), |e| {
+        matches!(e, CallEvent::Joined { .. })
+    });
+    let desktop = DesktopApp::start(545, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    let wd = desktop.session().await;
+    sign_in(&wd, &server.url, "learner@example.com").await;
+    wd.wait("[data-testid=session]", 30).await;
+    reach_prejoin(&wd, &code).await;
+    join_and_connect(&wd, 40).await;
+
+    close_window(&desktop);
+    wd.wait("[data-testid=leave-dialog]", 10).await;
+    let _ = wd
+        .execute(
+            "setTimeout(() => document.querySelector('[data-testid=leave-and-close]').click(), 0); return true",
+            json!([]),
+        )
+        .await;
+    cli.wait_for(
+        "partner left",
+        Duration::from_secs(10),
+        peer_left(LeaveReason::Left),
+    );
+    wait_until("the app to quit", 15, || {
+        desktop.processes("mentorlive").is_empty()
+    })
+    .await;
+    cli.interrupt();
+    let _ = cli.finish();
+}
+
 /// A page reload (F5, a UI update) and then a killed web process: each time
 /// the page comes back into the same call, with the same connection (the
 /// CLI sees no renegotiation), and the app's video reaches the partner again.

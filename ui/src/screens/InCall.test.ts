@@ -17,4 +17,10 @@ describe("the quality indicator", () => {
   it("says unknown before figures arrive", () => {
     expect(quality(null).level).toBe("unknown");
   });
+
+  it("stops saying good once the partner has gone", () => {
+    const stats = { rttMs: 40, loss: 0, bitrateInKbps: 900, bitrateOutKbps: 900 } as Parameters<typeof quality>[0];
+    expect(quality(stats).level).toBe("good");
+    expect(quality(stats, false)).toEqual({ level: "unknown", detail: "No partner in the call" });
+  });
 });

@@ -5,7 +5,9 @@ import { useCallDevices } from "../call/useCallDevices";
 import type { EndedCall, JoinRequest } from "../backend/backend";
 import { LeaveDialog } from "../call/LeaveDialog";
 
-export function quality(stats: CallStats | null): { level: "good" | "fair" | "poor" | "unknown"; detail: string } {
+export function quality(stats: CallStats | null, partnerHere = true): { level: "good" | "fair" | "poor" | "unknown"; detail: string } {
+  // With nobody on the other end the last figures describe a link that is gone.
+  if (!partnerHere) return { level: "unknown", detail: "No partner in the call" };
   if (!stats) return { level: "unknown", detail: "No figures yet" };
   const rtt = stats.rttMs ?? 0;
   const loss = stats.loss * 100;
@@ -166,8 +168,8 @@ export function InCall(props: { request: JoinRequest; onLeft: (ended: EndedCall 
     else stage.current?.requestFullscreen().catch(() => {});
   };
 
-  const q = quality(stats);
   const waiting = state === "joining" || state === "waiting_for_peer";
+  const q = quality(stats, partner.present && !waiting && !ended);
   const slowForScreen = sharing && stats?.targetBitrateKbps != null && stats.targetBitrateKbps < LEGIBLE_KBPS;
   // Their screen large and their camera small while they share.
   const cameraClass = `remote${partner.sharing ? " tile" : ""}${partner.videoOff ? " hidden" : ""}`;
