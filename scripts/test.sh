@@ -15,6 +15,9 @@ cargo fmt --all --check
 
 echo "== lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The app as shipped: release builds leave the test and benchmark hooks out
+# (cfg(debug_assertions)), and a misplaced cfg once broke only that build.
+cargo clippy -p mentorlive-app --lib --locked -- -D warnings -C debug-assertions=off
 
 echo "== supply chain: cargo deny (licenses, bans, sources as deny.toml states; advisories need a database this machine cannot fetch)"
 # cargo deny reads the metadata of every target's dependencies (Windows,

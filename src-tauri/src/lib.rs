@@ -2,10 +2,10 @@
 //! crates (`mentorlive-client` and below); this crate only adapts them to the
 //! window: plugins, deep links, logs, and the permission prompts.
 
+mod background;
 /// Benchmark and test hooks: in debug builds, and in release builds only
 /// with `--features bench` (the benchmark scripts); never in a shipped app.
 #[cfg(any(debug_assertions, feature = "bench"))]
-mod background;
 mod bench;
 mod bindings;
 mod call;
