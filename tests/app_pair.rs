@@ -74,7 +74,8 @@ async fn two_apps_see_and_hear_each_other() {
     learner_app.screenshot(&out.join("learner.png"));
 
     println!(
-        "two apps, one 640x480 call held {seconds} s (debug builds, mock devices, one machine):"
+        "two apps, one 640x480 call held {seconds} s (mock devices, one machine; app {}):",
+        mentorlive_testkit::binaries::workspace_binary("mentorlive").display()
     );
     for (i, (name, wd)) in [("mentor", &mentor), ("learner", &learner)]
         .into_iter()
