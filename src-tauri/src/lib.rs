@@ -12,6 +12,7 @@ mod call;
 mod call_reports;
 mod command_bindings;
 mod commands;
+mod encoder_preset;
 mod event_sink;
 mod export;
 mod links;
@@ -58,9 +59,14 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    // Before the log writer's thread starts: it sets an environment variable.
+    let preset = encoder_preset::apply(&paths.data_dir);
     // Kept alive for the app's life: dropping it would stop the log writer.
     let _log_guard = logs::init(&paths.logs_dir());
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "mentorlive starting");
+    if let Err(err) = preset {
+        tracing::warn!(%err, "the VP8 encoder keeps GStreamer's own realtime preset");
+    }
     let launch_server = std::env::var(mentorlive_settings::SERVER_ENV).ok();
     let client = Arc::new(
         Client::new(paths, Arc::new(KeychainTokenStore)).with_launch_server(launch_server),

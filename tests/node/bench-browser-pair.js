@@ -2,9 +2,7 @@
 // times: the second joiner's live:join to its first presented remote frame.
 // Then one call held for SECONDS while the browser's CPU time is read.
 // Prints JSON lines. Usage: node bench-browser-pair.js SERVER TOKEN_A TOKEN_B CODE TRIALS SECONDS
-import { readFileSync } from "node:fs";
-import { execSync } from "node:child_process";
-import { launchChromium, servePeerPage } from "./browser-page.js";
+import { chromiumCpuSeconds, chromiumPss, launchChromium, servePeerPage } from "./browser-page.js";
 
 const [serverUrl, tokenA, tokenB, code, trialsText, secondsText] = process.argv.slice(2);
 const trials = Number(trialsText ?? 10);
@@ -39,36 +37,11 @@ try {
   const a = await open(tokenA);
   const b = await open(tokenB);
   await b.waitForFunction(() => window.peer.firstFrameAt, null, { timeout: 20_000 });
-  const cpu = () => {
-    // Every chromium process started for this run (playwright hands out no pid).
-    const all = execSync("pgrep -f /usr/lib/chromium/chromium || true").toString().split(/\s+/).filter(Boolean);
-    let ticks = 0;
-    for (const p of all) {
-      try {
-        const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
-        ticks += Number(f[11]) + Number(f[12]);
-      } catch {}
-    }
-    return ticks / 100;
-  };
-  // Memory: proportional set size of every chromium process, so shared
-  // pages count once, as for the app's figure.
-  const pss = () => {
-    const all = execSync("pgrep -f /usr/lib/chromium/chromium || true").toString().split(/\s+/).filter(Boolean);
-    let kb = 0;
-    for (const p of all) {
-      try {
-        const line = readFileSync(`/proc/${p}/smaps_rollup`, "utf8").split("\n").find((l) => l.startsWith("Pss:"));
-        kb += Number(line.split(/\s+/)[1]);
-      } catch {}
-    }
-    return { mb: kb / 1024, processes: all.length };
-  };
-  const before = cpu();
+  const before = chromiumCpuSeconds();
   await a.waitForTimeout(seconds * 1000);
-  const used = cpu() - before;
+  const used = chromiumCpuSeconds() - before;
   console.log(JSON.stringify({ figure: "cpu_per_minute", peer: "chromium pair (one browser, two pages; includes VP8/Opus encode and decode)", seconds, cpu_seconds_per_minute: (used * 60) / seconds }));
-  const memory = pss();
+  const memory = chromiumPss();
   console.log(JSON.stringify({ figure: "pss", peer: "chromium pair (one browser, two pages)", pss_mb: Math.round(memory.mb), processes: memory.processes }));
 } finally {
   await browser.close();

@@ -2,6 +2,7 @@
 // Chromium (through playwright-core) with fake camera and microphone.
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
+import { execSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -26,6 +27,37 @@ export async function servePeerPage() {
     urlFor: (server, token, code) => base + new URLSearchParams({ server, token, code }),
     close: () => http.close(),
   };
+}
+
+/** CPU seconds used so far by every Chromium process on the machine
+ *  (playwright hands out no pid; benchmarks run one browser at a time). */
+export function chromiumCpuSeconds() {
+  let ticks = 0;
+  for (const p of chromiumPids()) {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return ticks / 100;
+}
+
+/** Proportional set size of every Chromium process, so shared pages count
+ *  once, as for the app's figure. */
+export function chromiumPss() {
+  const pids = chromiumPids();
+  let kb = 0;
+  for (const p of pids) {
+    try {
+      const line = readFileSync(`/proc/${p}/smaps_rollup`, "utf8").split("\n").find((l) => l.startsWith("Pss:"));
+      kb += Number(line.split(/\s+/)[1]);
+    } catch {}
+  }
+  return { mb: kb / 1024, processes: pids.length };
+}
+
+function chromiumPids() {
+  return execSync("pgrep -f /usr/lib/chromium/chromium || true").toString().split(/\s+/).filter(Boolean);
 }
 
 export function launchChromium() {
