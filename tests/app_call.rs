@@ -98,6 +98,12 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         "first remote frame {} ms after Join",
         joined_at.elapsed().as_millis()
     );
+    // The page's own clock, from Join to each step (the poll above only
+    // sees the picture every 200 ms).
+    let timeline = wd
+        .execute("return window.mentorliveCall?.joinTimeline", json!([]))
+        .await;
+    println!("the app's join timeline (ms): {timeline}");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let later = wd.execute(PROBE_CANVAS, json!([])).await;
     println!("remote canvas: {first} then {later}");

@@ -3,6 +3,7 @@
 //! I/O in the driver (`crate::driver`).
 
 use crate::driver::{pump, Driver, Outlet, Request};
+use crate::join_timeline::JoinStep;
 use crate::machine::{CallEvent, CallMachine, Command, RestartPolicy};
 use crate::media::{EncodedVideoFrame, MediaKind, OpusPacket, ReceivedFrame};
 use crate::stats::Counters;
@@ -83,6 +84,15 @@ pub struct Call {
 }
 
 impl Call {
+    /// When each step of joining happened, from the start of `join`.
+    pub fn join_timeline(&self) -> Vec<(JoinStep, Duration)> {
+        self.counters
+            .join
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .steps()
+    }
+
     /// Joins the live code's room and starts the call. Events and received
     /// frames arrive on the two receivers.
     pub async fn join(
@@ -95,9 +105,20 @@ impl Call {
         ),
         EngineError,
     > {
+        let counters = Arc::new(Counters::default());
+        counters
+            .join
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .start(Instant::now());
         let (live, live_events) =
             LiveClient::connect(&options.server, &options.token, options.signaling.clone()).await?;
+        counters.join_step(JoinStep::SignalingConnected, Instant::now());
         let joined = live.join(&options.code).await?;
+        counters.join_step(JoinStep::JoinAcked, Instant::now());
+        if !joined.peers.is_empty() {
+            counters.join_step(JoinStep::PeerPresent, Instant::now());
+        }
         if options.relay_only && !offers_relay(&joined) {
             // Nothing could connect: leave at once rather than wait for ICE.
             let _ = live.leave().await;
@@ -109,7 +130,6 @@ impl Call {
         let (video_in, video_rx) = mpsc::channel(8);
         let (audio_in, audio_rx) = mpsc::channel(16);
         let (screen_in, screen_rx) = mpsc::channel(8);
-        let counters = Arc::new(Counters::default());
         let outlet = Arc::new(Outlet::default());
         tokio::spawn(pump(
             MediaKind::Video,

@@ -8,6 +8,7 @@
 //! to the current connection's tracks, and the receive tasks (`receive`) hand
 //! whole frames to the application.
 
+use crate::join_timeline::JoinStep;
 use crate::machine::{Action, CallEvent, CallMachine, Command, Input, PeerInput, SavedRecording};
 use crate::peer::{self, PcEvent, Peer};
 use crate::receive::{self, KeyframeAsks, Routing};
@@ -180,6 +181,7 @@ impl Driver {
                     return;
                 }
                 for result in io.carry_out(action).await {
+                    note_join_step(&io.counters, &result);
                     machine.handle_input(result, Instant::now());
                 }
             }
@@ -224,6 +226,7 @@ impl Driver {
                 }
             };
             if let Some(input) = input {
+                note_join_step(&io.counters, &input);
                 machine.handle_input(input, Instant::now());
             }
         }
@@ -231,6 +234,22 @@ impl Driver {
         io.close_peer().await;
         live.close();
     }
+}
+
+/// The join timeline's steps that the machine's inputs tell.
+fn note_join_step(counters: &Counters, input: &Input) {
+    let step = match input {
+        Input::PeerJoined(_) => JoinStep::PeerPresent,
+        Input::Peer { input, .. } => match input {
+            PeerInput::RemoteApplied => JoinStep::RemoteDescriptionApplied,
+            PeerInput::IcePath { up: true } => JoinStep::IceConnected,
+            PeerInput::Connection { connected: true } => JoinStep::DtlsConnected,
+            PeerInput::DataOpen => JoinStep::DataChannelOpen,
+            _ => return,
+        },
+        _ => return,
+    };
+    counters.join_step(step, Instant::now());
 }
 
 fn live_input(event: LiveEvent) -> Option<Input> {
@@ -412,6 +431,15 @@ impl Io {
                 None
             }
             Action::Signal { to, data } => {
+                match &data {
+                    SignalData::Offer { .. } => {
+                        self.counters.join_step(JoinStep::OfferSent, Instant::now())
+                    }
+                    SignalData::Answer { .. } => self
+                        .counters
+                        .join_step(JoinStep::AnswerSent, Instant::now()),
+                    _ => {}
+                }
                 let _ = self.signal_tx.send((to, data));
                 None
             }

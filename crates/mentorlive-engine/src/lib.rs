@@ -8,6 +8,7 @@ mod assemble;
 mod call;
 mod congestion;
 mod driver;
+pub mod join_timeline;
 mod keyframe_feedback;
 pub mod machine;
 pub mod media;

@@ -5,6 +5,7 @@
 //! screen's announced mid is its transceiver's.
 
 use crate::assemble::Vp8Assembler;
+use crate::join_timeline::JoinStep;
 use crate::media::{vp8_is_keyframe, MediaKind, ReceivedFrame};
 use crate::quality::{AudioGapMeter, FreezeMeter};
 use crate::record_tap::RecordTap;
@@ -184,6 +185,10 @@ pub async fn run(
         };
         let now = Instant::now();
         if let Some(packet) = &packet {
+            // Nothing has arrived yet on any track: this is the call's first.
+            if Counters::get(&counters.bytes_in) == 0 {
+                counters.join_step(JoinStep::FirstRtp, now);
+            }
             Counters::add(&counters.bytes_in, packet.payload.len() as u64);
             // The track may not know its SSRC when it opens, and a PLI for
             // SSRC 0 asks nobody: the packets say it.
@@ -257,6 +262,9 @@ pub async fn run(
                             need_keyframe = false;
                             if kind == MediaKind::Video {
                                 count_freeze(&counters, freezes.frame(now));
+                                if Counters::get(&counters.video_frames_in) == 0 {
+                                    counters.join_step(JoinStep::FirstVideoFrame, now);
+                                }
                             }
                             let received = match kind {
                                 MediaKind::Screen => &counters.screen_frames_in,

@@ -27,9 +27,19 @@ pub struct Counters {
     pub video_freeze_ms: AtomicU64,
     /// Their sound the player had to make up (`quality::AudioGapMeter`).
     pub audio_concealed_ms: AtomicU64,
+    /// When each step of joining happened.
+    pub join: std::sync::Mutex<crate::join_timeline::JoinTimeline>,
 }
 
 impl Counters {
+    /// Notes a step of joining (the first time only).
+    pub fn join_step(&self, step: crate::join_timeline::JoinStep, at: std::time::Instant) {
+        self.join
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .note(step, at);
+    }
+
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }

@@ -122,6 +122,15 @@ pub async fn serve(
         .await
         .map_err(std::io::Error::other)?
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Signaling is small messages in bursts (`live:peer-joined`, then the
+    // offer): with Nagle's algorithm the second waits for the first one's
+    // ACK, which the client delays by 40 ms. Measured in the join timeline
+    // (docs/performance.md): the partner heard of the joiner 40 ms late.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(%err, "could not turn Nagle's algorithm off");
+        }
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

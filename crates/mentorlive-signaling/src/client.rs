@@ -366,7 +366,9 @@ async fn session(
 ) -> SessionEnd {
     let handshake = tokio::time::timeout(
         options.connect_timeout,
-        tokio_tungstenite::connect_async(url),
+        // Nagle's algorithm off, as on the server: an emit must not wait
+        // for the ACK of the one before it.
+        tokio_tungstenite::connect_async_with_config(url, None, true),
     )
     .await;
     let ws = match handshake {

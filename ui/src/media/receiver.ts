@@ -54,6 +54,11 @@ export class MediaReceiver {
     return this.camera.glassToGlassMs;
   }
 
+  /** When the partner's camera was first painted (`performance.now()`). */
+  get firstPaintAt(): number | null {
+    return this.camera.firstPaintAt;
+  }
+
   /** Benchmarks only: a change on the partner's screen to its paint here. */
   get screenChangeToPaintMs(): number[] {
     return this.screen.glassToGlassMs;

@@ -18,6 +18,9 @@ export class VideoPainter {
   /** Benchmarks only: sender's stamp to our paint, the first paint of each
    *  stamp (see stamp.ts; a screen repeats one until it changes). */
   glassToGlassMs: number[] = [];
+  /** When the first frame was painted (`performance.now()`): the join
+   *  timeline's last step. */
+  firstPaintAt: number | null = null;
   private lastStamp: number | null = null;
   // Made on the first chunk: most calls never see a screen share, and each
   // decoder is a GStreamer pipeline in WebKit.
@@ -61,6 +64,7 @@ export class VideoPainter {
           this.onSize(w, h);
         }
         this.context2d?.drawImage(frame, 0, 0, w, h);
+        this.firstPaintAt ??= performance.now();
         if (stampingOn() && this.context2d) {
           const stamp = readStamp(this.context2d.getImageData(0, 0, w, CELL).data, w);
           if (stamp !== null && stamp !== this.lastStamp) this.glassToGlassMs.push(delaySince(stamp, Date.now()));
