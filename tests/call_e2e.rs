@@ -181,8 +181,14 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
         let audio_sent = Joiner::last_stats(sender_events).audio_frames_out;
         let decoded = decoded_frames(&out.path().join(format!("{name}.ivf")), "v");
         let audio = decoded_frames(&out.path().join(format!("{name}.ogg")), "a");
+        let seen = Joiner::last_stats(receiver);
         println!(
-            "{name}: {decoded}/{sent} video frames decoded, {audio}/{audio_sent} audio packets"
+            "{name}: {decoded}/{sent} video frames decoded, {audio}/{audio_sent} audio packets; \
+             the receiver counted {} frames in, {} dropped, {} packets lost, {} keyframes asked",
+            seen.video_frames_in,
+            seen.frames_in_dropped,
+            seen.packets_in_lost,
+            seen.keyframes_requested_by_us
         );
         assert!(sent >= 100, "at least ~4 s of video were sent: {sent}");
         assert!(

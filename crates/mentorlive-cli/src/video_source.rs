@@ -111,6 +111,11 @@ pub async fn send_video(
 ) -> anyhow::Result<()> {
     let frame_time = renditions.frame_time;
     let mut current = renditions.pick(target_bps.load(Ordering::Relaxed));
+    // When a request last sent us back to the keyframe. The first request
+    // is always answered: the file's first keyframe went out before the
+    // partner was connected, and the next one in the file is up to a second
+    // away (the partner's picture would wait for it).
+    let mut last_restart: Option<tokio::time::Instant> = None;
     loop {
         // The audio starts over with the camera, so the two stay in sync
         // as a camera and a microphone would.
@@ -124,13 +129,16 @@ pub async fn send_video(
             .collect::<std::io::Result<Vec<_>>>()?;
         let mut tick = tokio::time::interval(frame_time);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let started = tokio::time::Instant::now();
         'file: loop {
+            let may_restart = last_restart.is_none_or(|at| at.elapsed() >= KEYFRAME_AGAIN_AFTER);
             tokio::select! {
                 _ = tick.tick() => {}
                 // Back to the keyframe, but not again while the last one is
                 // still on its way (requests for it would restart it forever).
-                _ = keyframe.notified(), if started.elapsed() >= KEYFRAME_AGAIN_AFTER => break,
+                _ = keyframe.notified(), if may_restart => {
+                    last_restart = Some(tokio::time::Instant::now());
+                    break;
+                }
             }
             // Every rendition moves on a frame, so they stay at one place
             // in the video.
