@@ -32,8 +32,11 @@ echo "== 2/5 two Chromium pages: join and the call ($trials trials, $seconds s)"
 node tests/node/bench-browser-pair.js "$url" "$mentor" "$learner" "$code" "$trials" "$seconds" > "$figures/chromium.jsonl"
 echo "== 3/5 two apps in one call ($seconds s)" >&2
 MENTORLIVE_BENCH_SECONDS="$seconds" "${app[@]}" --test app_pair -- --nocapture > "$figures/app_pair.txt" 2>&1
-echo "== 4/5 one app joins a mentorlive-cli partner" >&2
-"${app[@]}" --test app_call -- --nocapture the_app_holds_a_call_with_the_cli_both_ways > "$figures/app_join.txt" 2>&1
+echo "== 4/5 one app joins a mentorlive-cli partner ($trials trials)" >&2
+: > "$figures/app_join.txt"
+for _ in $(seq "$trials"); do
+  "${app[@]}" --test app_call -- --nocapture the_app_holds_a_call_with_the_cli_both_ways >> "$figures/app_join.txt" 2>&1
+done
 echo "== 5/5 one app idle ($idle s), then stage by stage" >&2
 MENTORLIVE_PROFILE_IDLE_SECONDS="$idle" MENTORLIVE_PROFILE_SECONDS="$seconds" \
   "${app[@]}" --test app_profile -- --ignored --nocapture > "$figures/app_profile.txt" 2>&1

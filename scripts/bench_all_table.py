@@ -51,7 +51,9 @@ if app_g2g:
     p99 = max(float(b) for _, b in app_g2g)
     row("glass-to-glass, two apps, worse side (ms)", f"p50 {p50:.0f} / p99 {p99:.0f}", "", "", "p50 <= 60, p99 <= 100", p50 <= 60 and p99 <= 100)
 if app_join:
-    row("Join -> first remote frame in the app (ms)", f"{app_join[0]:.0f}", "", "", "<= 200", app_join[0] <= 200)
+    joins = sorted(app_join)
+    median = joins[len(joins) // 2]
+    row(f"Join -> first remote frame in the app, median of {len(joins)} (ms)", f"{median:.0f} (worst {joins[-1]:.0f})", "", "", "<= 200", median <= 200)
 n, c = native["join_to_first_frame"]["median_ms"], chromium["join_to_first_frame"]["median_ms"]
 row("native join -> first remote frame, median (ms)", f"{n:.0f}", f"{c:.0f} (Chromium pair)", f"{n / c:.2f}x", "<= 0.5x", n <= 0.5 * c)
 t = native["transport_latency"]

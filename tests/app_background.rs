@@ -10,7 +10,7 @@
 use mentorlive_engine::CallEvent;
 use mentorlive_protocol::signaling::LeaveReason;
 use mentorlive_testkit::app::{
-    join_and_connect, output_dir, reach_prejoin, sign_in, wait_js, DesktopApp,
+    join_and_connect, output_dir, signed_in_at_prejoin, wait_js, DesktopApp,
 };
 use mentorlive_testkit::cli_joiner::peer_left;
 use mentorlive_testkit::{Http, Joiner, TestServer};
@@ -109,15 +109,11 @@ async fn closing_the_window_asks_and_the_call_goes_on_in_the_tray_until_quit() {
         recordings.path(),
         "from-app",
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
 
     let desktop = DesktopApp::start(540, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     join_and_connect(&wd, 40).await;
 
     // Closing the window asks first; the call and the window stay.
@@ -267,14 +263,10 @@ async fn leave_in_the_close_dialog_hangs_up_and_quits() {
         recordings.path(),
         "from-app",
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     let desktop = DesktopApp::start(545, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     join_and_connect(&wd, 40).await;
 
     close_window(&desktop);
@@ -318,14 +310,10 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
         recordings.path(),
         "from-app",
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     let desktop = DesktopApp::start(550, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     join_and_connect(&wd, 40).await;
 
     for how in ["reload", "kill"] {

@@ -8,7 +8,7 @@
 use mentorlive_engine::{CallEvent, CallState};
 use mentorlive_protocol::signaling::LeaveReason;
 use mentorlive_testkit::app::{
-    join_and_connect, open_prejoin, output_dir, reach_prejoin, sign_in, wait_js, DesktopApp,
+    join_and_connect, open_prejoin, output_dir, sign_in, signed_in_at_prejoin, wait_js, DesktopApp,
     PROBE_CANVAS,
 };
 use mentorlive_testkit::cli_joiner::{in_state, peer_left};
@@ -46,16 +46,12 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         recordings.path(),
         "from-app",
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
 
     // The learner is the app.
     let desktop = DesktopApp::start(500, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
 
     // Pre-join: the mock camera plays in the preview, the devices are listed.
     let cameras = wd
@@ -105,6 +101,15 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         .await;
     println!("the app's join timeline (ms): {timeline}");
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Where a slow first frame went: frames the engine dropped waiting for
+    // a keyframe, and how often it had to ask.
+    let engine = wd
+        .execute("return window.mentorliveEngineStats", json!([]))
+        .await;
+    println!(
+        "the app's engine: {} frames dropped, {} keyframes asked",
+        engine["framesInDropped"], engine["keyframesRequestedByUs"]
+    );
     let later = wd.execute(PROBE_CANVAS, json!([])).await;
     println!("remote canvas: {first} then {later}");
     assert!(
@@ -328,9 +333,7 @@ async fn an_app_without_camera_or_microphone_joins_to_watch_and_listen() {
         recordings.path(),
         "from-deviceless-app",
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
 
     // A bus of its own: on the shared one, this second app would be handed
     // over to the first (single instance).
@@ -433,9 +436,7 @@ async fn the_partner_arriving_is_announced_by_a_notification() {
         .expect("dunst (Debian's package) is installed");
 
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     wd.click(&wd.wait("[data-testid=join-call]", 10).await)
         .await;
     wait_js(

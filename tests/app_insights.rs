@@ -6,7 +6,6 @@
 //! sharing switched off in Settings, nothing sent (checked at the server).
 //! Screenshots go to `$CARGO_TARGET_DIR/test-output/app-insights/`.
 
-use mentorlive_engine::CallEvent;
 use mentorlive_testkit::app::{
     assert_accessible, click_text, join_and_connect, output_dir, reach_prejoin, sign_in, wait_js,
     DesktopApp, WebDriver,
@@ -131,9 +130,7 @@ async fn insights_show_the_figures_a_call_is_rated_and_sharing_off_sends_nothing
         recordings.path(),
         "insights",
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     click_text(&wd, "button", "Sessions").await;
     reach_prejoin(&wd, &code).await;
     join_and_connect(&wd, 30).await;

@@ -7,7 +7,7 @@
 //! its WebKit processes. `scripts/bench-app-call.sh` holds the call longer.
 
 use mentorlive_testkit::app::{
-    output_dir, reach_prejoin, sign_in, wait_js, DesktopApp, WebDriver, PROBE_CANVAS,
+    output_dir, signed_in_at_prejoin, wait_js, DesktopApp, WebDriver, PROBE_CANVAS,
 };
 use mentorlive_testkit::{Http, TestServer};
 use serde_json::{json, Value};
@@ -27,9 +27,7 @@ async fn figures(wd: &WebDriver) -> Value {
 
 async fn open_app(desktop: &DesktopApp, server: &TestServer, email: &str, code: &str) -> WebDriver {
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, email).await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, code).await;
+    signed_in_at_prejoin(&wd, &server.url, email, code).await;
     // Benchmark stamps in the video (see ui/src/media/stamp.ts).
     wd.execute("window.mentorliveStampFrames = true", json!([]))
         .await;

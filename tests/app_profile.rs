@@ -7,7 +7,6 @@
 //! (pre-join), in the call, and in the call with the camera off (the mock
 //! camera stopped, the partner's video still decoded and painted).
 
-use mentorlive_engine::CallEvent;
 use mentorlive_testkit::app::{join_and_connect, reach_prejoin, sign_in, DesktopApp, WebDriver};
 use mentorlive_testkit::{Http, Joiner, TestServer};
 use serde_json::{json, Value};
@@ -121,9 +120,7 @@ async fn one_apps_cpu_stage_by_stage() {
         recordings.path(),
         "profile",
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     let desktop = DesktopApp::start(590, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
     sign_in(&wd, &server.url, "learner@example.com").await;

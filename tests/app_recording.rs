@@ -7,7 +7,8 @@ use mentorlive_engine::machine::{OurRecording, RecordingEnd, TheirRecording};
 use mentorlive_engine::CallEvent;
 use mentorlive_testkit::app::WebDriver;
 use mentorlive_testkit::app::{
-    assert_accessible, join_and_connect, output_dir, reach_prejoin, sign_in, wait_js, DesktopApp,
+    assert_accessible, join_and_connect, output_dir, sign_in, signed_in_at_prejoin, wait_js,
+    DesktopApp,
 };
 use mentorlive_testkit::media::streams;
 use mentorlive_testkit::{Http, Joiner, TestServer};
@@ -43,15 +44,11 @@ async fn call_with_cli(
         "from-app",
         more,
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     let desktop = DesktopApp::start(560, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     before_sign_in(&desktop);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     join_and_connect(&wd, 30).await;
     (cli, desktop, wd)
 }

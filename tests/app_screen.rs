@@ -8,8 +8,8 @@
 
 use mentorlive_engine::CallEvent;
 use mentorlive_testkit::app::{
-    assert_accessible, join_and_connect, open_prejoin, output_dir, reach_prejoin, sign_in, wait_js,
-    DesktopApp,
+    assert_accessible, join_and_connect, open_prejoin, output_dir, sign_in, signed_in_at_prejoin,
+    wait_js, DesktopApp,
 };
 use mentorlive_testkit::chromium::WebClient;
 use mentorlive_testkit::media::{decoded_frames, fixtures, video_size};
@@ -69,14 +69,10 @@ async fn the_partners_screen_shows_large_and_at_100_percent_with_their_camera_sm
             OsStr::new("12s"),
         ],
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     let desktop = DesktopApp::start(560, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     join_and_connect(&wd, 30).await;
 
     let caption = wd
@@ -201,14 +197,10 @@ async fn the_app_shares_its_screen_stops_and_shares_again() {
         "from-app",
         &[OsStr::new("--record-screen"), record.as_os_str()],
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     let desktop = DesktopApp::start(580, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     join_and_connect(&wd, 30).await;
 
     for round in 1..=2 {
@@ -280,9 +272,7 @@ async fn without_a_desktop_portal_the_app_says_why_it_cannot_share() {
         recordings.path(),
         "from-app",
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     // No mock devices: the real capture path, and Xvfb has no portal.
     let desktop = DesktopApp::start_on_bus(620, &[], true);
     let wd = desktop.session().await;
@@ -334,9 +324,7 @@ async fn the_app_and_a_browser_share_their_screens_to_each_other() {
     );
     let desktop = DesktopApp::start(640, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     join_and_connect(&wd, 30).await;
     browser.wait_connected(30);
 
@@ -457,9 +445,7 @@ async fn a_browser_and_the_cli_share_both_ways() {
             record.as_os_str(),
         ],
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     browser.wait_connected(30);
     browser.wait_for(
         "the CLI's screen playing",
@@ -537,14 +523,10 @@ async fn bench_screen_share() {
         "from-app",
         &[OsStr::new("--record-screen"), record.as_os_str()],
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     let desktop = DesktopApp::start(660, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     join_and_connect(&wd, 30).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let in_call = cpu_per_minute(&wd, seconds).await;
@@ -611,9 +593,7 @@ async fn bench_still_screen_change_to_paint() {
         (&sharer_app, "learner@example.com"),
     ] {
         let wd = app.session().await;
-        sign_in(&wd, &server.url, email).await;
-        wd.wait("[data-testid=session]", 30).await;
-        reach_prejoin(&wd, &code).await;
+        signed_in_at_prejoin(&wd, &server.url, email, &code).await;
         wd.execute(
             "window.mentorliveStampFrames = true; window.mentorliveSetStillScreen(true)",
             json!([]),

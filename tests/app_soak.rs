@@ -5,8 +5,7 @@
 //! `scripts/soak-app.sh` runs it for 30 (`MENTORLIVE_SOAK_MINUTES`) and the
 //! slopes go in docs/performance.md.
 
-use mentorlive_engine::CallEvent;
-use mentorlive_testkit::app::{join_and_connect, reach_prejoin, sign_in, DesktopApp};
+use mentorlive_testkit::app::{join_and_connect, signed_in_at_prejoin, DesktopApp};
 use mentorlive_testkit::{Http, Joiner, TestServer};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -57,14 +56,10 @@ async fn a_long_call_keeps_flowing_both_ways_and_its_memory_is_measured() {
         recordings.path(),
         "soak",
     );
-    cli.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    cli.wait_joined();
     let desktop = DesktopApp::start(560, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
     let wd = desktop.session().await;
-    sign_in(&wd, &server.url, "learner@example.com").await;
-    wd.wait("[data-testid=session]", 30).await;
-    reach_prejoin(&wd, &code).await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
     join_and_connect(&wd, 40).await;
 
     let app_in = || async {

@@ -60,9 +60,7 @@ async fn call_with_browser(browser_first: bool) {
         start_cli()
     } else {
         let mut cli = start_cli();
-        cli.wait_for("join", Duration::from_secs(20), |e| {
-            matches!(e, CallEvent::Joined { .. })
-        });
+        cli.wait_joined();
         // The browser joins second, so it offers.
         browser.join_from_invitation(&invitation, "learner@example.com");
         cli
@@ -136,9 +134,7 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
         out.path(),
         "mentor-received",
     );
-    mentor.wait_for("the mentor's join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    mentor.wait_joined();
     let mut learner = Joiner::start(
         &server,
         "learner@example.com",
@@ -275,9 +271,7 @@ async fn a_rejoin_by_the_same_user_replaces_the_old_peer_and_media_resumes() {
         out.path(),
         "mentor-received",
     );
-    mentor.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    mentor.wait_joined();
     let mut first = Joiner::start(
         &server,
         "learner@example.com",

@@ -54,9 +54,7 @@ async fn the_server_killed_mid_call_media_goes_on_and_both_rejoin() {
         .to_owned();
     let out = tempfile::tempdir().expect("tmp");
     let mut mentor = Joiner::start(&server, "mentor@example.com", &code, 90.0, out.path(), "m");
-    mentor.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    mentor.wait_joined();
     let mut learner = Joiner::start(&server, "learner@example.com", &code, 90.0, out.path(), "l");
     mentor.wait_for(
         "connected",
@@ -136,9 +134,7 @@ async fn a_side_that_crashes_mid_call_rejoins_and_no_zombie_stays() {
     let (_demo, code) = http.demo_code().await;
     let out = tempfile::tempdir().expect("tmp");
     let mut mentor = Joiner::start(&server, "mentor@example.com", &code, 90.0, out.path(), "m");
-    mentor.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    mentor.wait_joined();
     let mut crashing = Joiner::start(
         &server,
         "learner@example.com",
@@ -147,9 +143,7 @@ async fn a_side_that_crashes_mid_call_rejoins_and_no_zombie_stays() {
         out.path(),
         "l1",
     );
-    let first = crashing.wait_for("joined", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    let first = crashing.wait_joined();
     let CallEvent::Joined {
         peer_id: old_peer, ..
     } = first
@@ -184,9 +178,7 @@ async fn a_side_that_crashes_mid_call_rejoins_and_no_zombie_stays() {
         out.path(),
         "l2",
     );
-    let rejoined = again.wait_for("joined", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    let rejoined = again.wait_joined();
     let CallEvent::Joined {
         peer_id: new_peer, ..
     } = rejoined

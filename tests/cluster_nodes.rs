@@ -114,9 +114,7 @@ async fn two_nodes_hold_one_call_and_the_mentor_moves_to_b_when_a_stops() {
 
     let out = tempfile::tempdir().expect("out");
     let mut mentor = Joiner::start_at(&lb_url, "mentor@example.com", &code, 90.0, out.path(), "m");
-    mentor.wait_for("join", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    mentor.wait_joined();
     let mut learner = Joiner::start_at(&b_url, "learner@example.com", &code, 90.0, out.path(), "l");
     for joiner in [&mut mentor, &mut learner] {
         joiner.wait_for(

@@ -51,9 +51,7 @@ async fn pair(
         (&fx.sync_video, &fx.sync_audio),
         &args,
     );
-    recorder.wait_for("joined", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    recorder.wait_joined();
     let partner = Joiner::start_with_media(
         &server.url,
         "learner@example.com",
@@ -439,9 +437,7 @@ async fn a_browser_partner_is_asked_in_words_and_its_consent_records_it() {
         "at-mentor",
         &[OsStr::new("--record-call"), file.as_os_str()],
     );
-    recorder.wait_for("joined", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    recorder.wait_joined();
     let mut browser = WebClient::start("learner", false);
     browser.join_from_invitation(
         &format!("{}/join/{code}", server.url),

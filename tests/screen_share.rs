@@ -74,9 +74,7 @@ async fn a_share_stopped_and_started_again_reaches_the_partner_legibly_each_time
             OsStr::new("2s"),
         ],
     );
-    mentor.wait_for("joined", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    mentor.wait_joined();
     let mut learner = join(
         &server,
         "learner@example.com",
@@ -155,9 +153,7 @@ async fn both_share_at_once_and_each_records_the_other() {
         "mentor",
         &share,
     );
-    mentor.wait_for("joined", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    mentor.wait_joined();
     let learner = join(
         &server,
         "learner@example.com",

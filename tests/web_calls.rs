@@ -183,9 +183,7 @@ async fn a_phone_browser_calls_the_cli_from_the_invitation() {
         recordings.path(),
         "mentor-cli",
     );
-    mentor.wait_for("joined", Duration::from_secs(20), |e| {
-        matches!(e, CallEvent::Joined { .. })
-    });
+    mentor.wait_joined();
 
     let mut phone = WebClient::start("phone", true);
     let invitation = format!("{}/join/{code}", server.url);

@@ -11,8 +11,11 @@
 //!   frames are dropped up to the next keyframe, which is asked for once.
 //! - [`sound`]: the partner's Opus decoded here, with loss concealment; the
 //!   webview gets samples (WebKitGTK's `AudioData.copyTo` leaks).
+//! - [`catch_up`]: what a page that connects mid-call gets of the frames
+//!   that queued before it: each video from its last keyframe.
 //! - [`server`]: the socket itself.
 
+pub mod catch_up;
 pub mod echo;
 pub mod gate;
 pub mod server;

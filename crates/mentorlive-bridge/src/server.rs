@@ -1,6 +1,7 @@
 //! The bridge's WebSocket on 127.0.0.1. One webview connection at a time (a
 //! reload replaces the previous one); a secret only the app's UI learns.
 
+use crate::catch_up;
 use crate::gate::{Admit, KeyframeGate};
 use crate::sound::{self, SoundDecoder};
 use crate::wire::{Chunk, ChunkKind, RtpClock};
@@ -89,10 +90,24 @@ const APP_ORIGINS: [&str; 3] = [
 ];
 
 enum ToWebview {
-    Media(Bytes),
+    /// An encoded chunk, with what `catch_up` needs to know of it.
+    Media {
+        kind: ChunkKind,
+        keyframe: bool,
+        bytes: Bytes,
+    },
     /// `{"type":"keyframe"}`: make the camera's next encoded frame a
     /// keyframe; with `"video":"screen"`, the screen share's.
     Control(String),
+}
+
+impl ToWebview {
+    fn into_message(self) -> Message {
+        match self {
+            ToWebview::Media { bytes, .. } => Message::Binary(bytes),
+            ToWebview::Control(text) => Message::Text(text.into()),
+        }
+    }
 }
 
 const CAMERA_KEYFRAME: &str = r#"{"type":"keyframe"}"#;
@@ -322,14 +337,23 @@ async fn serve(
     let (mut write, mut read) = ws.split();
     let writer = tokio::spawn(async move {
         let mut out_rx = out_rx.lock().await;
-        // Whatever queued while nobody was connected is stale now.
-        while out_rx.try_recv().is_ok() {}
+        // Of what queued while no page was connected, only each video's
+        // frames from its last keyframe are worth having (`catch_up`).
+        let mut queued = Vec::new();
+        while let Ok(item) = out_rx.try_recv() {
+            queued.push(item);
+        }
+        let replay = catch_up::worth_replaying(queued, |item| match item {
+            ToWebview::Media { kind, keyframe, .. } => Some((*kind, *keyframe)),
+            ToWebview::Control(_) => None,
+        });
+        for item in replay {
+            if write.send(item.into_message()).await.is_err() {
+                return;
+            }
+        }
         while let Some(item) = out_rx.recv().await {
-            let message = match item {
-                ToWebview::Media(bytes) => Message::Binary(bytes),
-                ToWebview::Control(text) => Message::Text(text.into()),
-            };
-            if write.send(message).await.is_err() {
+            if write.send(item.into_message()).await.is_err() {
                 break;
             }
         }
@@ -500,7 +524,12 @@ async fn pump_frames(
                 }
             }
         };
-        match out_tx.try_send(ToWebview::Media(chunk.encode())) {
+        let item = ToWebview::Media {
+            kind: chunk.kind,
+            keyframe: chunk.keyframe,
+            bytes: chunk.encode(),
+        };
+        match out_tx.try_send(item) {
             Ok(()) => BridgeCounters::bump(&counters.frames_out, 1),
             Err(_) => BridgeCounters::bump(&counters.frames_out_dropped, 1),
         }

@@ -154,6 +154,49 @@ async fn a_webview_that_falls_behind_gets_whole_frames_from_a_keyframe_on() {
     println!("received {received} of 600, dropped {dropped}");
 }
 
+/// The partner's first frames arrive before the page's socket opens (the
+/// page is still loading, or it was reloaded): the page still starts at the
+/// camera's last keyframe, with no wait for the partner to send another.
+#[tokio::test]
+async fn a_page_that_connects_late_starts_at_the_last_keyframe_it_missed() {
+    let (sink, _echoes) = EchoSink::new(8);
+    let (partner, frames) = tokio::sync::mpsc::channel(64);
+    let bridge = MediaBridge::start(Arc::new(sink), frames)
+        .await
+        .expect("bridge");
+    let frame = |n: u32, keyframe: bool| mentorlive_engine::ReceivedFrame {
+        kind: mentorlive_engine::MediaKind::Video,
+        data: Bytes::from(n.to_le_bytes().to_vec()),
+        rtp_timestamp: n * 3_000,
+        keyframe,
+        arrival: std::time::Instant::now(),
+    };
+    // A delta from before the keyframe, the keyframe, and two deltas.
+    for (n, keyframe) in [(0, false), (1, true), (2, false), (3, false)] {
+        partner.send(frame(n, keyframe)).await.expect("queued");
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(bridge.url())
+        .await
+        .expect("connect");
+    partner.send(frame(4, false)).await.expect("queued");
+    let mut seen = Vec::new();
+    while seen.len() < 4 {
+        let message = tokio::time::timeout(Duration::from_secs(2), ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("only {seen:?} arrived"))
+            .expect("open")
+            .expect("message");
+        let Message::Binary(bytes) = message else {
+            continue;
+        };
+        let chunk = Chunk::decode(bytes).expect("chunk");
+        let n = u32::from_le_bytes(chunk.data[..4].try_into().expect("4 bytes"));
+        seen.push((n, chunk.keyframe));
+    }
+    assert_eq!(seen, vec![(1, true), (2, false), (3, false), (4, false)]);
+}
+
 #[tokio::test]
 async fn idle_sockets_from_other_processes_never_keep_the_page_out() {
     let (sink, frames) = EchoSink::new(64);

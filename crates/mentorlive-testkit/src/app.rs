@@ -7,8 +7,8 @@ mod steps;
 mod webdriver;
 
 pub use steps::{
-    assert_accessible, click_text, join_and_connect, open_prejoin, reach_prejoin, sign_in, wait_js,
-    PROBE_CANVAS,
+    assert_accessible, click_text, join_and_connect, open_prejoin, reach_prejoin, sign_in,
+    signed_in_at_prejoin, wait_js, PROBE_CANVAS,
 };
 pub use webdriver::WebDriver;
 

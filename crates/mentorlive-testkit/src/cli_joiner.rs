@@ -301,6 +301,14 @@ impl Joiner {
         self.wait_since(0, what, timeout, pred)
     }
 
+    /// Waits until the joiner is in the room (its `joined` event), as a
+    /// partner already waiting when the other side arrives.
+    pub fn wait_joined(&mut self) -> CallEvent {
+        self.wait_for("joined", Duration::from_secs(20), |e| {
+            matches!(e, CallEvent::Joined { .. })
+        })
+    }
+
     fn take_queued(&mut self) {
         let queued = self.output.queued();
         self.seen.extend(queued.into_iter().map(|(_, line)| line));

@@ -105,7 +105,11 @@ export function startDesktopCall(start: CallStart): CallConnection {
     // The engine keeps it and tells the partner on every (re)connect.
     commands.callSetMediaState(media.muted, media.cameraOff).catch(() => {});
     bridge = new MediaBridge(call.bridgeUrl, {
-      onChunk: (c) => receive?.push(c),
+      onChunk: (c) => {
+        if (c.kind === "video") mark("first_video_chunk");
+        receive?.push(c);
+      },
+      onOpen: () => mark("bridge_open"),
       onKeyframeWanted: (video) => (video === "screen" ? screen?.requestKeyframe() : send?.requestKeyframe()),
       onClose: () => fail("The connection to the call engine closed."),
     });

@@ -10,7 +10,12 @@ export class MediaBridge {
 
   constructor(
     url: string,
-    private handlers: { onChunk: (c: Chunk) => void; onKeyframeWanted: (video: "camera" | "screen") => void; onClose: () => void },
+    private handlers: {
+      onChunk: (c: Chunk) => void;
+      onKeyframeWanted: (video: "camera" | "screen") => void;
+      onClose: () => void;
+      onOpen?: () => void;
+    },
   ) {
     this.ws = this.open(url);
   }
@@ -18,6 +23,7 @@ export class MediaBridge {
   private open(url: string): WebSocket {
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
+    ws.onopen = () => this.handlers.onOpen?.();
     ws.onmessage = (e) => {
       if (typeof e.data === "string") {
         try {

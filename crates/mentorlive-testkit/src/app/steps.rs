@@ -19,6 +19,14 @@ pub async fn sign_in(wd: &WebDriver, server: &str, email: &str) {
     wd.click(&submit).await;
 }
 
+/// From the sign-in screen to a validated pre-join screen for `code`, with
+/// the camera preview playing: what most call tests do before Join.
+pub async fn signed_in_at_prejoin(wd: &WebDriver, server: &str, email: &str, code: &str) {
+    sign_in(wd, server, email).await;
+    wd.wait("[data-testid=session]", 30).await;
+    reach_prejoin(wd, code).await;
+}
+
 /// From the sessions list to a validated pre-join screen for `code`, with
 /// the camera preview playing.
 pub async fn reach_prejoin(wd: &WebDriver, code: &str) {
