@@ -112,9 +112,11 @@ pub async fn send_video(
     let frame_time = renditions.frame_time;
     let mut current = renditions.pick(target_bps.load(Ordering::Relaxed));
     // When a request last sent us back to the keyframe. The first request
-    // is always answered: the file's first keyframe went out before the
-    // partner was connected, and the next one in the file is up to a second
-    // away (the partner's picture would wait for it).
+    // is always answered: it is the engine's own when the connection comes
+    // up (a fresh connection starts with a keyframe), while the file's first
+    // keyframe went out before anyone was connected. Held back by the guard,
+    // it left the partner waiting for the file's next keyframe, up to a
+    // second (17–20 frames dropped at the start of every CLI call).
     let mut last_restart: Option<tokio::time::Instant> = None;
     loop {
         // The audio starts over with the camera, so the two stay in sync
