@@ -78,6 +78,12 @@ fn bitrate_series(run: &ImpairedRun, from: &Side) -> Vec<Value> {
                 "targetKbps": s.target_bitrate_kbps,
                 "sentKbps": s.bitrate_out_kbps,
                 "queueingMs": queue.iter().copied().fold(0.0, f64::max),
+                // Counts so far: frames sent, kept out of a long pacer
+                // queue, dropped (no path), and keyframes asked of us.
+                "videoFramesOut": s.video_frames_out,
+                "framesOutShed": s.frames_out_shed,
+                "framesOutDropped": s.frames_out_dropped,
+                "keyframesAskedOfUs": s.keyframes_requested_of_us,
             })
         })
         .collect()

@@ -154,6 +154,11 @@ pub async fn send_video(
             let wanted = renditions.pick(target_bps.load(Ordering::Relaxed));
             if wanted != current && mentorlive_engine::media::vp8_is_keyframe(&frames[wanted]) {
                 current = wanted;
+            } else if renditions.bps[wanted] < renditions.bps[current] {
+                // Down at once, from the leaner rendition's keyframe, as an
+                // encoder lowers its rate at once: waiting for the file's
+                // next keyframe kept a narrowed link overfilled a second.
+                break 'file;
             }
             let data = frames.swap_remove(current);
             let is_key = mentorlive_engine::media::vp8_is_keyframe(&data);

@@ -8,7 +8,6 @@ use crate::machine::{CallEvent, CallMachine, Command, RestartPolicy};
 use crate::media::{EncodedVideoFrame, MediaKind, OpusPacket, ReceivedFrame};
 use crate::stats::Counters;
 use crate::EngineError;
-use bytes::Bytes;
 use mentorlive_protocol::peer_messages::{ChatMessage, DataMessage, MediaState};
 use mentorlive_protocol::signaling::{IceServer, Joined};
 use mentorlive_recording::{RecordError, RecorderOptions};
@@ -77,9 +76,9 @@ impl CallOptions {
 #[derive(Clone)]
 pub struct Call {
     requests: mpsc::UnboundedSender<Request>,
-    video_in: mpsc::Sender<(Bytes, Duration)>,
-    audio_in: mpsc::Sender<(Bytes, Duration)>,
-    screen_in: mpsc::Sender<(Bytes, Duration)>,
+    video_in: mpsc::Sender<crate::driver::Outgoing>,
+    audio_in: mpsc::Sender<crate::driver::Outgoing>,
+    screen_in: mpsc::Sender<crate::driver::Outgoing>,
     counters: Arc<Counters>,
 }
 
@@ -124,30 +123,33 @@ impl Call {
             let _ = live.leave().await;
             return Err(EngineError::NoRelay);
         }
-        let (events_tx, events) = mpsc::channel(256);
         let (frames_tx, frames) = mpsc::channel(options.frame_queue.max(1));
         let (requests, request_rx) = mpsc::unbounded_channel();
         let (video_in, video_rx) = mpsc::channel(8);
         let (audio_in, audio_rx) = mpsc::channel(16);
         let (screen_in, screen_rx) = mpsc::channel(8);
         let outlet = Arc::new(Outlet::default());
+        let (events_tx, events) = mpsc::channel(256);
         tokio::spawn(pump(
             MediaKind::Video,
             video_rx,
             outlet.clone(),
             counters.clone(),
+            events_tx.clone(),
         ));
         tokio::spawn(pump(
             MediaKind::Audio,
             audio_rx,
             outlet.clone(),
             counters.clone(),
+            events_tx.clone(),
         ));
         tokio::spawn(pump(
             MediaKind::Screen,
             screen_rx,
             outlet.clone(),
             counters.clone(),
+            events_tx.clone(),
         ));
         let joined_at = time::OffsetDateTime::now_utc();
         let ice = ice_servers(&joined);
@@ -185,7 +187,10 @@ impl Call {
     /// Hands an encoded video frame to the engine. `false`: the send queue
     /// is full and the frame was dropped (ask the encoder for a keyframe).
     pub fn send_video(&self, frame: EncodedVideoFrame) -> bool {
-        let sent = self.video_in.try_send((frame.data, frame.duration)).is_ok();
+        let sent = self
+            .video_in
+            .try_send((frame.data, frame.duration, frame.keyframe))
+            .is_ok();
         if !sent {
             Counters::add(&self.counters.frames_out_dropped, 1);
         }
@@ -197,7 +202,7 @@ impl Call {
     pub fn send_screen(&self, frame: EncodedVideoFrame) -> bool {
         let sent = self
             .screen_in
-            .try_send((frame.data, frame.duration))
+            .try_send((frame.data, frame.duration, frame.keyframe))
             .is_ok();
         if !sent {
             Counters::add(&self.counters.frames_out_dropped, 1);
@@ -246,7 +251,7 @@ impl Call {
     pub fn send_audio(&self, packet: OpusPacket) -> bool {
         let sent = self
             .audio_in
-            .try_send((packet.data, packet.duration))
+            .try_send((packet.data, packet.duration, false))
             .is_ok();
         if !sent {
             Counters::add(&self.counters.frames_out_dropped, 1);

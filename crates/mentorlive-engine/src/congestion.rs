@@ -10,13 +10,15 @@
 //! minimum bitrate. RTCP receiver reports count what finally arrived
 //! (RFC 3550's fraction lost), as libwebrtc's loss-based estimate reads them.
 //! What they miss: a packet repaired by NACK counts as received (we send no
-//! RTX), so loss that retransmission repairs does not lower the rate. That
-//! is docs/reliability.md's open finding on narrow links.
+//! RTX), so loss that retransmission repairs does not lower the rate, and a
+//! report comes once a second: a link that narrows at once is seen sooner
+//! by what the feedback says arrived (delivery.rs), which caps the rate too.
 
+use crate::delivery::{Delivery, DeliveryMeter};
 use rtc::interceptor::{BandwidthEstimator, EstimatorStats, Gcc, PacketReport};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Packets may leave this much faster than the estimate, as libwebrtc's
 /// pacer allows (`kPacingFactor`): a 30 kB keyframe then leaves within tens of
@@ -57,7 +59,29 @@ impl ReportedLoss {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct LossCap {
     cap: Option<f64>,
+    lifted_at: Option<Instant>,
+    /// The last saturation: when, and what the link delivered then.
+    saturated: Option<(Instant, f64)>,
 }
+
+/// GCC's decrease: to this share of what the path delivers.
+pub const DECREASE_TO: f64 = 0.85;
+/// A delivery measure older than this says nothing of the path now.
+const DELIVERED_FRESH: Duration = Duration::from_secs(1);
+
+/// While the feedback says all we send arrives, the cap lifts this often:
+/// 8 % at a time (about 45 % a second) far from the rate the link last
+/// delivered when saturated, and by [`NEAR_CEILING_STEP`] near it (up to
+/// [`NEAR_CEILING`] times it), as GCC's increase turns additive near the
+/// last decrease (one packet an interval, as the `rtc` crate's delay half
+/// adds). Far, so the rate comes back within seconds when a link widens;
+/// near, so an encoder with coarse steps (a file's renditions, a camera's
+/// resolutions) tries the step above a narrow link's rate every few
+/// seconds instead of at once, each try filling the link's buffer.
+pub const LIFT_EVERY: Duration = Duration::from_millis(200);
+/// The additive step near the ceiling: 60 kbit/s a second.
+pub const NEAR_CEILING_STEP: f64 = 12_000.0;
+pub const NEAR_CEILING: f64 = 1.5;
 
 impl LossCap {
     /// One receiver report's fraction lost, against the target now and the
@@ -66,10 +90,67 @@ impl LossCap {
         self.cap = if lost > 0.10 {
             Some(target * (1.0 - 0.5 * lost))
         } else if lost < 0.02 {
-            self.cap.map(|cap| cap * 1.08).filter(|cap| *cap < delay)
+            // Near the ceiling, only the feedback lifts (`on_clear`).
+            let near = self.near_ceiling();
+            self.cap
+                .map(|cap| if near { cap } else { cap * 1.08 })
+                .filter(|cap| *cap < delay)
         } else {
             Some(self.cap.unwrap_or(target).min(target))
         };
+    }
+
+    /// The link delivers only `delivered` bits per second of what we send
+    /// (delivery.rs): at most 85 % of that, as GCC's delay half backs off
+    /// from what the path delivers. Lifted as loss is (`on_report`).
+    /// Once a window: the next one shows what the cut did, and the
+    /// windows between only repeat what this one said.
+    pub fn on_saturated(&mut self, now: Instant, delivered: f64, target: f64) {
+        if self
+            .saturated
+            .is_some_and(|(at, _)| now.duration_since(at) < crate::delivery::WINDOW)
+        {
+            return;
+        }
+        self.saturated = Some((now, delivered));
+        self.cap = Some((DECREASE_TO * delivered).min(target));
+    }
+
+    fn near_ceiling(&self) -> bool {
+        match (self.cap, self.saturated) {
+            (Some(cap), Some((_, ceiling))) => cap < NEAR_CEILING * ceiling,
+            _ => false,
+        }
+    }
+
+    /// The feedback says what we send arrives (delivery.rs).
+    pub fn on_clear(&mut self, now: Instant, delay: f64) {
+        if self
+            .lifted_at
+            .is_some_and(|at| now.duration_since(at) < LIFT_EVERY)
+        {
+            return;
+        }
+        self.lifted_at = Some(now);
+        let near = self.near_ceiling();
+        self.cap = self
+            .cap
+            .map(|cap| {
+                if near {
+                    cap + NEAR_CEILING_STEP
+                } else {
+                    cap * 1.08
+                }
+            })
+            .filter(|cap| *cap < delay);
+    }
+
+    /// No cap under the least rate we would send at anyway: lifting from
+    /// below it would only take longer.
+    fn floor(&mut self, least: f64) {
+        if let Some(cap) = self.cap.as_mut() {
+            *cap = cap.max(least);
+        }
     }
 
     pub fn cap(&self) -> Option<f64> {
@@ -82,6 +163,9 @@ impl LossCap {
 pub struct PublishingEstimator {
     delay: Gcc,
     loss: LossCap,
+    delivery: DeliveryMeter,
+    /// What the link delivered lately, and when that was measured.
+    delivered: Option<(f64, Instant)>,
     reported: Arc<ReportedLoss>,
     reports_seen: u64,
     last_loss: f64,
@@ -101,6 +185,8 @@ impl PublishingEstimator {
         Self {
             delay: Gcc::new(initial, bounds.0, bounds.1),
             loss: LossCap::default(),
+            delivery: DeliveryMeter::default(),
+            delivered: None,
             reported,
             reports_seen: 0,
             last_loss: 0.0,
@@ -110,7 +196,7 @@ impl PublishingEstimator {
         }
     }
 
-    fn update(&mut self) {
+    fn update(&mut self, now: Instant) {
         let (count, lost) = self.reported.latest();
         if count != self.reports_seen {
             self.reports_seen = count;
@@ -118,12 +204,32 @@ impl PublishingEstimator {
             let delay = self.delay.delay_based_bitrate();
             self.loss.on_report(lost, self.current, delay);
         }
-        let delay = self.delay.delay_based_bitrate();
+        // GCC backs off to 85 % of what the path delivers; the `rtc`
+        // crate's delay half measured that far too low under heavy loss
+        // (its send history forgets packets), and cut a 500 kbit/s link's
+        // rate to the floor of 100 kbit/s. What the feedback says arrived
+        // over the last half second is the better measure.
+        let delivered = self
+            .delivered
+            .filter(|(_, at)| now.duration_since(*at) < DELIVERED_FRESH)
+            .map_or(0.0, |(rate, _)| DECREASE_TO * rate);
+        let delay = self.delay.delay_based_bitrate().max(delivered);
+        self.loss.floor(self.bounds.0);
+        let before = self.current;
         self.current = self
             .loss
             .cap()
             .map_or(delay, |cap| cap.min(delay))
             .clamp(self.bounds.0, self.bounds.1);
+        if (self.current - before).abs() > 0.2 * before {
+            tracing::debug!(
+                target = self.current,
+                delay,
+                cap = ?self.loss.cap(),
+                lost = self.last_loss,
+                "congestion target moved"
+            );
+        }
         self.published.store(self.current as u64, Ordering::Relaxed);
     }
 }
@@ -134,7 +240,19 @@ impl BandwidthEstimator for PublishingEstimator {
             return;
         }
         self.delay.on_reports(now, reports);
-        self.update();
+        let delivery = self.delivery.on_reports(reports);
+        match delivery {
+            Delivery::Saturated(delivered) => {
+                tracing::debug!(delivered, "the link is saturated");
+                self.loss.on_saturated(now, delivered, self.current);
+            }
+            Delivery::Clear(_) => self.loss.on_clear(now, self.delay.delay_based_bitrate()),
+            Delivery::Lossy(_) | Delivery::Unknown => {}
+        }
+        if let Some(rate) = delivery.delivered() {
+            self.delivered = Some((rate, now));
+        }
+        self.update(now);
     }
 
     /// What the congestion-control interceptor passes to the pacer.
@@ -144,7 +262,7 @@ impl BandwidthEstimator for PublishingEstimator {
 
     fn handle_timeout(&mut self, now: Instant) {
         self.delay.handle_timeout(now);
-        self.update();
+        self.update(now);
     }
 
     fn poll_timeout(&self) -> Option<Instant> {

@@ -54,6 +54,8 @@ pub struct Sink {
     audio_ssrc: u32,
     video_pt: u8,
     audio_pt: u8,
+    /// The video queued in this connection's pacer (pacer.rs).
+    backlog: Arc<crate::pacer::Backlog>,
 }
 
 /// Where the screen share goes now: its track, once negotiated.
@@ -776,6 +778,7 @@ impl Io {
                     audio_ssrc,
                     video_pt,
                     audio_pt,
+                    backlog: peer.backlog.clone(),
                 }))
             }
             _ => tracing::warn!("negotiated parameters incomplete; not sending media"),
@@ -948,22 +951,30 @@ fn candidate_init(candidate: IceCandidate) -> RTCIceCandidateInit {
     }
 }
 
+/// One encoded frame (or packet of sound) for a pump, and whether it is a
+/// keyframe.
+pub type Outgoing = (Bytes, Duration, bool);
+
 /// Writes one kind of encoded media to the current connection's track, or
 /// drops and counts it while there is none or the path is down (frames
 /// would only queue in the pacer and arrive seconds late; the receiver asks
-/// for a keyframe when the path returns).
+/// for a keyframe when the path returns). Video is also dropped while the
+/// pacer's queue is long, and our encoder asked for a keyframe once it has
+/// drained (shedding.rs); `events` carries that request.
 pub async fn pump(
     kind: crate::MediaKind,
-    mut rx: mpsc::Receiver<(Bytes, Duration)>,
+    mut rx: mpsc::Receiver<Outgoing>,
     outlet: Arc<Outlet>,
     counters: Arc<Counters>,
+    events: mpsc::Sender<CallEvent>,
 ) {
     let frames_out = match kind {
         crate::MediaKind::Video => &counters.video_frames_out,
         crate::MediaKind::Audio => &counters.audio_frames_out,
         crate::MediaKind::Screen => &counters.screen_frames_out,
     };
-    while let Some((data, duration)) = rx.recv().await {
+    let mut shedder = crate::shedding::Shedder::default();
+    while let Some((data, duration, keyframe)) = rx.recv().await {
         // Recorded whether or not it can be sent: the path may be down.
         outlet.tap.ours(kind, &data, duration);
         let path_up = !outlet.path_down.load(Ordering::Relaxed);
@@ -981,6 +992,20 @@ pub async fn pump(
                 continue;
             }
         };
+        if kind != crate::MediaKind::Audio {
+            let backlog = outlet.current().map(|sink| sink.backlog.get());
+            let verdict = shedder.on_frame(keyframe, backlog.unwrap_or_default(), Instant::now());
+            if verdict != crate::shedding::Verdict::Send {
+                Counters::add(&counters.frames_out_shed, 1);
+                if verdict == crate::shedding::Verdict::DropAndAskKeyframe {
+                    let _ = events.try_send(match kind {
+                        crate::MediaKind::Screen => CallEvent::ScreenKeyframeRequested,
+                        _ => CallEvent::KeyframeRequested,
+                    });
+                }
+                continue;
+            }
+        }
         let len = data.len() as u64;
         let sample = MediaSample {
             data,

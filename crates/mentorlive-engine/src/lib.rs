@@ -7,16 +7,19 @@
 mod assemble;
 mod call;
 mod congestion;
+mod delivery;
 mod driver;
 pub mod join_timeline;
 mod keyframe_feedback;
 pub mod machine;
 pub mod media;
 pub mod negotiation;
+mod pacer;
 mod peer;
 pub mod quality;
 mod receive;
 mod record_tap;
+mod shedding;
 pub mod stats;
 
 pub use call::{Call, CallOptions};

@@ -3,8 +3,9 @@
 //! tracks, the negotiated data channel, and an event handler that turns
 //! the connection's events into the machine's inputs.
 
-use crate::congestion::{PublishingEstimator, ReportedLoss};
+use crate::congestion::{PublishingEstimator, ReportedLoss, PACING_FACTOR};
 use crate::machine::PeerInput;
+use crate::pacer::{Backlog, MediaPacer};
 use crate::EngineError;
 use mentorlive_protocol::peer_messages::IceCandidate;
 use rtc::interceptor::{NackGeneratorBuilder, Slot};
@@ -136,6 +137,8 @@ pub struct Peer {
     pub data: Arc<dyn DataChannel>,
     /// GCC's current target, in bits per second.
     pub target_bitrate: Arc<AtomicU64>,
+    /// How long the video queued in our pacer will take to leave.
+    pub backlog: Arc<Backlog>,
 }
 
 fn feedback(typ: &str, parameter: &str) -> RTCPFeedback {
@@ -279,6 +282,7 @@ async fn build_with(
     let mut media = media_engine()?;
     let target_bitrate = Arc::new(AtomicU64::new(INITIAL_BITRATE as u64));
     let reported_loss = Arc::new(ReportedLoss::default());
+    let backlog = Arc::new(Backlog::default());
     let estimator = PublishingEstimator::new(
         INITIAL_BITRATE,
         (MIN_BITRATE, MAX_BITRATE),
@@ -311,6 +315,12 @@ async fn build_with(
         // partner's keyframe requests marked for us after every interceptor
         // has seen them, and their receiver reports' loss read for
         // congestion control (keyframe_feedback.rs).
+        // Our pacer in place of the crate's FIFO: sound first, and the
+        // video queue's length told to the pumps (pacer.rs).
+        .with(
+            Slot::Pacer,
+            MediaPacer::new(INITIAL_BITRATE * PACING_FACTOR, backlog.clone()),
+        )
         .with(
             Slot::JitterBuffer,
             crate::keyframe_feedback::KeyframeRequests::new(reported_loss),
@@ -409,6 +419,7 @@ async fn build_with(
         audio_sender,
         data,
         target_bitrate,
+        backlog,
     })
 }
 

@@ -11,6 +11,8 @@ pub struct Counters {
     pub audio_frames_out: AtomicU64,
     pub bytes_out: AtomicU64,
     pub frames_out_dropped: AtomicU64,
+    /// Video frames kept out of a long pacer queue (shedding.rs).
+    pub frames_out_shed: AtomicU64,
     pub video_frames_in: AtomicU64,
     pub audio_frames_in: AtomicU64,
     pub screen_frames_out: AtomicU64,
@@ -56,6 +58,7 @@ pub struct CounterValues {
     pub audio_frames_out: u64,
     pub bytes_out: u64,
     pub frames_out_dropped: u64,
+    pub frames_out_shed: u64,
     pub video_frames_in: u64,
     pub audio_frames_in: u64,
     pub screen_frames_out: u64,
@@ -77,6 +80,7 @@ impl Counters {
             audio_frames_out: Counters::get(&self.audio_frames_out),
             bytes_out: Counters::get(&self.bytes_out),
             frames_out_dropped: Counters::get(&self.frames_out_dropped),
+            frames_out_shed: Counters::get(&self.frames_out_shed),
             video_frames_in: Counters::get(&self.video_frames_in),
             audio_frames_in: Counters::get(&self.audio_frames_in),
             screen_frames_out: Counters::get(&self.screen_frames_out),
@@ -132,6 +136,9 @@ pub struct CallStats {
     pub audio_frames_out: u64,
     pub frames_in_dropped: u64,
     pub frames_out_dropped: u64,
+    /// Video frames kept out of a long send queue on a narrow link; the
+    /// partner held the last picture and got a keyframe after.
+    pub frames_out_shed: u64,
     pub packets_in_lost: u64,
     pub keyframes_requested_by_us: u64,
     pub keyframes_requested_of_us: u64,
@@ -201,6 +208,7 @@ impl StatsMeter {
             audio_frames_out: c.audio_frames_out,
             frames_in_dropped: c.frames_in_dropped,
             frames_out_dropped: c.frames_out_dropped,
+            frames_out_shed: c.frames_out_shed,
             packets_in_lost: sample.packets_in_lost.max(c.packets_in_lost),
             keyframes_requested_by_us: c.keyframes_requested_by_us,
             keyframes_requested_of_us: c.keyframes_requested_of_us,

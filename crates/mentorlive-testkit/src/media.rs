@@ -167,7 +167,7 @@ pub fn video_ladder() -> &'static [PathBuf] {
     static LADDER: OnceLock<(tempfile::TempDir, Vec<PathBuf>)> = OnceLock::new();
     let (_, paths) = LADDER.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tmp");
-        let paths = [100, 250, 600, 1500]
+        let paths = [100, 250, 400, 600, 1500]
             .iter()
             .map(|kbps| {
                 let out = dir.path().join(format!("testsrc-{kbps}k.ivf"));

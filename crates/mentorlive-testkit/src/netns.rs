@@ -43,7 +43,11 @@ pub fn cli(ns: &str, server: &str, email: &str, args: &[&str]) -> Command {
         ])
         .args(args)
         .env("MENTORLIVE_PASSWORD", "mentorlive")
-        .env("RUST_LOG", "error");
+        // Quiet unless asked (MENTORLIVE_CLI_LOG, a RUST_LOG filter).
+        .env(
+            "RUST_LOG",
+            std::env::var("MENTORLIVE_CLI_LOG").unwrap_or_else(|_| "error".into()),
+        );
     cmd
 }
 

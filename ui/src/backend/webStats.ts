@@ -89,6 +89,9 @@ export async function inboundStats(pc: RTCPeerConnection, before: Counters | nul
       screenFramesOut,
       framesInDropped,
       framesOutDropped: 0,
+      // A browser's encoder drops frames itself; getStats does not
+      // count them apart from the rest.
+      framesOutShed: 0,
       packetsInLost: now.packetsLost,
       keyframesRequestedByUs,
       keyframesRequestedOfUs,

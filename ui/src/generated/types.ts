@@ -55,7 +55,12 @@ export type CallStats = { state: CallState, rttMs: number | null, jitterMs: numb
 /**
  * Fraction of the partner's packets lost in this second.
  */
-loss: number, bitrateInKbps: number, bitrateOutKbps: number, targetBitrateKbps: number | null, videoFramesIn: number, audioFramesIn: number, screenFramesOut: number, screenFramesIn: number, videoFramesOut: number, audioFramesOut: number, framesInDropped: number, framesOutDropped: number, packetsInLost: number, keyframesRequestedByUs: number, keyframesRequestedOfUs: number, };
+loss: number, bitrateInKbps: number, bitrateOutKbps: number, targetBitrateKbps: number | null, videoFramesIn: number, audioFramesIn: number, screenFramesOut: number, screenFramesIn: number, videoFramesOut: number, audioFramesOut: number, framesInDropped: number, framesOutDropped: number, 
+/**
+ * Video frames kept out of a long send queue on a narrow link; the
+ * partner held the last picture and got a keyframe after.
+ */
+framesOutShed: number, packetsInLost: number, keyframesRequestedByUs: number, keyframesRequestedOfUs: number, };
 
 export type ChatMessage = { text: string, id: string, sentAt: string, };
 

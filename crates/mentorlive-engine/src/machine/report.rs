@@ -239,6 +239,7 @@ fn empty_stats() -> CallStats {
         audio_frames_out: 0,
         frames_in_dropped: 0,
         frames_out_dropped: 0,
+        frames_out_shed: 0,
         packets_in_lost: 0,
         keyframes_requested_by_us: 0,
         keyframes_requested_of_us: 0,
