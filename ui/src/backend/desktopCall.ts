@@ -96,6 +96,21 @@ export function startDesktopCall(start: CallStart): CallConnection {
   (async () => {
     if (!webCodecsAvailable()) throw new AppError("no_webcodecs", "This system's web engine cannot encode video (WebCodecs is missing).");
     warmUpWebCodecs();
+    // The receiver (decoder, painters, the audio worklet) gets ready while
+    // the engine joins, not after: it needs nothing of the call but the
+    // bridge, which it asks for only when it wants a keyframe. Built after
+    // the join, it kept the main thread busy while the bridge's socket
+    // opened and the partner's first frames waited (35–75 ms of the app's
+    // join, docs/performance.md).
+    receive = new MediaReceiver(() => bridge, start.remote as HTMLCanvasElement, start.remoteScreen as HTMLCanvasElement, audio, start.onRemoteScreenSize);
+    const receiving = receive;
+    const receiverReady = (async () => {
+      await routeToSpeaker(audio, request.speakerId);
+      await receiving.start();
+      mark("receiver_ready");
+    })();
+    // Awaited after the join; a join that fails first leaves it handled.
+    receiverReady.catch(() => {});
     // A reloaded page takes over the call the engine still holds.
     const call = request.reattach ? await commands.reattachCall(onEvent) : await commands.joinCall(request.code, onEvent);
     if (stopped) return;
@@ -113,18 +128,14 @@ export function startDesktopCall(start: CallStart): CallConnection {
       onKeyframeWanted: (video) => (video === "screen" ? screen?.requestKeyframe() : send?.requestKeyframe()),
       onClose: () => fail("The connection to the call engine closed."),
     });
-    receive = new MediaReceiver(() => bridge, start.remote as HTMLCanvasElement, start.remoteScreen as HTMLCanvasElement, audio, start.onRemoteScreenSize);
     send = new MediaSender(bridge, start.local, request.stream, audio, fail);
     send.setAudioMuted(media.muted);
     send.setVideoOff(media.cameraOff);
-    await routeToSpeaker(audio, request.speakerId);
-    await receive.start();
-    mark("receiver_ready");
+    await receiverReady;
     await send.start();
     mark("sender_ready");
     await audio.resume();
     // What the end-to-end test and the benchmark read. Figures only.
-    const receiving = receive;
     exposeForTests("mentorliveCall", {
       videoState: () => send?.videoState(),
       sender: send.stats,
