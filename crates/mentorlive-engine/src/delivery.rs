@@ -56,16 +56,28 @@ impl Delivery {
 /// arrived on the partner's clock (`None`: reported missing).
 type Fate = (Instant, u64, Option<Duration>);
 
+/// How long the lowest one-way delay seen is remembered as the path's own.
+const BASE_HORIZON: Duration = Duration::from_secs(10);
+/// Queueing past the path's own delay that says a queue has built.
+pub const QUEUED_FROM: Duration = Duration::from_millis(30);
+
 /// The recent packets' departures, sizes and fates.
 #[derive(Debug, Default)]
 pub struct DeliveryMeter {
     window: VecDeque<Fate>,
+    /// What one-way delays are measured from: our first departure.
+    epoch: Option<Instant>,
+    /// Each feedback's lowest one-way delay (plus the clocks' offset, the
+    /// same for all), by its newest departure: the lowest of them is the
+    /// path's own delay.
+    lowest: VecDeque<(Instant, f64)>,
 }
 
 impl DeliveryMeter {
     /// One feedback's reports, and what the window now says.
     pub fn on_reports(&mut self, reports: &[PacketReport]) -> Delivery {
         let batch = batch_rate(reports);
+        let queued = self.queueing(reports);
         for report in reports {
             let arrival = report.arrival.filter(|_| report.arrived);
             self.window
@@ -102,13 +114,50 @@ impl DeliveryMeter {
         // too) leaves a hole that reads as a slower link.
         let rate = batch.unwrap_or(arrived as f64 / span);
         let share = arrived as f64 / sent.max(1) as f64;
-        if share < SATURATED_BELOW {
+        // A full queue, not loss alone: bursts of loss on a path with no
+        // queue (radio, a flaky hop) lose as much in a window and are no
+        // reason to send less (10 % in bursts of 12 cut a call to a
+        // quarter of its rate, and its fixed-rate video then queued).
+        if share < SATURATED_BELOW && queued.is_some_and(|q| q > QUEUED_FROM) {
             Delivery::Saturated(rate)
         } else if share >= CLEAR_FROM {
             Delivery::Clear(rate)
         } else {
             Delivery::Lossy(rate)
         }
+    }
+}
+
+impl DeliveryMeter {
+    /// How much longer than the path's own delay this feedback's fastest
+    /// packet took: the queue standing on the path now.
+    fn queueing(&mut self, reports: &[PacketReport]) -> Option<Duration> {
+        let epoch = *self.epoch.get_or_insert_with(|| {
+            reports
+                .iter()
+                .map(|r| r.departure)
+                .min()
+                .unwrap_or_else(Instant::now)
+        });
+        let newest = reports.iter().map(|r| r.departure).max()?;
+        let fastest = reports
+            .iter()
+            .filter(|r| r.arrived)
+            .filter_map(|r| {
+                let sent = r.departure.checked_duration_since(epoch)?.as_secs_f64();
+                r.arrival.map(|at| at.as_secs_f64() - sent)
+            })
+            .reduce(f64::min)?;
+        while self
+            .lowest
+            .front()
+            .is_some_and(|(at, _)| newest.duration_since(*at) > BASE_HORIZON)
+        {
+            self.lowest.pop_front();
+        }
+        self.lowest.push_back((newest, fastest));
+        let base = self.lowest.iter().map(|(_, d)| *d).reduce(f64::min)?;
+        Some(Duration::from_secs_f64((fastest - base).max(0.0)))
     }
 }
 
@@ -136,37 +185,57 @@ mod tests {
     use super::*;
     use rtc::rtcp::transport_feedbacks::cc_feedback_report::Ecn;
 
-    /// Packets of 1,200 bytes every `gap`, from `start`; `arrived(i)`.
+    static ORIGIN: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+
+    /// Packets of 1,200 bytes every `gap`, `at` after the origin; `delay(i)`
+    /// is packet i's one-way delay, `None` if it was lost.
     fn reports(
-        start: Instant,
+        at: Duration,
         count: u64,
         gap: Duration,
-        arrived: impl Fn(u64) -> bool,
+        delay: impl Fn(u64) -> Option<Duration>,
     ) -> Vec<PacketReport> {
         (0..count)
-            .map(|i| PacketReport {
-                ssrc: 1,
-                id: i,
-                rtp_sequence_number: i as u16,
-                is_twcc: true,
-                twcc_sequence_number: i as u16,
-                size: 1200,
-                arrived: arrived(i),
-                departure: start + gap * i as u32,
-                arrival: arrived(i).then(|| gap * i as u32),
-                ecn: Ecn::default(),
+            .map(|i| {
+                let sent = at + gap * i as u32;
+                PacketReport {
+                    ssrc: 1,
+                    id: i,
+                    rtp_sequence_number: i as u16,
+                    is_twcc: true,
+                    twcc_sequence_number: i as u16,
+                    size: 1200,
+                    arrived: delay(i).is_some(),
+                    departure: *ORIGIN + sent,
+                    arrival: delay(i).map(|d| sent + d),
+                    ecn: Ecn::default(),
+                }
             })
             .collect()
     }
 
+    const PATH: Duration = Duration::from_millis(20);
+    /// 1.5 Mbit/s: 1,200 bytes every 6.4 ms.
+    const GAP: Duration = Duration::from_micros(6400);
+
+    /// Half a second of all arriving after the path's own delay.
+    fn clean(meter: &mut DeliveryMeter) {
+        meter.on_reports(&reports(Duration::ZERO, 80, GAP, |_| Some(PATH)));
+    }
+
+    /// One packet in five through a 300 kbit/s link with 200 ms queued:
+    /// those that get through arrive 32 ms apart, the link's pace.
+    fn narrowed(i: u64) -> Option<Duration> {
+        i.is_multiple_of(5)
+            .then(|| PATH + Duration::from_millis(200))
+    }
+
     #[test]
-    fn a_link_that_delivers_a_fifth_of_what_we_send_is_measured() {
+    fn a_full_link_that_delivers_a_fifth_of_what_we_send_is_measured() {
         let mut meter = DeliveryMeter::default();
-        // 1.5 Mbit/s sent (1,200 bytes every 6.4 ms); one packet in five
-        // through a 300 kbit/s link.
-        let gap = Duration::from_micros(6400);
+        clean(&mut meter);
         let Delivery::Saturated(rate) =
-            meter.on_reports(&reports(Instant::now(), 100, gap, |i| i % 5 == 0))
+            meter.on_reports(&reports(Duration::from_secs(1), 100, GAP, narrowed))
         else {
             panic!("saturated")
         };
@@ -174,21 +243,35 @@ mod tests {
     }
 
     #[test]
+    fn loss_with_no_queue_is_not_saturation() {
+        // Three packets in five lost in bursts, the rest on time: a lossy
+        // path, not a full one.
+        let mut meter = DeliveryMeter::default();
+        clean(&mut meter);
+        let bursts = |i: u64| (i % 10 >= 6).then_some(PATH);
+        assert!(matches!(
+            meter.on_reports(&reports(Duration::from_secs(1), 100, GAP, bursts)),
+            Delivery::Lossy(_)
+        ));
+    }
+
+    #[test]
     fn jitter_and_random_loss_are_not_saturation() {
         let mut meter = DeliveryMeter::default();
-        let gap = Duration::from_micros(6400);
         // A fifth reported missing (late, or lost): not saturated.
-        assert_eq!(
-            meter
-                .on_reports(&reports(Instant::now(), 100, gap, |i| i % 5 != 0))
-                .delivered()
-                .map(|rate| matches!(rate as u64, 1_100_000..1_300_000)),
-            Some(true)
+        let delivered = meter
+            .on_reports(&reports(Duration::ZERO, 100, GAP, |i| {
+                (i % 5 != 0).then_some(PATH)
+            }))
+            .delivered();
+        assert!(
+            delivered.is_some_and(|rate| (1_100_000.0..1_300_000.0).contains(&rate)),
+            "{delivered:?}"
         );
         // Too few packets to say anything.
         let mut meter = DeliveryMeter::default();
         assert_eq!(
-            meter.on_reports(&reports(Instant::now(), 10, gap, |_| false)),
+            meter.on_reports(&reports(Duration::ZERO, 10, GAP, |_| None)),
             Delivery::Unknown
         );
     }
@@ -196,12 +279,10 @@ mod tests {
     #[test]
     fn only_the_last_half_second_counts() {
         let mut meter = DeliveryMeter::default();
-        let start = Instant::now();
-        let gap = Duration::from_millis(5);
-        // A second of loss, then half a second of everything arriving.
-        let lossy = reports(start, 200, gap, |_| false);
-        assert!(matches!(meter.on_reports(&lossy), Delivery::Saturated(_)));
-        let clean = reports(start + Duration::from_secs(1), 120, gap, |_| true);
-        assert!(matches!(meter.on_reports(&clean), Delivery::Clear(_)));
+        clean(&mut meter);
+        let full = reports(Duration::from_secs(1), 100, GAP, narrowed);
+        assert!(matches!(meter.on_reports(&full), Delivery::Saturated(_)));
+        let after = reports(Duration::from_secs(2), 100, GAP, |_| Some(PATH));
+        assert!(matches!(meter.on_reports(&after), Delivery::Clear(_)));
     }
 }
