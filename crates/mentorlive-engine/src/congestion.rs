@@ -204,11 +204,11 @@ impl PublishingEstimator {
             let delay = self.delay.delay_based_bitrate();
             self.loss.on_report(lost, self.current, delay);
         }
-        // GCC backs off to 85 % of what the path delivers; the `rtc`
-        // crate's delay half measured that far too low under heavy loss
-        // (its send history forgets packets), and cut a 500 kbit/s link's
-        // rate to the floor of 100 kbit/s. What the feedback says arrived
-        // over the last half second is the better measure.
+        // GCC's rule: when the delay half backs off, it backs off to 85 %
+        // of what the path delivers. The `rtc` crate's estimate of that rate
+        // is coarse; what the transport feedback says arrived over the last
+        // half second is the better measure, so the delay half never goes
+        // below 85 % of it.
         let delivered = self
             .delivered
             .filter(|(_, at)| now.duration_since(*at) < DELIVERED_FRESH)

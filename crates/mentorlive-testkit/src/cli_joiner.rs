@@ -440,7 +440,7 @@ mod tests {
             r#"{"event":"peer_present","peer_id":"p2","user":{"id":"u2","name":"Maya Mentor","role":"mentor"}}"#,
             r#"{"event":"peer_left","peer_id":"p2","reason":"replaced"}"#,
             r#"{"event":"state","state":"connected"}"#,
-            r#"{"event":"stats","stats":{"state":"connected","rttMs":12.5,"jitterMs":null,"loss":0.01,"bitrateInKbps":812.3,"bitrateOutKbps":790.0,"targetBitrateKbps":null,"videoFramesIn":300,"audioFramesIn":500,"screenFramesOut":0,"screenFramesIn":40,"videoFramesOut":301,"audioFramesOut":499,"framesInDropped":0,"framesOutDropped":1,"packetsInLost":2,"keyframesRequestedByUs":1,"keyframesRequestedOfUs":0}}"#,
+            r#"{"event":"stats","stats":{"state":"connected","rttMs":12.5,"jitterMs":null,"loss":0.01,"bitrateInKbps":812.3,"bitrateOutKbps":790.0,"targetBitrateKbps":null,"videoFramesIn":300,"audioFramesIn":500,"screenFramesOut":0,"screenFramesIn":40,"videoFramesOut":301,"audioFramesOut":499,"framesInDropped":0,"framesOutDropped":1,"framesOutShed":3,"packetsInLost":2,"keyframesRequestedByUs":1,"keyframesRequestedOfUs":0}}"#,
             r#"{"event":"chat","message":{"text":"Hello","id":"c1","sentAt":"2030-01-01T10:00:00Z"}}"#,
             r#"{"event":"partner_media","state":{"audioMuted":true,"videoOff":false,"screen":false}}"#,
             r#"{"event":"replaced"}"#,

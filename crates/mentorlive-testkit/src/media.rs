@@ -159,8 +159,8 @@ pub fn fixtures() -> &'static Fixtures {
     })
 }
 
-/// The test pattern of [`fixtures`] in four renditions (100, 250, 600 and
-/// 1500 kbit/s, constant bitrate, the same keyframes), leanest first: a
+/// The test pattern of [`fixtures`] in five renditions (100, 250, 400, 600
+/// and 1500 kbit/s, constant bitrate, the same keyframes), leanest first: a
 /// `join` given them all sends the one congestion control allows, as a live
 /// encoder would. Made once per test binary.
 pub fn video_ladder() -> &'static [PathBuf] {
