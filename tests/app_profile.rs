@@ -43,6 +43,18 @@ async fn stage(wd: &WebDriver, name: &str, secs: u64) {
         after["pssBytes"].as_f64().unwrap_or(0.0) / 1e6,
         after["processes"]
     );
+    // Which process holds it, and how much is its own heap rather than
+    // libraries it shares.
+    let mb = |v: &Value, k: &str| v[k].as_f64().unwrap_or(0.0) / 1e6;
+    for process in after["split"].as_array().into_iter().flatten() {
+        println!(
+            "PROFILE {name}:   {}: PSS {:.0} MB ({:.0} anonymous, {:.0} mapped files)",
+            process["name"].as_str().unwrap_or("?"),
+            mb(process, "pssBytes"),
+            mb(process, "pssAnonBytes"),
+            mb(process, "pssFileBytes"),
+        );
+    }
 }
 
 /// With `MENTORLIVE_PROFILE_PERF=1`, `perf record` samples the whole machine

@@ -43,6 +43,22 @@ pub struct ProcessFigures {
     /// the processes of one app add up honestly.
     pub pss_bytes: u64,
     pub processes: u32,
+    /// Each process's share, so a figure can say which one to cut.
+    pub split: Vec<ProcessMemory>,
+}
+
+/// One process's memory, from `/proc/PID/smaps_rollup`.
+#[derive(serde::Serialize, Default, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcessMemory {
+    /// The command name: `mentorlive`, `WebKitWebProces`, `WebKitNetworkP`.
+    pub name: String,
+    pub pss_bytes: u64,
+    /// Heap, stacks and other private memory the process made.
+    pub pss_anon_bytes: u64,
+    /// Mapped files: the libraries' code and data, shared with whoever
+    /// else maps them.
+    pub pss_file_bytes: u64,
 }
 
 #[tauri::command]
@@ -79,13 +95,24 @@ fn process_tree(root: u32) -> ProcessFigures {
         figures.processes += 1;
         let rollup =
             std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-        if let Some(kb) = rollup
-            .lines()
-            .find_map(|l| l.strip_prefix("Pss:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        {
-            figures.pss_bytes += kb * 1024;
-        }
+        let bytes = |field: &str| {
+            rollup
+                .lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .map_or(0, |kb| kb * 1024)
+        };
+        let memory = ProcessMemory {
+            name: std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            pss_bytes: bytes("Pss:"),
+            pss_anon_bytes: bytes("Pss_Anon:"),
+            pss_file_bytes: bytes("Pss_File:"),
+        };
+        figures.pss_bytes += memory.pss_bytes;
+        figures.split.push(memory);
     }
     figures
 }

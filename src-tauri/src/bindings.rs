@@ -6,7 +6,7 @@
 #[cfg(test)]
 mod tests {
     use crate::background::{TrayAction, TrayView};
-    use crate::bench::ProcessFigures;
+    use crate::bench::{ProcessFigures, ProcessMemory};
     use crate::call::{CallJoined, RunningCall};
     use crate::commands::{AppInfo, LiveCodeView};
     use crate::export::ExportStarted;
@@ -88,6 +88,7 @@ mod tests {
             RecordingList::decl(&cfg),
             ExportStarted::decl(&cfg),
             ProcessFigures::decl(&cfg),
+            ProcessMemory::decl(&cfg),
             TrayAction::decl(&cfg),
             TrayView::decl(&cfg),
         ];

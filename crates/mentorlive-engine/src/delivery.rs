@@ -35,6 +35,10 @@ pub enum Delivery {
     Unknown,
     /// It delivers about this many bits per second, far less than we send.
     Saturated(f64),
+    /// A queue of [`QUEUE_LIMIT`] or more stands on the path: it is full,
+    /// delivering this many bits per second, and what we send beyond that
+    /// only waits, and then is dropped when the buffer is full.
+    Queued(f64),
     /// Nearly all of what we send arrives, at this many bits per second.
     Clear(f64),
     /// Some is missing (loss or reordering, for the other halves to judge);
@@ -47,19 +51,30 @@ impl Delivery {
     pub fn delivered(self) -> Option<f64> {
         match self {
             Delivery::Unknown => None,
-            Delivery::Saturated(rate) | Delivery::Clear(rate) | Delivery::Lossy(rate) => Some(rate),
+            Delivery::Saturated(rate)
+            | Delivery::Queued(rate)
+            | Delivery::Clear(rate)
+            | Delivery::Lossy(rate) => Some(rate),
         }
     }
 }
 
-/// One packet of the window: when it left, its size in bits, and when it
-/// arrived on the partner's clock (`None`: reported missing).
-type Fate = (Instant, u64, Option<Duration>);
+/// One packet of the window: when it left, its size in bits, when it
+/// arrived on the partner's clock (`None`: reported missing), and which
+/// feedback reported it.
+type Fate = (Instant, u64, Option<Duration>, u64);
 
 /// How long the lowest one-way delay seen is remembered as the path's own.
 const BASE_HORIZON: Duration = Duration::from_secs(10);
 /// Queueing past the path's own delay that says a queue has built.
 pub const QUEUED_FROM: Duration = Duration::from_millis(30);
+/// Queueing past the path's own delay that says we fill the link: GCC's
+/// overuse, read from the fastest packet of a feedback, so a packet that
+/// jitter held back does not count. A narrow link with a deep buffer
+/// (bufferbloat) fills this long before it drops: sending more than a
+/// 500 kbit/s link carries filled its 200 ms buffer in about a second, and
+/// then dropped sound with the video (docs/reliability.md).
+pub const QUEUE_LIMIT: Duration = Duration::from_millis(60);
 
 /// The recent packets' departures, sizes and fates.
 #[derive(Debug, Default)]
@@ -71,36 +86,44 @@ pub struct DeliveryMeter {
     /// same for all), by its newest departure: the lowest of them is the
     /// path's own delay.
     lowest: VecDeque<(Instant, f64)>,
+    /// How many feedbacks so far.
+    feedbacks: u64,
 }
 
 impl DeliveryMeter {
     /// One feedback's reports, and what the window now says.
     pub fn on_reports(&mut self, reports: &[PacketReport]) -> Delivery {
-        let batch = batch_rate(reports);
-        let queued = self.queueing(reports);
+        let queue = self.queueing(reports);
+        let queued = queue.map(|(now, _)| now);
+        self.feedbacks += 1;
         for report in reports {
             let arrival = report.arrival.filter(|_| report.arrived);
-            self.window
-                .push_back((report.departure, report.size as u64 * 8, arrival));
+            self.window.push_back((
+                report.departure,
+                report.size as u64 * 8,
+                arrival,
+                self.feedbacks,
+            ));
         }
-        let Some(newest) = self.window.iter().map(|(at, _, _)| *at).max() else {
+        let Some(newest) = self.window.iter().map(|(at, ..)| *at).max() else {
             return Delivery::Unknown;
         };
         while self
             .window
             .front()
-            .is_some_and(|(at, _, _)| newest.duration_since(*at) > WINDOW)
+            .is_some_and(|(at, ..)| newest.duration_since(*at) > WINDOW)
         {
             self.window.pop_front();
         }
         if self.window.len() < MIN_PACKETS {
             return Delivery::Unknown;
         }
-        let sent: u64 = self.window.iter().map(|(_, bits, _)| bits).sum();
+        let busy = queue.and_then(|(_, base)| self.busy_rate(base));
+        let sent: u64 = self.window.iter().map(|(_, bits, ..)| bits).sum();
         let arrivals = self
             .window
             .iter()
-            .filter_map(|(_, bits, at)| at.map(|at| (at, *bits)));
+            .filter_map(|(_, bits, at, _)| at.map(|at| (at, *bits)));
         let (first, last, arrived) = arrivals.fold(
             (Duration::MAX, Duration::ZERO, 0u64),
             |(first, last, sum), (at, bits)| (first.min(at), last.max(at), sum + bits),
@@ -109,10 +132,8 @@ impl DeliveryMeter {
         // bottleneck, the link's own rate. The span is floored so a few
         // packets arriving together do not read as a fast link.
         let span = last.saturating_sub(first).max(WINDOW / 5).as_secs_f64();
-        // One feedback covers its packets whole; over the window, a
-        // feedback lost on the way back (the partner's uplink may be full
-        // too) leaves a hole that reads as a slower link.
-        let rate = batch.unwrap_or(arrived as f64 / span);
+        // While a queue stands, the link's own rate; otherwise what arrived.
+        let rate = busy.unwrap_or(arrived as f64 / span);
         let share = arrived as f64 / sent.max(1) as f64;
         // A full queue, not loss alone: bursts of loss on a path with no
         // queue (radio, a flaky hop) lose as much in a window and are no
@@ -120,6 +141,10 @@ impl DeliveryMeter {
         // quarter of its rate, and its fixed-rate video then queued).
         if share < SATURATED_BELOW && queued.is_some_and(|q| q > QUEUED_FROM) {
             Delivery::Saturated(rate)
+        } else if let Some(rate) = busy.filter(|_| queued.is_some_and(|q| q > QUEUE_LIMIT)) {
+            // A cap under the link's rate drains the queue, and one above
+            // what we send changes nothing.
+            Delivery::Queued(rate)
         } else if share >= CLEAR_FROM {
             Delivery::Clear(rate)
         } else {
@@ -130,8 +155,9 @@ impl DeliveryMeter {
 
 impl DeliveryMeter {
     /// How much longer than the path's own delay this feedback's fastest
-    /// packet took: the queue standing on the path now.
-    fn queueing(&mut self, reports: &[PacketReport]) -> Option<Duration> {
+    /// packet took (the queue standing on the path now), and the path's
+    /// own delay.
+    fn queueing(&mut self, reports: &[PacketReport]) -> Option<(Duration, f64)> {
         let epoch = *self.epoch.get_or_insert_with(|| {
             reports
                 .iter()
@@ -157,28 +183,47 @@ impl DeliveryMeter {
         }
         self.lowest.push_back((newest, fastest));
         let base = self.lowest.iter().map(|(_, d)| *d).reduce(f64::min)?;
-        Some(Duration::from_secs_f64((fastest - base).max(0.0)))
+        Some((Duration::from_secs_f64((fastest - base).max(0.0)), base))
+    }
+
+    /// The link's own rate, from the packets that waited in its queue: the
+    /// link was busy from the arrival before each such packet to its own,
+    /// sending it. What arrived at an idle link says only what we sent
+    /// (the pump sheds video past a long backlog, so a full link has idle
+    /// moments), and read as the link's rate it had cut a 500 kbit/s link
+    /// to 180 kbit/s. Pairs are taken within one feedback: a feedback lost
+    /// on the way back leaves a hole that is no busy time.
+    fn busy_rate(&self, base: f64) -> Option<f64> {
+        let epoch = self.epoch?;
+        let mut arrivals: Vec<(Duration, u64, f64, u64)> = self
+            .window
+            .iter()
+            .filter_map(|(sent, bits, at, feedback)| {
+                let at = (*at)?;
+                let delay = at.as_secs_f64() - sent.checked_duration_since(epoch)?.as_secs_f64();
+                Some((at, *bits, delay, *feedback))
+            })
+            .collect();
+        arrivals.sort_by_key(|(at, ..)| *at);
+        let queued_from = base + QUEUED_FROM.as_secs_f64();
+        let (busy, bits, pairs) = arrivals
+            .windows(2)
+            .filter(|pair| pair[0].3 == pair[1].3 && pair[1].2 >= queued_from)
+            .fold((Duration::ZERO, 0u64, 0usize), |(busy, bits, n), pair| {
+                // No longer than the packet waited: the link may have
+                // idled before what it waited behind came.
+                let waited = Duration::from_secs_f64(pair[1].2 - base);
+                let span = (pair[1].0 - pair[0].0).min(waited);
+                (busy + span, bits + pair[1].1, n + 1)
+            });
+        (pairs >= MIN_BUSY_PAIRS && busy >= MIN_BUSY).then(|| bits as f64 / busy.as_secs_f64())
     }
 }
 
-/// The rate one feedback's packets arrived at, when it holds enough of them
-/// over long enough to say.
-fn batch_rate(reports: &[PacketReport]) -> Option<f64> {
-    let arrivals: Vec<(Duration, u64)> = reports
-        .iter()
-        .filter(|r| r.arrived)
-        .filter_map(|r| r.arrival.map(|at| (at, r.size as u64 * 8)))
-        .collect();
-    let first = arrivals.iter().map(|(at, _)| *at).min()?;
-    let last = arrivals.iter().map(|(at, _)| *at).max()?;
-    let span = last.saturating_sub(first);
-    if arrivals.len() < 10 || span < Duration::from_millis(40) {
-        return None;
-    }
-    // The last packet's bits arrived at `last`; the first's before `first`.
-    let bits: u64 = arrivals.iter().map(|(_, bits)| bits).sum::<u64>() - arrivals[0].1;
-    Some(bits as f64 / span.as_secs_f64())
-}
+/// Fewer queued packets than this, or less busy time, say too little of the
+/// link's rate.
+const MIN_BUSY_PAIRS: usize = 10;
+const MIN_BUSY: Duration = Duration::from_millis(40);
 
 #[cfg(test)]
 mod tests {
@@ -240,6 +285,70 @@ mod tests {
             panic!("saturated")
         };
         assert!((250_000.0..350_000.0).contains(&rate), "{rate}");
+    }
+
+    #[test]
+    fn a_queue_that_builds_with_nothing_lost_is_found_before_the_buffer_fills() {
+        // 600 kbit/s into a 500 kbit/s link: every packet arrives, each a
+        // little later than the one before, at the link's pace.
+        let mut meter = DeliveryMeter::default();
+        clean(&mut meter);
+        let sent = Duration::from_millis(16);
+        let link = Duration::from_micros(19_200);
+        let queue = |i: u64| Some(PATH + (link - sent) * i as u32);
+        let mut readings = (0..6u64).map(|batch| {
+            let at = Duration::from_secs(1) + sent * (10 * batch) as u32;
+            let reports = reports(at, 10, sent, |i| queue(10 * batch + i));
+            meter.on_reports(&reports)
+        });
+        // 3.2 ms more queue a packet: 64 ms after 20 packets, in the third
+        // feedback, while a 200 ms buffer is a third full.
+        let first = readings.position(|d| matches!(d, Delivery::Queued(_)));
+        assert_eq!(first, Some(2));
+        let Some(Delivery::Queued(rate)) = readings.next() else {
+            panic!("still queued")
+        };
+        assert!((450_000.0..550_000.0).contains(&rate), "{rate}");
+    }
+
+    #[test]
+    fn the_links_rate_is_read_from_its_busy_time_not_its_idle_moments() {
+        // Ten packets 30 ms apart through an idle link, then a burst of
+        // twenty (a keyframe) that queue on a 500 kbit/s link, leaving it
+        // 19.2 ms apart.
+        let mut meter = DeliveryMeter::default();
+        clean(&mut meter);
+        let start = Duration::from_secs(1);
+        let idle = (0..10u32).map(|i| (start + Duration::from_millis(30) * i, PATH));
+        let burst = start + Duration::from_millis(300);
+        let queued = (1..=20u32).map(|i| (burst, PATH + Duration::from_micros(19_200) * i));
+        let reports: Vec<PacketReport> = idle
+            .chain(queued)
+            .enumerate()
+            .flat_map(|(i, (sent, delay))| {
+                reports(sent, 1, GAP, move |_| Some(delay))
+                    .into_iter()
+                    .map(move |mut r| {
+                        r.id = i as u64;
+                        r
+                    })
+            })
+            .collect();
+        let rate = meter.on_reports(&reports).delivered().expect("a rate");
+        assert!((450_000.0..550_000.0).contains(&rate), "{rate}");
+    }
+
+    #[test]
+    fn a_burst_that_drains_within_a_feedback_is_no_standing_queue() {
+        // The packets behind a keyframe waited 90 ms, and the queue drained
+        // to 31 ms by the feedback's last packet: clear.
+        let mut meter = DeliveryMeter::default();
+        clean(&mut meter);
+        let waited = |i: u64| Some(PATH + Duration::from_micros(90_000 - 1_500 * i));
+        assert!(matches!(
+            meter.on_reports(&reports(Duration::from_secs(1), 40, GAP, waited)),
+            Delivery::Clear(_)
+        ));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use rtc::interceptor::{Attribute, Interceptor, Pacer, Packet, StreamInfo, Tagged
 use rtc::sansio::Protocol;
 use rtc::shared::marshal::MarshalSize;
 use std::collections::{HashSet, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,22 @@ impl Backlog {
     }
 }
 
+/// Whether the latest transport feedback found the link full (a queue
+/// standing on it, or most of what we send dropped: delivery.rs), shared
+/// from congestion control with the pacer.
+#[derive(Debug, Default)]
+pub struct LinkFull(AtomicBool);
+
+impl LinkFull {
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub fn set(&self, full: bool) {
+        self.0.store(full, Ordering::Relaxed);
+    }
+}
+
 /// Releases video at the congestion controller's pacing rate and sound at
 /// once; RTCP is not paced.
 pub struct MediaPacer {
@@ -50,18 +66,20 @@ pub struct MediaPacer {
     video: VecDeque<(TaggedPacket, f64)>,
     video_bits: f64,
     backlog: Arc<Backlog>,
+    link_full: Arc<LinkFull>,
     released: VecDeque<TaggedPacket>,
     read: VecDeque<TaggedPacket>,
 }
 
 impl MediaPacer {
-    pub fn new(bits_per_second: f64, backlog: Arc<Backlog>) -> Self {
+    pub fn new(bits_per_second: f64, backlog: Arc<Backlog>, link_full: Arc<LinkFull>) -> Self {
         Self {
             bucket: Pacer::new(bits_per_second),
             sound_ssrcs: HashSet::new(),
             video: VecDeque::new(),
             video_bits: 0.0,
             backlog,
+            link_full,
             released: VecDeque::new(),
             read: VecDeque::new(),
         }
@@ -85,11 +103,15 @@ impl MediaPacer {
     /// copy, and after a second of congestion the copies held the queue
     /// for many seconds. Behind a long queue the pump is dropping frames
     /// and will start again from a keyframe, which makes the repair moot.
+    /// Nor onto a full link: what it lost, it dropped for want of room,
+    /// and a copy only takes the room of the next packet, sound included
+    /// (on a 500 kbit/s link, copies kept its buffer full for seconds after
+    /// the encoder had come down to 280 kbit/s).
     fn worth_resending(&self, msg: &TaggedPacket) -> bool {
         let Packet::Rtp(rtp) = &msg.message.packet else {
             return true;
         };
-        if self.backlog.get() > crate::shedding::SHED_ABOVE {
+        if self.backlog.get() > crate::shedding::SHED_ABOVE || self.link_full.get() {
             return false;
         }
         let (ssrc, seq) = (rtp.header.ssrc, rtp.header.sequence_number);
@@ -247,7 +269,7 @@ mod tests {
 
     fn pacer(bps: f64) -> (MediaPacer, Arc<Backlog>) {
         let backlog = Arc::new(Backlog::default());
-        let mut pacer = MediaPacer::new(bps, backlog.clone());
+        let mut pacer = MediaPacer::new(bps, backlog.clone(), Arc::default());
         pacer.bind_local_stream(&StreamInfo {
             ssrc: 7,
             mime_type: "audio/opus".into(),
@@ -304,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn a_retransmission_is_queued_once_and_not_behind_a_long_queue() {
+    fn a_retransmission_is_queued_once_and_not_behind_a_long_queue_or_onto_a_full_link() {
         let (mut pacer, backlog) = pacer(250_000.0);
         let start = Instant::now();
         let resend = |seq| {
@@ -329,6 +351,11 @@ mod tests {
         // And for packet 3, still queued: its original will do.
         pacer.handle_write(resend(3)).expect("the pacer takes it");
         assert_eq!(queued(&pacer), before + 1, "no copy of a queued packet");
+        // While the feedback finds the link full: no copy.
+        pacer.link_full.set(true);
+        pacer.handle_write(resend(1)).expect("the pacer takes it");
+        assert_eq!(queued(&pacer), before + 1, "not onto a full link");
+        pacer.link_full.set(false);
         // A long queue (a lower rate): no copy at all.
         let mut feedback = tagged(start, Packet::Rtcp(vec![]));
         feedback.message.add(Attribute::TargetBitrateChanged {

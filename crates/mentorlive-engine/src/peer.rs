@@ -5,7 +5,7 @@
 
 use crate::congestion::{PublishingEstimator, ReportedLoss, PACING_FACTOR};
 use crate::machine::PeerInput;
-use crate::pacer::{Backlog, MediaPacer};
+use crate::pacer::{Backlog, LinkFull, MediaPacer};
 use crate::EngineError;
 use mentorlive_protocol::peer_messages::IceCandidate;
 use rtc::interceptor::{NackGeneratorBuilder, Slot};
@@ -283,11 +283,13 @@ async fn build_with(
     let target_bitrate = Arc::new(AtomicU64::new(INITIAL_BITRATE as u64));
     let reported_loss = Arc::new(ReportedLoss::default());
     let backlog = Arc::new(Backlog::default());
+    let link_full = Arc::new(LinkFull::default());
     let estimator = PublishingEstimator::new(
         INITIAL_BITRATE,
         (MIN_BITRATE, MAX_BITRATE),
         reported_loss.clone(),
         target_bitrate.clone(),
+        link_full.clone(),
     );
     let registry = configure_congestion_control(
         Registry::new(),
@@ -319,7 +321,7 @@ async fn build_with(
         // video queue's length told to the pumps (pacer.rs).
         .with(
             Slot::Pacer,
-            MediaPacer::new(INITIAL_BITRATE * PACING_FACTOR, backlog.clone()),
+            MediaPacer::new(INITIAL_BITRATE * PACING_FACTOR, backlog.clone(), link_full),
         )
         .with(
             Slot::JitterBuffer,

@@ -207,7 +207,26 @@ export type ProcessFigures = { cpuSeconds: number,
  * Proportional set size: shared pages split between their users, so
  * the processes of one app add up honestly.
  */
-pssBytes: number, processes: number, };
+pssBytes: number, processes: number, 
+/**
+ * Each process's share, so a figure can say which one to cut.
+ */
+split: Array<ProcessMemory>, };
+
+export type ProcessMemory = { 
+/**
+ * The command name: `mentorlive`, `WebKitWebProces`, `WebKitNetworkP`.
+ */
+name: string, pssBytes: number, 
+/**
+ * Heap, stacks and other private memory the process made.
+ */
+pssAnonBytes: number, 
+/**
+ * Mapped files: the libraries' code and data, shared with whoever
+ * else maps them.
+ */
+pssFileBytes: number, };
 
 export type TrayAction = "show" | "toggle_mute" | "hang_up" | "quit";
 
