@@ -59,10 +59,25 @@ impl Delivery {
     }
 }
 
-/// One packet of the window: when it left, its size in bits, when it
-/// arrived on the partner's clock (`None`: reported missing), and which
-/// feedback reported it.
-type Fate = (Instant, u64, Option<Duration>, u64);
+/// One packet of the window.
+#[derive(Debug, Clone, Copy)]
+struct Fate {
+    departed: Instant,
+    bits: u64,
+    /// On the partner's clock; `None`: reported missing.
+    arrival: Option<Duration>,
+    /// Which feedback reported it.
+    feedback: u64,
+}
+
+/// One arrived packet, as [`DeliveryMeter::busy_rate`] reads it.
+struct Arrived {
+    at: Duration,
+    bits: u64,
+    /// One-way delay in seconds, plus the clocks' offset (the same for all).
+    delay: f64,
+    feedback: u64,
+}
 
 /// How long the lowest one-way delay seen is remembered as the path's own.
 const BASE_HORIZON: Duration = Duration::from_secs(10);
@@ -98,20 +113,20 @@ impl DeliveryMeter {
         self.feedbacks += 1;
         for report in reports {
             let arrival = report.arrival.filter(|_| report.arrived);
-            self.window.push_back((
-                report.departure,
-                report.size as u64 * 8,
+            self.window.push_back(Fate {
+                departed: report.departure,
+                bits: report.size as u64 * 8,
                 arrival,
-                self.feedbacks,
-            ));
+                feedback: self.feedbacks,
+            });
         }
-        let Some(newest) = self.window.iter().map(|(at, ..)| *at).max() else {
+        let Some(newest) = self.window.iter().map(|f| f.departed).max() else {
             return Delivery::Unknown;
         };
         while self
             .window
             .front()
-            .is_some_and(|(at, ..)| newest.duration_since(*at) > WINDOW)
+            .is_some_and(|f| newest.duration_since(f.departed) > WINDOW)
         {
             self.window.pop_front();
         }
@@ -119,11 +134,11 @@ impl DeliveryMeter {
             return Delivery::Unknown;
         }
         let busy = queue.and_then(|(_, base)| self.busy_rate(base));
-        let sent: u64 = self.window.iter().map(|(_, bits, ..)| bits).sum();
+        let sent: u64 = self.window.iter().map(|f| f.bits).sum();
         let arrivals = self
             .window
             .iter()
-            .filter_map(|(_, bits, at, _)| at.map(|at| (at, *bits)));
+            .filter_map(|f| f.arrival.map(|at| (at, f.bits)));
         let (first, last, arrived) = arrivals.fold(
             (Duration::MAX, Duration::ZERO, 0u64),
             |(first, last, sum), (at, bits)| (first.min(at), last.max(at), sum + bits),
@@ -195,27 +210,40 @@ impl DeliveryMeter {
     /// on the way back leaves a hole that is no busy time.
     fn busy_rate(&self, base: f64) -> Option<f64> {
         let epoch = self.epoch?;
-        let mut arrivals: Vec<(Duration, u64, f64, u64)> = self
+        let mut arrivals: Vec<Arrived> = self
             .window
             .iter()
-            .filter_map(|(sent, bits, at, feedback)| {
-                let at = (*at)?;
-                let delay = at.as_secs_f64() - sent.checked_duration_since(epoch)?.as_secs_f64();
-                Some((at, *bits, delay, *feedback))
+            .filter_map(|f| {
+                let at = f.arrival?;
+                let sent = f.departed.checked_duration_since(epoch)?.as_secs_f64();
+                Some(Arrived {
+                    at,
+                    bits: f.bits,
+                    delay: at.as_secs_f64() - sent,
+                    feedback: f.feedback,
+                })
             })
             .collect();
-        arrivals.sort_by_key(|(at, ..)| *at);
+        arrivals.sort_by_key(|a| a.at);
         let queued_from = base + QUEUED_FROM.as_secs_f64();
         let (busy, bits, pairs) = arrivals
             .windows(2)
-            .filter(|pair| pair[0].3 == pair[1].3 && pair[1].2 >= queued_from)
-            .fold((Duration::ZERO, 0u64, 0usize), |(busy, bits, n), pair| {
-                // No longer than the packet waited: the link may have
-                // idled before what it waited behind came.
-                let waited = Duration::from_secs_f64(pair[1].2 - base);
-                let span = (pair[1].0 - pair[0].0).min(waited);
-                (busy + span, bits + pair[1].1, n + 1)
-            });
+            .filter_map(|pair| match pair {
+                [before, it] if before.feedback == it.feedback && it.delay >= queued_from => {
+                    Some((before, it))
+                }
+                _ => None,
+            })
+            .fold(
+                (Duration::ZERO, 0u64, 0usize),
+                |(busy, bits, n), (before, it)| {
+                    // No longer than the packet waited: the link may have
+                    // idled before what it waited behind came.
+                    let waited = Duration::from_secs_f64(it.delay - base);
+                    let span = (it.at - before.at).min(waited);
+                    (busy + span, bits + it.bits, n + 1)
+                },
+            );
         (pairs >= MIN_BUSY_PAIRS && busy >= MIN_BUSY).then(|| bits as f64 / busy.as_secs_f64())
     }
 }
