@@ -335,21 +335,11 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
                     .status();
             }
         }
-        // The page comes back into the call by itself. (WebKitWebDriver
-        // ends its session when the page's process dies, so after the kill
-        // the partner's side and the screenshot tell.)
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        if how == "reload" {
-            wait_js(
-                &wd,
-                "the call again",
-                "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
-                30,
-            )
-            .await;
-        }
-        let back_after = started.elapsed();
-        // The app's video reaches the partner again.
+        // The page comes back into the call by itself: first the partner's
+        // side tells (its video from the app flows again), and only then is
+        // the page asked. (WebKitWebDriver ends its session when the page's
+        // process dies, and a script sent while the page is still reloading
+        // may never be answered: CI saw one hang for 240 s.)
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut after = video_in(&mut cli);
         while after < before + 30 {
@@ -359,10 +349,19 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
             );
             after = video_in(&mut cli);
         }
+        let back_after = started.elapsed();
+        if how == "reload" {
+            wait_js(
+                &wd,
+                "the call again",
+                "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
+                30,
+            )
+            .await;
+        }
         println!(
-            "{how}: the page was back {back_after:?} after; the partner had {} more video frames {:?} after",
+            "{how}: the partner had {} more video frames from the app {back_after:?} after",
             after - before,
-            started.elapsed()
         );
         desktop.screenshot(&out.join(format!("3-after-{how}.png")));
     }

@@ -67,9 +67,15 @@ pub async fn join_and_connect(wd: &WebDriver, secs: u64) {
 pub async fn wait_js(wd: &WebDriver, what: &str, script: &str, secs: u64) -> serde_json::Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
-        let v = wd.execute(script, json!([])).await;
         // A page busy with long work (an export) may not answer a script in
-        // time: WebKitWebDriver then says so, and the wait goes on.
+        // time: WebKitWebDriver then says so, or says nothing, and the wait
+        // goes on.
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let limit = left.clamp(Duration::from_secs(5), Duration::from_secs(15));
+        let v = wd
+            .execute_within(script, json!([]), limit)
+            .await
+            .unwrap_or(serde_json::Value::Null);
         let busy = v.get("error").is_some() && v.get("stacktrace").is_some();
         if !v.is_null() && v != json!(false) && !busy {
             return v;

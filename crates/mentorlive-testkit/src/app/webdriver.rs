@@ -156,6 +156,30 @@ impl WebDriver {
         .await
     }
 
+    /// `execute`, but a reply that does not come within `limit` is `None`
+    /// (the request is dropped): a poll can then ask again instead of
+    /// waiting out the client's 240 s for a page that was reloading.
+    pub async fn execute_within(
+        &self,
+        script: &str,
+        args: Value,
+        limit: Duration,
+    ) -> Option<Value> {
+        let url = format!("{}/session/{}/execute/sync", self.base, self.session);
+        let reply = self
+            .http
+            .post(url)
+            .timeout(limit)
+            .json(&json!({"script": script, "args": args}))
+            .send()
+            .await;
+        match reply {
+            Ok(r) => Some(r.json::<Value>().await.expect("json")["value"].clone()),
+            Err(e) if e.is_timeout() => None,
+            Err(e) => panic!("webdriver: {e:?}"),
+        }
+    }
+
     /// How long a script may run (its promise may take that long).
     pub async fn script_timeout(&self, secs: u64) {
         self.cmd(
