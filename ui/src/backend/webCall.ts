@@ -18,6 +18,7 @@ import type { CallConnection, CallStart } from "./backend";
 import { relayOnly, sendCallReport, token } from "./web";
 import { inboundStats, type Counters } from "./webStats";
 import { WebReportMeter } from "./webReport";
+import { isNewConnection } from "./sdp";
 
 type JoinAck =
   | { ok: true; sessionId: string; peerId: string; polite: boolean; peers: { peerId: string; user: PeerUser }[]; iceServers: RTCIceServer[] }
@@ -43,6 +44,9 @@ export function startWebCall(start: CallStart): CallConnection {
   let polite = false;
   let partner: string | null = null;
   let pc: RTCPeerConnection | null = null;
+  // The servers the current connection was made with (a new one of the
+  // partner's is followed with the same).
+  let pcIceServers: RTCIceServer[] = [];
   let channel: RTCDataChannel | null = null;
   let audioSender: RTCRtpSender | null = null;
   let videoSender: RTCRtpSender | null = null;
@@ -270,6 +274,7 @@ export function startWebCall(start: CallStart): CallConnection {
     // Relay only: the partner learns no address of this machine.
     const peer = new RTCPeerConnection({ iceServers, iceTransportPolicy: relayOnlyCall ? "relay" : "all" });
     pc = peer;
+    pcIceServers = iceServers;
     if (weOffer) {
       // Both directions always exist, with or without a device here: a
       // person without a camera still sees the partner's.
@@ -335,6 +340,14 @@ export function startWebCall(start: CallStart): CallConnection {
   const onSignal = async (from: string, data: SignalData) => {
     const peer = pc;
     if (from !== partner || !peer) return;
+    if (data.type === "offer" && isNewConnection(peer.remoteDescription?.sdp, data.sdp)) {
+      // The partner made its connection again (it never came up on their
+      // side): ours follows, and answers from a new one.
+      newPeer(pcIceServers, false);
+      makingOffer = false;
+      ignoreOffer = false;
+      return onSignal(from, data);
+    }
     try {
       if (data.type === "offer" || data.type === "answer") {
         // W3C perfect negotiation: an answer being applied is no collision.

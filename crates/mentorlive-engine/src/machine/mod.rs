@@ -327,8 +327,22 @@ struct PeerState {
     /// What to do once `ApplyRemote` lands: answer (an offer) or not.
     applying: Option<DescriptionKind>,
     pending_candidates: Vec<IceCandidate>,
+    /// Has come up (and stays true through a later outage).
     connected: bool,
     data_open: bool,
+    /// When it was made: one that never comes up is made again.
+    made_at: Instant,
+    /// The partner's DTLS certificate fingerprint, from the last remote
+    /// description: an offer with another one is a new connection of
+    /// theirs, which ours must follow (a renegotiation keeps it).
+    remote_fingerprint: Option<String>,
+}
+
+/// The `a=fingerprint` value of a description (the DTLS certificate's hash):
+/// each new connection has a certificate of its own.
+fn dtls_fingerprint(sdp: &str) -> Option<&str> {
+    sdp.lines()
+        .find_map(|line| line.trim_end().strip_prefix("a=fingerprint:"))
 }
 
 /// Our screen share, as the machine keeps it across connections.
@@ -443,10 +457,11 @@ impl CallMachine {
     }
 
     /// When the machine next wants `handle_timeout`: the next figures, or
-    /// an ICE restart falling due before them.
+    /// an ICE restart or a new connection falling due before them.
     pub fn poll_timeout(&self) -> Instant {
         [
             self.restart_at(),
+            self.rebuild_at(),
             self.media_resend_at,
             self.consent.deadline(),
         ]
@@ -467,12 +482,34 @@ impl CallMachine {
         )
     }
 
-    /// Time passed: restart ICE when due, and ask for figures each second.
+    /// When to make the connection again: it has never come up, with a
+    /// partner there.
+    fn rebuild_at(&self) -> Option<Instant> {
+        let peer = self.peer.as_ref().filter(|p| !p.connected)?;
+        self.remote.as_ref()?;
+        Some(self.policy.rebuild_at(self.polite, peer.made_at))
+    }
+
+    /// Time passed: restart ICE or make the connection again when due, and
+    /// ask for figures each second.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.state == CallState::Ended {
             return;
         }
         self.clock = now;
+        if let Some(made_at) = self
+            .rebuild_at()
+            .filter(|at| now >= *at)
+            .and(self.peer.as_ref().map(|p| p.made_at))
+        {
+            tracing::warn!(
+                "the connection has not come up in {:?}: making a new one",
+                now.duration_since(made_at)
+            );
+            self.new_peer();
+            self.make_offer(false, now);
+            return;
+        }
         if let (Some(at), Some(since)) = (self.restart_at(), self.ice_down_since) {
             if now >= at {
                 tracing::info!(
@@ -645,6 +682,8 @@ impl CallMachine {
             pending_candidates: Vec::new(),
             connected: false,
             data_open: false,
+            made_at: self.clock,
+            remote_fingerprint: None,
         });
         self.ice_down_since = None;
         self.out.push_back(Action::NewPeer {
@@ -745,6 +784,17 @@ impl CallMachine {
     }
 
     fn on_signal(&mut self, data: SignalData) {
+        let Some(peer) = &self.peer else { return };
+        if let SignalData::Offer { sdp } = &data {
+            let theirs = dtls_fingerprint(sdp);
+            let known = peer.remote_fingerprint.as_deref();
+            if known.is_some() && theirs.is_some() && known != theirs {
+                // The partner made its connection again (it never came up
+                // on their side): ours follows, and answers on a new one.
+                tracing::warn!("the partner made a new connection: following it");
+                self.new_peer();
+            }
+        }
         let Some(peer) = &mut self.peer else { return };
         let (kind, sdp) = match data {
             SignalData::Offer { sdp } => (DescriptionKind::Offer, sdp),
@@ -776,6 +826,9 @@ impl CallMachine {
             Decision::Ignore => tracing::debug!("glare: keeping our offer"),
             Decision::Apply { rollback_first, .. } => {
                 peer.applying = Some(kind);
+                if let Some(fingerprint) = dtls_fingerprint(&sdp) {
+                    peer.remote_fingerprint = Some(fingerprint.to_owned());
+                }
                 self.out.push_back(Action::ApplyRemote {
                     kind,
                     sdp,

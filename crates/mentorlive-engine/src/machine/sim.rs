@@ -42,13 +42,17 @@ pub fn screen_mid(side: Side) -> &'static str {
 
 /// A description on the wire: `kind pc ufrag A B`, where `A` and `B` say
 /// each side's screen m-line: `-` (none), `i` (there, its owner not
-/// sending) or `s` (its owner sending).
+/// sending) or `s` (its owner sending); then, as in SDP, the connection's
+/// DTLS fingerprint (each connection has a certificate of its own).
 fn sdp(kind: &str, pc: u64, ufrag: u64, screens: [char; 2]) -> String {
-    format!("{kind} {pc} {ufrag} {} {}", screens[0], screens[1])
+    format!(
+        "{kind} {pc} {ufrag} {} {}\r\na=fingerprint:sha-256 PC{pc}\r\n",
+        screens[0], screens[1]
+    )
 }
 
 fn parse_sdp(text: &str) -> (u64, u64) {
-    let mut parts = text.split(' ').skip(1);
+    let mut parts = text.lines().next().unwrap_or("").split(' ').skip(1);
     let pc = parts.next().and_then(|p| p.parse().ok()).expect("sim sdp");
     let ufrag = parts.next().and_then(|p| p.parse().ok()).expect("sim sdp");
     (pc, ufrag)
@@ -60,7 +64,10 @@ fn parse_screen(text: &str, side: Side) -> char {
         Side::A => 3,
         Side::B => 4,
     };
-    text.split(' ')
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .split(' ')
         .nth(index)
         .and_then(|s| s.chars().next())
         .unwrap_or('-')
@@ -145,6 +152,11 @@ pub struct Peer {
 }
 
 impl Peer {
+    /// The generation of the connection in place, if any.
+    pub fn connection(&self) -> Option<u64> {
+        self.pc.as_ref().map(|pc| pc.generation)
+    }
+
     pub fn is_sending(&self) -> bool {
         self.pc
             .as_ref()
@@ -214,6 +226,9 @@ pub struct World {
     wire: VecDeque<(Side, Input)>,
     /// Hold signals on the wire until `release` (to make them cross).
     pub hold_wire: bool,
+    /// Connections of this generation on either side never come up, though
+    /// both know each other (a DTLS handshake that stalled for good).
+    pub stalled_generation: Option<u64>,
 }
 
 fn user(id: &str, role: Role) -> PeerUser {
@@ -248,6 +263,7 @@ impl World {
             next_id: 1,
             wire: VecDeque::new(),
             hold_wire: false,
+            stalled_generation: None,
         };
         world.run();
         world
@@ -659,7 +675,10 @@ impl World {
                     x.remote == Some((y.id, y.local_ufrag))
                         && x.remote_candidates.contains(&(y.id, y.local_ufrag))
                 };
+                let stalled = |x: &SimPc| Some(x.generation) == self.stalled_generation;
                 self.path_up
+                    && !stalled(pa)
+                    && !stalled(pb)
                     && knows(pa, pb)
                     && knows(pb, pa)
                     && pa.local_ufrag >= self.min_ufrag

@@ -218,6 +218,11 @@ fn ice_restarts_after_the_path_changes_the_impolite_side_first() {
         (0, 1),
         "once is enough"
     );
+    assert_eq!(
+        (w.a.connection(), w.b().connection()),
+        (Some(1), Some(1)),
+        "a restart's offer renegotiates the same connection"
+    );
 }
 
 #[test]
@@ -230,6 +235,49 @@ fn ice_restarts_after_the_path_changes_the_polite_side_as_a_fallback() {
     assert_eq!(w.a.ice_restarts, 0, "the polite side waits 12 s");
     w.advance(Duration::from_millis(1_100));
     assert_eq!(w.a.ice_restarts, 1);
+    assert_in_call(&w);
+}
+
+#[test]
+fn a_connection_that_never_comes_up_is_made_again_and_the_partner_follows() {
+    let mut w = World::mentor_waiting();
+    // Both hold each other's credentials and candidates, and still the
+    // first connection never comes up (its DTLS handshake stalled for
+    // good): an ICE restart could not start it again.
+    w.stalled_generation = Some(1);
+    w.learner_joins("pb");
+    w.advance(Duration::from_millis(9_500));
+    assert_eq!(w.b().machine.state(), CallState::Connecting);
+    assert_eq!(
+        (w.a.connection(), w.b().connection()),
+        (Some(1), Some(1)),
+        "not before 10 s"
+    );
+    w.advance(Duration::from_millis(1_000));
+    // The learner (impolite) made a new connection at 10 s, and its offer,
+    // with a new certificate, had the mentor's follow.
+    assert_eq!((w.a.connection(), w.b().connection()), (Some(2), Some(2)));
+    assert_in_call(&w);
+    w.advance(Duration::from_secs(30));
+    assert_eq!(
+        (w.a.connection(), w.b().connection()),
+        (Some(2), Some(2)),
+        "a connection that came up is kept"
+    );
+    assert_eq!((w.a.ice_restarts, w.b().ice_restarts), (0, 0));
+}
+
+#[test]
+fn the_polite_side_makes_the_connection_again_when_the_partner_does_not() {
+    let mut w = World::mentor_waiting();
+    w.stalled_generation = Some(1);
+    w.learner_joins("pb");
+    // A partner that never does (an older client, or its timers stuck).
+    w.peer(Side::B).timers_frozen = true;
+    w.advance(Duration::from_secs(19));
+    assert_eq!(w.a.connection(), Some(1), "the polite side waits 20 s");
+    w.advance(Duration::from_millis(1_500));
+    assert_eq!((w.a.connection(), w.b().connection()), (Some(2), Some(2)));
     assert_in_call(&w);
 }
 
