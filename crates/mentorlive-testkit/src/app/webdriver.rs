@@ -180,6 +180,20 @@ impl WebDriver {
         }
     }
 
+    /// Reloads the page as the browser's own Reload does (W3C Refresh),
+    /// waiting up to `limit` for the new page to load; false if it did not
+    /// answer in time.
+    pub async fn refresh_within(&self, limit: Duration) -> bool {
+        let url = format!("{}/session/{}/refresh", self.base, self.session);
+        self.http
+            .post(url)
+            .timeout(limit)
+            .json(&json!({}))
+            .send()
+            .await
+            .is_ok()
+    }
+
     /// How long a script may run (its promise may take that long).
     pub async fn script_timeout(&self, secs: u64) {
         self.cmd(
