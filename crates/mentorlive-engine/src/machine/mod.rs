@@ -497,15 +497,8 @@ impl CallMachine {
             return;
         }
         self.clock = now;
-        if let Some(made_at) = self
-            .rebuild_at()
-            .filter(|at| now >= *at)
-            .and(self.peer.as_ref().map(|p| p.made_at))
-        {
-            tracing::warn!(
-                "the connection has not come up in {:?}: making a new one",
-                now.duration_since(made_at)
-            );
+        if self.rebuild_at().is_some_and(|at| now >= at) {
+            tracing::warn!("the connection has not come up in time: making a new one");
             self.new_peer();
             self.make_offer(false, now);
             return;
@@ -786,9 +779,8 @@ impl CallMachine {
     fn on_signal(&mut self, data: SignalData) {
         let Some(peer) = &self.peer else { return };
         if let SignalData::Offer { sdp } = &data {
-            let theirs = dtls_fingerprint(sdp);
             let known = peer.remote_fingerprint.as_deref();
-            if known.is_some() && theirs.is_some() && known != theirs {
+            if matches!((known, dtls_fingerprint(sdp)), (Some(k), Some(t)) if k != t) {
                 // The partner made its connection again (it never came up
                 // on their side): ours follows, and answers on a new one.
                 tracing::warn!("the partner made a new connection: following it");

@@ -156,42 +156,40 @@ impl WebDriver {
         .await
     }
 
-    /// `execute`, but a reply that does not come within `limit` is `None`
-    /// (the request is dropped): a poll can then ask again instead of
-    /// waiting out the client's 240 s for a page that was reloading.
-    pub async fn execute_within(
-        &self,
-        script: &str,
-        args: Value,
-        limit: Duration,
-    ) -> Option<Value> {
-        let url = format!("{}/session/{}/execute/sync", self.base, self.session);
-        let reply = self
-            .http
-            .post(url)
-            .timeout(limit)
-            .json(&json!({"script": script, "args": args}))
-            .send()
-            .await;
-        match reply {
+    /// A command whose reply does not come within `limit` is `None` (the
+    /// request is dropped): a poll can then ask again instead of waiting
+    /// out the client's 240 s for a page that was reloading.
+    async fn cmd_within(&self, path: &str, body: Value, limit: Duration) -> Option<Value> {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        match self.http.post(url).timeout(limit).json(&body).send().await {
             Ok(r) => Some(r.json::<Value>().await.expect("json")["value"].clone()),
             Err(e) if e.is_timeout() => None,
             Err(e) => panic!("webdriver: {e:?}"),
         }
     }
 
+    /// `execute`, given up after `limit` (see `cmd_within`).
+    pub async fn execute_within(
+        &self,
+        script: &str,
+        args: Value,
+        limit: Duration,
+    ) -> Option<Value> {
+        self.cmd_within(
+            "/execute/sync",
+            json!({"script": script, "args": args}),
+            limit,
+        )
+        .await
+    }
+
     /// Reloads the page as the browser's own Reload does (W3C Refresh),
     /// waiting up to `limit` for the new page to load; false if it did not
-    /// answer in time.
+    /// load in time.
     pub async fn refresh_within(&self, limit: Duration) -> bool {
-        let url = format!("{}/session/{}/refresh", self.base, self.session);
-        self.http
-            .post(url)
-            .timeout(limit)
-            .json(&json!({}))
-            .send()
+        self.cmd_within("/refresh", json!({}), limit)
             .await
-            .is_ok()
+            .is_some()
     }
 
     /// How long a script may run (its promise may take that long).
