@@ -9,6 +9,7 @@ mod tests {
     use crate::bench::{ProcessFigures, ProcessMemory};
     use crate::call::{CallJoined, RunningCall};
     use crate::commands::{AppInfo, LiveCodeView};
+    use crate::event_sink::TimedCallEvent;
     use crate::export::ExportStarted;
     use crate::links::LinkEvent;
     use crate::recordings::{RecordingEntry, RecordingList};
@@ -81,6 +82,7 @@ mod tests {
             SessionCall::decl(&cfg),
             SessionAnalytics::decl(&cfg),
             CallEvent::decl(&cfg),
+            TimedCallEvent::decl(&cfg),
             CallJoined::decl(&cfg),
             RunningCall::decl(&cfg),
             UpdateInfo::decl(&cfg),

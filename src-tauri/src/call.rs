@@ -2,7 +2,7 @@
 //! bridge; events go to the UI on a Tauri channel (control only, JSON is
 //! fine there); media never crosses IPC, it goes over the bridge's socket.
 
-use crate::event_sink::EventSink;
+use crate::event_sink::{EventSink, TimedCallEvent};
 use crate::AppState;
 use mentorlive_bridge::MediaBridge;
 use mentorlive_client::{AppErrorCode, ClientError, ClientResult};
@@ -63,7 +63,7 @@ fn join_error_code(err: &EngineError) -> AppErrorCode {
 pub async fn join_call(
     state: State<'_, AppState>,
     code: String,
-    on_event: Channel<CallEvent>,
+    on_event: Channel<TimedCallEvent>,
 ) -> ClientResult<CallJoined> {
     let api = state.client.api()?;
     let token = api
@@ -231,7 +231,7 @@ pub async fn running_call(state: State<'_, AppState>) -> Result<Option<RunningCa
 #[tauri::command]
 pub async fn reattach_call(
     state: State<'_, AppState>,
-    on_event: Channel<CallEvent>,
+    on_event: Channel<TimedCallEvent>,
 ) -> ClientResult<CallJoined> {
     let slot = state.call.lock().await;
     let active = slot.as_ref().ok_or_else(|| ClientError {

@@ -2,39 +2,83 @@
 //! page (an update, F5, or a web process that crashed and was reloaded)
 //! attaches a new channel to the call still running in the engine; it is
 //! first told what the call is now (the last event of each kind, and the
-//! chat), so it draws the same call without a renegotiation.
+//! chat), so it draws the same call without a renegotiation. Each event
+//! carries the time it happened, so a page told later still runs the call's
+//! clock (and a recording's) from the true start, not from its reload.
 
-use mentorlive_engine::CallEvent;
+use mentorlive_engine::{CallEvent, CallState};
+use serde::Serialize;
 use std::mem::{discriminant, Discriminant};
+use std::time::{SystemTime, UNIX_EPOCH};
 use tauri::ipc::Channel;
+
+/// An engine event with the wall-clock time it happened, as the page gets it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TimedCallEvent {
+    /// Milliseconds since the Unix epoch (the page's `Date.now()` clock).
+    pub at_ms: u64,
+    pub event: CallEvent,
+}
+
+impl TimedCallEvent {
+    fn now(event: CallEvent) -> TimedCallEvent {
+        let at_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        TimedCallEvent { at_ms, event }
+    }
+}
 
 /// Chat lines kept for a page that attaches later.
 const CHAT_KEPT: usize = 500;
 
 #[derive(Default)]
 struct Replay {
-    events: Vec<CallEvent>,
+    /// The first time the call connected: the call's clock runs from it,
+    /// across reconnects, so a later `Connected` does not replace it.
+    first_connected: Option<TimedCallEvent>,
+    events: Vec<TimedCallEvent>,
     chat_lines: usize,
 }
 
 impl Replay {
+    /// What a page attaching now is told, in order: the first connection,
+    /// then the latest of each kind and the chat.
+    fn told(&self) -> impl Iterator<Item = &TimedCallEvent> {
+        let first = self
+            .first_connected
+            .as_ref()
+            .filter(|first| !self.events.contains(first));
+        first.into_iter().chain(&self.events)
+    }
+
     /// Remembers what a new page must be told. Figures and requests of the
     /// moment (stats, keyframe asks, bitrate targets) are not.
-    fn note(&mut self, event: &CallEvent) {
-        match event {
+    fn note(&mut self, timed: &TimedCallEvent) {
+        if matches!(
+            timed.event,
+            CallEvent::State {
+                state: CallState::Connected
+            }
+        ) && self.first_connected.is_none()
+        {
+            self.first_connected = Some(timed.clone());
+        }
+        match &timed.event {
             CallEvent::Stats { .. }
             | CallEvent::KeyframeRequested
             | CallEvent::ScreenKeyframeRequested
             | CallEvent::TargetBitrate { .. }
             | CallEvent::Report { .. } => {}
             CallEvent::Chat { .. } => {
-                self.events.push(event.clone());
+                self.events.push(timed.clone());
                 self.chat_lines += 1;
                 if self.chat_lines > CHAT_KEPT {
                     if let Some(first) = self
                         .events
                         .iter()
-                        .position(|e| matches!(e, CallEvent::Chat { .. }))
+                        .position(|e| matches!(e.event, CallEvent::Chat { .. }))
                     {
                         self.events.remove(first);
                         self.chat_lines -= 1;
@@ -43,8 +87,8 @@ impl Replay {
             }
             other => {
                 let kind: Discriminant<CallEvent> = discriminant(other);
-                self.events.retain(|e| discriminant(e) != kind);
-                self.events.push(other.clone());
+                self.events.retain(|e| discriminant(&e.event) != kind);
+                self.events.push(timed.clone());
             }
         }
     }
@@ -52,12 +96,12 @@ impl Replay {
 
 /// The channel of the page attached to the call, and what to tell the next.
 pub struct EventSink {
-    channel: Channel<CallEvent>,
+    channel: Channel<TimedCallEvent>,
     replay: Replay,
 }
 
 impl EventSink {
-    pub fn new(channel: Channel<CallEvent>) -> EventSink {
+    pub fn new(channel: Channel<TimedCallEvent>) -> EventSink {
         EventSink {
             channel,
             replay: Replay::default(),
@@ -65,13 +109,14 @@ impl EventSink {
     }
 
     pub fn send(&mut self, event: CallEvent) {
-        self.replay.note(&event);
-        let _ = self.channel.send(event);
+        let timed = TimedCallEvent::now(event);
+        self.replay.note(&timed);
+        let _ = self.channel.send(timed);
     }
 
     /// A new page takes over: it hears the call as it is, then what follows.
-    pub fn attach(&mut self, channel: Channel<CallEvent>) {
-        for event in &self.replay.events {
+    pub fn attach(&mut self, channel: Channel<TimedCallEvent>) {
+        for event in self.replay.told() {
             let _ = channel.send(event.clone());
         }
         self.channel = channel;
@@ -81,23 +126,44 @@ impl EventSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mentorlive_engine::CallState;
+
+    fn at(at_ms: u64, event: CallEvent) -> TimedCallEvent {
+        TimedCallEvent { at_ms, event }
+    }
+
+    fn state(s: CallState) -> CallEvent {
+        CallEvent::State { state: s }
+    }
 
     #[test]
-    fn a_new_page_hears_the_latest_of_each_kind_in_order_and_all_the_chat() {
+    fn a_new_page_hears_the_latest_of_each_kind_in_order_with_the_time_it_happened() {
         let mut replay = Replay::default();
-        let state = |s| CallEvent::State { state: s };
-        replay.note(&state(CallState::WaitingForPeer));
-        replay.note(&CallEvent::KeyframeRequested);
-        replay.note(&state(CallState::Connecting));
-        replay.note(&state(CallState::Connected));
-        assert_eq!(replay.events, vec![state(CallState::Connected)]);
-        replay.note(&CallEvent::Replaced);
-        replay.note(&state(CallState::Reconnecting));
+        replay.note(&at(1, state(CallState::WaitingForPeer)));
+        replay.note(&at(2, CallEvent::KeyframeRequested));
+        replay.note(&at(3, state(CallState::Connecting)));
+        replay.note(&at(4, state(CallState::Connected)));
+        let told: Vec<_> = replay.told().cloned().collect();
+        assert_eq!(told, vec![at(4, state(CallState::Connected))], "told once");
+        replay.note(&at(5, CallEvent::Replaced));
+        replay.note(&at(6, state(CallState::Reconnecting)));
         assert_eq!(
             replay.events,
-            vec![CallEvent::Replaced, state(CallState::Reconnecting)],
+            vec![
+                at(5, CallEvent::Replaced),
+                at(6, state(CallState::Reconnecting))
+            ],
             "the latest of each kind, in the order they came"
+        );
+        replay.note(&at(7, state(CallState::Connected)));
+        let told: Vec<_> = replay.told().cloned().collect();
+        assert_eq!(
+            told,
+            vec![
+                at(4, state(CallState::Connected)),
+                at(5, CallEvent::Replaced),
+                at(7, state(CallState::Connected))
+            ],
+            "after a reconnect the page still hears when the call first connected, for its clock"
         );
     }
 }

@@ -46,7 +46,8 @@ export interface CallStart {
   audio: AudioContext;
   /** Mute and camera as they are now (they change before the join ends). */
   media: () => { muted: boolean; cameraOff: boolean };
-  onEvent: (event: CallEvent) => void;
+  /** `at`: when it happened (ms since the epoch), if not just now. */
+  onEvent: (event: CallEvent, at?: number) => void;
   onFail: (message: string) => void;
   /** Our screen share started or stopped (`notice`: why it stopped, when
    *  it was not the person's own Stop). */

@@ -6,7 +6,7 @@
 import { Channel } from "@tauri-apps/api/core";
 import { AppError } from "../errors";
 import { codeErrorMessage } from "../code";
-import type { CallEvent } from "../generated/types";
+import type { TimedCallEvent } from "../generated/types";
 import { MediaBridge } from "../media/bridge";
 import { routeToSpeaker } from "../media/devices";
 import { MediaReceiver } from "../media/receiver";
@@ -53,10 +53,12 @@ export function startDesktopCall(start: CallStart): CallConnection {
     start.onLocalScreen(false, notice);
   };
 
-  const onEvent = new Channel<CallEvent>();
+  const onEvent = new Channel<TimedCallEvent>();
   let partnerName = start.request.partnerName;
-  onEvent.onmessage = (event) => {
-    start.onEvent(event);
+  onEvent.onmessage = ({ atMs, event }) => {
+    // The engine's time, not ours: a reloaded page hears the call's past
+    // (when it connected) and runs its clock from then.
+    start.onEvent(event, atMs);
     switch (event.event) {
       case "peer_present":
         partnerName = event.user.name;

@@ -41,8 +41,8 @@ export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Pic
       media: () => mediaState.current,
       onFail: (message) => !stopped && dispatch({ type: "failed", message }),
       onLocalScreen: (sharing, notice) => !stopped && dispatch({ type: "local_screen", sharing, notice }),
-      onEvent: (event) => {
-        dispatch({ type: "engine", event, at: Date.now() });
+      onEvent: (event, at = Date.now()) => {
+        dispatch({ type: "engine", event, at });
         switch (event.event) {
           case "joined":
             sessionId.current = event.session_id;

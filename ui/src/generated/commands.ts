@@ -2,7 +2,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { command } from "../backend/command";
-import type { AppInfo, CallEvent, CallJoined, CallReport, ChatMessage, ExportStarted, LinkEvent, LiveCodeView, MyAnalytics, ProcessFigures, Rating, RecordingList, Role, RunningCall, Session, SessionAnalytics, TrayAction, TrayView, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
+import type { AppInfo, CallJoined, CallReport, ChatMessage, ExportStarted, LinkEvent, LiveCodeView, MyAnalytics, ProcessFigures, Rating, RecordingList, Role, RunningCall, Session, SessionAnalytics, TimedCallEvent, TrayAction, TrayView, UpdateInfo, User, ValidateLiveCodeResponse } from "./types";
 
 export const commands = {
   appInfo: () => command<AppInfo>("app_info"),
@@ -45,14 +45,14 @@ export const commands = {
   // Presses a tray menu item, as a person would (tests only).
   // Only in builds with cfg(any(debug_assertions, feature = "bench")).
   pressTray: (action: TrayAction) => command<void>("press_tray", { action }),
-  joinCall: (code: string, onEvent: Channel<CallEvent>) => command<CallJoined>("join_call", { code, onEvent }),
+  joinCall: (code: string, onEvent: Channel<TimedCallEvent>) => command<CallJoined>("join_call", { code, onEvent }),
   // The call still running in the engine, if any (a page just loaded asks).
   runningCall: () => command<RunningCall | null>("running_call"),
   // Attaches a reloaded page to the call running in the engine: the same
   // connection, no renegotiation. The page hears the call as it is, gets
   // the bridge again (which takes the new page), and the partner is asked
   // for a keyframe for the page's fresh decoder.
-  reattachCall: (onEvent: Channel<CallEvent>) => command<CallJoined>("reattach_call", { onEvent }),
+  reattachCall: (onEvent: Channel<TimedCallEvent>) => command<CallJoined>("reattach_call", { onEvent }),
   // Sends a chat line; returns it as sent (id and time), for our own view.
   callSendChat: (text: string) => command<ChatMessage>("call_send_chat", { text }),
   // Tells the partner whether our microphone is muted and our camera off

@@ -174,6 +174,12 @@ export type SessionAnalytics = { sessionId: string, calls: Array<SessionCall>, }
 
 export type CallEvent = { "event": "joined", session_id: string, peer_id: string, polite: boolean, } | { "event": "peer_present", peer_id: string, user: PeerUser, } | { "event": "peer_left", peer_id: string, reason: LeaveReason, } | { "event": "state", state: CallState, } | { "event": "signaling", state: string, } | { "event": "keyframe_requested" } | { "event": "screen_keyframe_requested" } | { "event": "target_bitrate", bps: number, } | { "event": "stats", stats: CallStats, } | { "event": "chat", message: ChatMessage, } | { "event": "partner_media", state: MediaState, } | { "event": "partner_screen", share: ScreenShare, } | { "event": "recording", recording: RecordingView, } | { "event": "recording_saved", saved: SavedRecording, } | { "event": "recording_failed", message: string, } | { "event": "replaced" } | { "event": "report", report: CallReport, };
 
+export type TimedCallEvent = { 
+/**
+ * Milliseconds since the Unix epoch (the page's `Date.now()` clock).
+ */
+atMs: number, event: CallEvent, };
+
 export type CallJoined = { 
 /**
  * The media bridge's address, secret included: the UI's only copy.
