@@ -12,4 +12,4 @@ bash scripts/build-ui.sh >/dev/null
 cargo build -q --locked --workspace --bins
 MENTORLIVE_SOAK_MINUTES="${1:-30}" scripts/with-keychain.sh \
   cargo test -q --locked -p mentorlive-e2e --test app_soak -- --nocapture 2>&1 \
-  | grep -E '^\{"minute|^SOAK|test result|panicked'
+  | grep -E '"minute"|^SOAK|test result|panicked'
