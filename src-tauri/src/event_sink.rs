@@ -4,7 +4,9 @@
 //! first told what the call is now (the last event of each kind, and the
 //! chat), so it draws the same call without a renegotiation. Each event
 //! carries the time it happened, so a page told later still runs the call's
-//! clock (and a recording's) from the true start, not from its reload.
+//! clock from the call's start, not from its reload. (A recording's clock
+//! runs from the latest recording event, which is its start unless the
+//! other side's recording changed since.)
 
 use mentorlive_engine::{CallEvent, CallState};
 use serde::Serialize;
