@@ -294,8 +294,7 @@ async fn leave_in_the_close_dialog_hangs_up_and_quits() {
 const CALL_CLOCK: &str =
     "return document.querySelector('[data-testid=elapsed]')?.textContent || null";
 
-fn clock_seconds(shown: &Value) -> u64 {
-    let text = shown.as_str().expect("the clock's text");
+fn clock_seconds(text: &str) -> u64 {
     text.split(':').fold(0, |secs, part| {
         secs * 60 + part.parse::<u64>().expect("the clock reads digits")
     })
@@ -337,12 +336,16 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
         );
     }
     // The call's clock as the page shows it: after a reload it goes on from
-    // the call's start, not from 00:00.
-    // It has run long enough that a clock started again would read less.
-    let mut clock_before = clock_seconds(&wait_js(&wd, "the call's clock", CALL_CLOCK, 10).await);
+    // the call's start, not from 00:00. Read once it has run 6 s, so that a
+    // clock started again would read less than expected.
+    let read_clock = || async {
+        let shown = wait_js(&wd, "the call's clock", CALL_CLOCK, 10).await;
+        clock_seconds(shown.as_str().expect("the clock's text"))
+    };
+    let mut clock_before = read_clock().await;
     if clock_before < 6 {
         tokio::time::sleep(Duration::from_secs(6 - clock_before)).await;
-        clock_before = clock_seconds(&wait_js(&wd, "the call's clock", CALL_CLOCK, 10).await);
+        clock_before = read_clock().await;
     }
     let clock_read = Instant::now();
     for how in ["reload", "kill"] {
@@ -393,7 +396,7 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
                 .await
             {
                 Some(Value::String(shown)) => {
-                    let after = clock_seconds(&Value::String(shown.clone()));
+                    let after = clock_seconds(&shown);
                     let expected = clock_before + clock_read.elapsed().as_secs();
                     println!("reload: the call's clock read {clock_before} s before, {shown} after ({expected} s expected)");
                     assert!(
