@@ -7,6 +7,7 @@
 //! tray's menu is read and pressed through test-only commands that call the
 //! same code as its menu. Screenshots go to `test-output/app-background/`.
 
+use mentorlive_engine::machine::TheirRecording;
 use mentorlive_engine::CallEvent;
 use mentorlive_protocol::signaling::LeaveReason;
 use mentorlive_testkit::app::{
@@ -290,6 +291,63 @@ async fn leave_in_the_close_dialog_hangs_up_and_quits() {
     let _ = cli.finish();
 }
 
+/// Stops the recording from the reloaded page and starts another: the new
+/// file is named after the session and the partner, which the page learnt
+/// from the engine's side, not from the pre-join screen it never showed.
+async fn recording_again_after_a_reload(
+    wd: &mentorlive_testkit::app::WebDriver,
+    cli: &mut Joiner,
+    desktop: &DesktopApp,
+) {
+    // Clicks Record or Stop recording once the page shows `pressed` (the
+    // page hears its own recording's change on its own channel, which may
+    // come after the partner heard of it).
+    let toggle = |pressed: bool| async move {
+        let script = format!(
+            "const b = document.querySelector('[data-testid=toggle-record]'); \
+             if (!b || b.disabled || b.getAttribute('aria-pressed') !== '{pressed}') return false; \
+             b.click(); return true"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            match wd
+                .execute_within(&script, json!([]), Duration::from_secs(10))
+                .await
+            {
+                Some(Value::Bool(true)) => return true,
+                Some(Value::Bool(false)) => tokio::time::sleep(Duration::from_millis(100)).await,
+                _ => {
+                    println!("reload: the page answered no script: not recorded again");
+                    return false;
+                }
+            }
+        }
+        panic!("the record button never showed aria-pressed={pressed} after a reload");
+    };
+    let before = recordings_of(desktop);
+    let mark = cli.mark();
+    if !toggle(true).await {
+        return;
+    }
+    cli.wait_since(mark, "told the recording stopped", Duration::from_secs(15), |e| {
+        matches!(e, CallEvent::Recording { recording } if recording.theirs == TheirRecording::Off)
+    });
+    let stopped = cli.mark();
+    if !toggle(false).await {
+        return;
+    }
+    cli.wait_since(stopped, "told the app records again", Duration::from_secs(15), |e| {
+        matches!(e, CallEvent::Recording { recording } if recording.theirs == TheirRecording::Recording)
+    });
+    let now = recordings_of(desktop);
+    let new: Vec<_> = now.iter().filter(|n| !before.contains(n)).collect();
+    println!("reload: recorded again into {new:?}");
+    assert!(
+        new.len() == 1 && new[0].ends_with(" Rust ownership, one to one with Maya Mentor.webm"),
+        "a recording started after a reload is named after the session and the partner: {new:?} (before: {before:?})"
+    );
+}
+
 /// The call's clock on the call screen ("MM:SS", or "H:MM:SS").
 const CALL_CLOCK: &str =
     "return document.querySelector('[data-testid=elapsed]')?.textContent || null";
@@ -300,9 +358,28 @@ fn clock_seconds(text: &str) -> u64 {
     })
 }
 
+/// The recording flag's clock ("● Recording 00:07"), as seconds.
+const RECORDING_CLOCK: &str = "const t = document.querySelector('[data-testid=recording-indicator]')?.textContent; return t ? t.trim().split(' ').pop() : null";
+
+/// The app's recordings, newest last (their names start with the time).
+fn recordings_of(desktop: &DesktopApp) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(desktop.recordings_dir())
+        .map(|dir| {
+            dir.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".webm"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// A page reload (F5, a UI update) and then a killed web process: each time
 /// the page comes back into the same call, with the same connection (the
 /// CLI sees no renegotiation), and the app's video reaches the partner again.
+/// The reloaded page shows the call as it was: the call's clock and the
+/// recording's go on, and a recording started after the reload is named
+/// after the session and the partner.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -312,13 +389,14 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
     let out = output_dir().join("../app-background");
     let _ = std::fs::create_dir_all(&out);
     let recordings = tempfile::tempdir().expect("tmp");
-    let mut cli = Joiner::start(
-        &server,
+    let mut cli = Joiner::start_with(
+        &server.url,
         "mentor@example.com",
         &code,
         120.0,
         recordings.path(),
         "from-app",
+        &[std::ffi::OsStr::new("--allow-recording")],
     );
     cli.wait_joined();
     let desktop = DesktopApp::start(550, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
@@ -335,18 +413,29 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
             "the app's video reaches the partner"
         );
     }
-    // The call's clock as the page shows it: after a reload it goes on from
-    // the call's start, not from 00:00. Read once it has run 6 s, so that a
-    // clock started again would read less than expected.
-    let read_clock = || async {
-        let shown = wait_js(&wd, "the call's clock", CALL_CLOCK, 10).await;
-        clock_seconds(shown.as_str().expect("the clock's text"))
+    // The app records; the partner allows.
+    wd.click(&wd.wait("[data-testid=toggle-record]", 10).await)
+        .await;
+    cli.wait_for("told the app records", Duration::from_secs(15), |e| {
+        matches!(e, CallEvent::Recording { recording } if recording.theirs == TheirRecording::Recording)
+    });
+    // The call's clock and the recording's as the page shows them: after a
+    // reload they go on from their starts, not from 00:00. Read once the
+    // recording has run 6 s, so that a clock started again would read less
+    // than expected.
+    let read_clock = |script: &'static str| {
+        let wd = &wd;
+        async move {
+            let shown = wait_js(wd, "a clock", script, 10).await;
+            clock_seconds(shown.as_str().expect("the clock's text"))
+        }
     };
-    let mut clock_before = read_clock().await;
-    if clock_before < 6 {
-        tokio::time::sleep(Duration::from_secs(6 - clock_before)).await;
-        clock_before = read_clock().await;
+    let recording_before = read_clock(RECORDING_CLOCK).await;
+    if recording_before < 6 {
+        tokio::time::sleep(Duration::from_secs(6 - recording_before)).await;
     }
+    let clock_before = read_clock(CALL_CLOCK).await;
+    let recording_before = read_clock(RECORDING_CLOCK).await;
     let clock_read = Instant::now();
     for how in ["reload", "kill"] {
         let before = video_in(&mut cli);
@@ -390,22 +479,33 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
         desktop.screenshot(&out.join(format!("3-after-{how}.png")));
         if how == "reload" {
             // Bounded: after a reload WebKitWebDriver sometimes answers no
-            // script (see above), and then the clock is not read.
+            // script (see above), and then the page is not read.
+            let clocks =
+                format!("return [(() => {{ {CALL_CLOCK} }})(), (() => {{ {RECORDING_CLOCK} }})()]");
             match wd
-                .execute_within(CALL_CLOCK, json!([]), Duration::from_secs(10))
+                .execute_within(&clocks, json!([]), Duration::from_secs(10))
                 .await
             {
-                Some(Value::String(shown)) => {
-                    let after = clock_seconds(&shown);
-                    let expected = clock_before + clock_read.elapsed().as_secs();
-                    println!("reload: the call's clock read {clock_before} s before, {shown} after ({expected} s expected)");
-                    assert!(
-                        after + 2 >= expected,
-                        "the call's clock goes on across a reload: {clock_before} s before it, {shown} after, {expected} s expected"
+                Some(Value::Array(shown)) if shown.iter().all(Value::is_string) => {
+                    let read = |i: usize| clock_seconds(shown[i].as_str().unwrap_or_default());
+                    let ran = clock_read.elapsed().as_secs();
+                    println!(
+                        "reload: the call's clock read {clock_before} s before, {} s after; the recording's {recording_before} s before, {} s after ({ran} s later)",
+                        read(0),
+                        read(1)
                     );
+                    assert!(
+                        read(0) + 2 >= clock_before + ran,
+                        "the call's clock goes on across a reload: {clock_before} s before it, {shown:?} after, {ran} s later"
+                    );
+                    assert!(
+                        read(1) + 2 >= recording_before + ran,
+                        "the recording's clock goes on across a reload: {recording_before} s before it, {shown:?} after, {ran} s later"
+                    );
+                    recording_again_after_a_reload(&wd, &mut cli, &desktop).await;
                 }
                 other => {
-                    println!("reload: the page answered no script ({other:?}): its clock not read")
+                    println!("reload: the page answered no script ({other:?}): its clocks not read")
                 }
             }
         }

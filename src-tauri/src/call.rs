@@ -20,6 +20,11 @@ pub struct ActiveCall {
     _bridge: MediaBridge,
     bridge_url: String,
     code: String,
+    /// What the pre-join screen knew, kept for a reloaded page: the
+    /// session's title (for the notification and a recording's name) and
+    /// the partner's name (for the rating after the call).
+    session_title: String,
+    partner_name: String,
     /// The page's channel of the moment (a reloaded page attaches anew).
     sink: Arc<std::sync::Mutex<EventSink>>,
     /// What the page last said of its microphone and camera.
@@ -63,6 +68,8 @@ fn join_error_code(err: &EngineError) -> AppErrorCode {
 pub async fn join_call(
     state: State<'_, AppState>,
     code: String,
+    session_title: String,
+    partner_name: String,
     on_event: Channel<TimedCallEvent>,
 ) -> ClientResult<CallJoined> {
     let api = state.client.api()?;
@@ -120,6 +127,8 @@ pub async fn join_call(
         _bridge: bridge,
         bridge_url: bridge_url.clone(),
         code,
+        session_title,
+        partner_name,
         sink,
         media: MediaState::default(),
         forward,
@@ -210,6 +219,8 @@ pub async fn call_set_media_state(
 #[serde(rename_all = "camelCase")]
 pub struct RunningCall {
     pub code: String,
+    pub session_title: String,
+    pub partner_name: String,
     pub audio_muted: bool,
     pub video_off: bool,
 }
@@ -219,6 +230,8 @@ pub struct RunningCall {
 pub async fn running_call(state: State<'_, AppState>) -> Result<Option<RunningCall>, ClientError> {
     Ok(state.call.lock().await.as_ref().map(|active| RunningCall {
         code: active.code.clone(),
+        session_title: active.session_title.clone(),
+        partner_name: active.partner_name.clone(),
         audio_muted: active.media.audio_muted,
         video_off: active.media.video_off,
     }))

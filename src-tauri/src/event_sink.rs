@@ -4,10 +4,10 @@
 //! first told what the call is now (the last event of each kind, and the
 //! chat), so it draws the same call without a renegotiation. Each event
 //! carries the time it happened, so a page told later still runs the call's
-//! clock from the call's start, not from its reload. (A recording's clock
-//! runs from the latest recording event, which is its start unless the
-//! other side's recording changed since.)
+//! clock from the call's start, not from its reload, and each recording's
+//! clock from that recording's start.
 
+use mentorlive_engine::machine::{OurRecording, TheirRecording};
 use mentorlive_engine::{CallEvent, CallState};
 use serde::Serialize;
 use std::mem::{discriminant, Discriminant};
@@ -40,19 +40,35 @@ struct Replay {
     /// The first time the call connected: the call's clock runs from it,
     /// across reconnects, so a later `Connected` does not replace it.
     first_connected: Option<TimedCallEvent>,
+    /// The event where our recording of the moment began, and the one
+    /// where theirs of us began: the flag's clocks run from them. The
+    /// latest recording event alone would restart the older one's clock
+    /// whenever the other side's recording changed.
+    ours_recording_since: Option<TimedCallEvent>,
+    theirs_recording_since: Option<TimedCallEvent>,
     events: Vec<TimedCallEvent>,
     chat_lines: usize,
 }
 
 impl Replay {
-    /// What a page attaching now is told, in order: the first connection,
-    /// then the latest of each kind and the chat.
-    fn told(&self) -> impl Iterator<Item = &TimedCallEvent> {
-        let first = self
-            .first_connected
-            .as_ref()
-            .filter(|first| !self.events.contains(first));
-        first.into_iter().chain(&self.events)
+    /// What a page attaching now is told, in the order it happened: when
+    /// the call first connected, when each recording of the moment began,
+    /// the latest of each kind, and the chat.
+    fn told(&self) -> Vec<&TimedCallEvent> {
+        let mut told: Vec<&TimedCallEvent> = [
+            &self.first_connected,
+            &self.ours_recording_since,
+            &self.theirs_recording_since,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|event| !self.events.contains(event))
+        .collect();
+        told.dedup();
+        told.extend(&self.events);
+        // Stable: events of the same millisecond keep the order they came in.
+        told.sort_by_key(|event| event.at_ms);
+        told
     }
 
     /// Remembers what a new page must be told. Figures and requests of the
@@ -66,6 +82,26 @@ impl Replay {
         ) && self.first_connected.is_none()
         {
             self.first_connected = Some(timed.clone());
+        }
+        if let CallEvent::Recording { recording } = &timed.event {
+            // Told again only for its time: what ended then is old news.
+            let began = || {
+                let mut event = timed.clone();
+                if let CallEvent::Recording { recording } = &mut event.event {
+                    recording.ended = None;
+                }
+                event
+            };
+            if recording.ours != OurRecording::Recording {
+                self.ours_recording_since = None;
+            } else if self.ours_recording_since.is_none() {
+                self.ours_recording_since = Some(began());
+            }
+            if recording.theirs != TheirRecording::Recording {
+                self.theirs_recording_since = None;
+            } else if self.theirs_recording_since.is_none() {
+                self.theirs_recording_since = Some(began());
+            }
         }
         match &timed.event {
             CallEvent::Stats { .. }
@@ -144,7 +180,7 @@ mod tests {
         replay.note(&at(2, CallEvent::KeyframeRequested));
         replay.note(&at(3, state(CallState::Connecting)));
         replay.note(&at(4, state(CallState::Connected)));
-        let told: Vec<_> = replay.told().cloned().collect();
+        let told: Vec<_> = replay.told().into_iter().cloned().collect();
         assert_eq!(told, vec![at(4, state(CallState::Connected))], "told once");
         replay.note(&at(5, CallEvent::Replaced));
         replay.note(&at(6, state(CallState::Reconnecting)));
@@ -157,7 +193,7 @@ mod tests {
             "the latest of each kind, in the order they came"
         );
         replay.note(&at(7, state(CallState::Connected)));
-        let told: Vec<_> = replay.told().cloned().collect();
+        let told: Vec<_> = replay.told().into_iter().cloned().collect();
         assert_eq!(
             told,
             vec![
@@ -166,6 +202,60 @@ mod tests {
                 at(7, state(CallState::Connected))
             ],
             "after a reconnect the page still hears when the call first connected, for its clock"
+        );
+    }
+
+    fn recording(ours: OurRecording, theirs: TheirRecording) -> CallEvent {
+        CallEvent::Recording {
+            recording: mentorlive_engine::RecordingView {
+                ours,
+                theirs,
+                ended: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_new_page_hears_when_each_recording_began_so_its_clock_goes_on() {
+        use OurRecording as Ours;
+        use TheirRecording as Theirs;
+        let mut replay = Replay::default();
+        replay.note(&at(1, state(CallState::Connected)));
+        replay.note(&at(10, recording(Ours::Asking, Theirs::Off)));
+        replay.note(&at(12, recording(Ours::Recording, Theirs::Off)));
+        replay.note(&at(20, recording(Ours::Recording, Theirs::Asking)));
+        replay.note(&at(21, recording(Ours::Recording, Theirs::Allowed)));
+        replay.note(&at(22, recording(Ours::Recording, Theirs::Recording)));
+        let told: Vec<_> = replay.told().into_iter().cloned().collect();
+        assert_eq!(
+            told,
+            vec![
+                at(1, state(CallState::Connected)),
+                at(12, recording(Ours::Recording, Theirs::Off)),
+                at(22, recording(Ours::Recording, Theirs::Recording)),
+            ],
+            "ours began at 12 and theirs at 22: both clocks run from their start"
+        );
+        // Ours stops and starts again: its clock starts again too.
+        replay.note(&at(30, recording(Ours::Off, Theirs::Recording)));
+        replay.note(&at(35, recording(Ours::Recording, Theirs::Recording)));
+        let told: Vec<_> = replay.told().into_iter().cloned().collect();
+        assert_eq!(
+            told,
+            vec![
+                at(1, state(CallState::Connected)),
+                at(22, recording(Ours::Recording, Theirs::Recording)),
+                at(35, recording(Ours::Recording, Theirs::Recording)),
+            ]
+        );
+        // Nothing recording: only the latest, no clock.
+        replay.note(&at(40, recording(Ours::Off, Theirs::Off)));
+        assert_eq!(
+            replay.told().into_iter().cloned().collect::<Vec<_>>(),
+            vec![
+                at(1, state(CallState::Connected)),
+                at(40, recording(Ours::Off, Theirs::Off)),
+            ]
         );
     }
 }

@@ -72,15 +72,19 @@ fn file_name(at: time::OffsetDateTime, title: &str, partner: &str) -> String {
             .take(80)
             .collect()
     };
+    // A call with no title known (none given) is named by time and partner.
+    let title = match clean(title) {
+        t if t.is_empty() => String::new(),
+        t => format!(" {t}"),
+    };
     format!(
-        "{:04}-{:02}-{:02} {:02}.{:02}.{:02} {} with {}.webm",
+        "{:04}-{:02}-{:02} {:02}.{:02}.{:02}{title} with {}.webm",
         at.year(),
         u8::from(at.month()),
         at.day(),
         at.hour(),
         at.minute(),
         at.second(),
-        clean(title),
         clean(partner)
     )
 }
@@ -302,6 +306,10 @@ mod tests {
         assert_eq!(
             super::file_name(at, "C++: a/b \"tour\"", "Leo\nLearner"),
             "2026-12-02 14.05.09 C++ a b tour with Leo Learner.webm"
+        );
+        assert_eq!(
+            super::file_name(at, " \n", "Leo Learner"),
+            "2026-12-02 14.05.09 with Leo Learner.webm"
         );
     }
 }

@@ -102,8 +102,8 @@ export function App() {
         startMuted: running.audioMuted || stream.getAudioTracks().length === 0,
         startCameraOff: running.videoOff || stream.getVideoTracks().length === 0,
         speakerId: saved.speakerId,
-        partnerName: "your partner",
-        sessionTitle: "",
+        partnerName: running.partnerName,
+        sessionTitle: running.sessionTitle,
         reattach: true,
       },
     });

@@ -114,7 +114,7 @@ export function startDesktopCall(start: CallStart): CallConnection {
     // Awaited after the join; a join that fails first leaves it handled.
     receiverReady.catch(() => {});
     // A reloaded page takes over the call the engine still holds.
-    const call = request.reattach ? await commands.reattachCall(onEvent) : await commands.joinCall(request.code, onEvent);
+    const call = request.reattach ? await commands.reattachCall(onEvent) : await commands.joinCall(request.code, request.sessionTitle, request.partnerName, onEvent);
     if (stopped) return;
     joined = true;
     mark("engine_joined");

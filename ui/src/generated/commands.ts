@@ -45,7 +45,7 @@ export const commands = {
   // Presses a tray menu item, as a person would (tests only).
   // Only in builds with cfg(any(debug_assertions, feature = "bench")).
   pressTray: (action: TrayAction) => command<void>("press_tray", { action }),
-  joinCall: (code: string, onEvent: Channel<TimedCallEvent>) => command<CallJoined>("join_call", { code, onEvent }),
+  joinCall: (code: string, sessionTitle: string, partnerName: string, onEvent: Channel<TimedCallEvent>) => command<CallJoined>("join_call", { code, sessionTitle, partnerName, onEvent }),
   // The call still running in the engine, if any (a page just loaded asks).
   runningCall: () => command<RunningCall | null>("running_call"),
   // Attaches a reloaded page to the call running in the engine: the same

@@ -186,7 +186,7 @@ export type CallJoined = {
  */
 bridgeUrl: string, };
 
-export type RunningCall = { code: string, audioMuted: boolean, videoOff: boolean, };
+export type RunningCall = { code: string, sessionTitle: string, partnerName: string, audioMuted: boolean, videoOff: boolean, };
 
 export type UpdateInfo = { version: string, currentVersion: string, notes: string | null, };
 
