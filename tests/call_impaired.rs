@@ -84,6 +84,9 @@ fn bitrate_series(run: &ImpairedRun, from: &Side) -> Vec<Value> {
                 "framesOutShed": s.frames_out_shed,
                 "framesOutDropped": s.frames_out_dropped,
                 "keyframesAskedOfUs": s.keyframes_requested_of_us,
+                // And of what comes in: frames, and keyframes we asked for.
+                "videoFramesIn": s.video_frames_in,
+                "keyframesAskedByUs": s.keyframes_requested_by_us,
             })
         })
         .collect()
