@@ -170,9 +170,8 @@ pub fn fixtures() -> &'static Fixtures {
 /// link that rung with its sound kept a queue of 150-190 ms standing for
 /// as long as the link was narrow, while congestion control asked for
 /// 226 kbit/s; now it makes 104. (The richer rungs make what the pattern
-/// needs: 248, 377, 526 and 547 kbit/s.) Not a smaller picture: with a
-/// 320x240 rung the first frames of a call came 9 s after it connected,
-/// against 2-3 s (not yet understood; the app's encoder keeps its size).
+/// needs: 248, 377, 526 and 547 kbit/s.) Soft rather than smaller, so that
+/// every rung keeps the picture's size, as the app's encoder does.
 pub fn video_ladder() -> &'static [PathBuf] {
     static LADDER: OnceLock<(tempfile::TempDir, Vec<PathBuf>)> = OnceLock::new();
     let (_, paths) = LADDER.get_or_init(|| {
