@@ -384,7 +384,10 @@ async fn a_disk_that_fills_stops_the_recording_cleanly_and_it_plays() {
         Duration::from_secs(10),
         ours(OurRecording::Recording),
     );
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // 4 s, for a file of at least 3: the file's clock starts at the
+    // recorder's first frame, which came up to a second after the
+    // `recording` event in runs of 2026-12-04 (files of 2.8 s after 3 s).
+    tokio::time::sleep(Duration::from_secs(4)).await;
     // Something else takes the disk until less than the floor is left.
     let filler = disk.dir.path().join("other-program.bin");
     let take = disk.free().saturating_sub(3_500_000);
