@@ -92,16 +92,19 @@ impl Replay {
                 }
                 event
             };
-            if recording.ours != OurRecording::Recording {
-                self.ours_recording_since = None;
-            } else if self.ours_recording_since.is_none() {
-                self.ours_recording_since = Some(began());
-            }
-            if recording.theirs != TheirRecording::Recording {
-                self.theirs_recording_since = None;
-            } else if self.theirs_recording_since.is_none() {
-                self.theirs_recording_since = Some(began());
-            }
+            let keep = |since: &mut Option<TimedCallEvent>, recording: bool| match since {
+                _ if !recording => *since = None,
+                None => *since = Some(began()),
+                Some(_) => {}
+            };
+            keep(
+                &mut self.ours_recording_since,
+                recording.ours == OurRecording::Recording,
+            );
+            keep(
+                &mut self.theirs_recording_since,
+                recording.theirs == TheirRecording::Recording,
+            );
         }
         match &timed.event {
             CallEvent::Stats { .. }
@@ -180,7 +183,7 @@ mod tests {
         replay.note(&at(2, CallEvent::KeyframeRequested));
         replay.note(&at(3, state(CallState::Connecting)));
         replay.note(&at(4, state(CallState::Connected)));
-        let told: Vec<_> = replay.told().into_iter().cloned().collect();
+        let told = told_now(&replay);
         assert_eq!(told, vec![at(4, state(CallState::Connected))], "told once");
         replay.note(&at(5, CallEvent::Replaced));
         replay.note(&at(6, state(CallState::Reconnecting)));
@@ -193,7 +196,7 @@ mod tests {
             "the latest of each kind, in the order they came"
         );
         replay.note(&at(7, state(CallState::Connected)));
-        let told: Vec<_> = replay.told().into_iter().cloned().collect();
+        let told = told_now(&replay);
         assert_eq!(
             told,
             vec![
@@ -203,6 +206,10 @@ mod tests {
             ],
             "after a reconnect the page still hears when the call first connected, for its clock"
         );
+    }
+
+    fn told_now(replay: &Replay) -> Vec<TimedCallEvent> {
+        replay.told().into_iter().cloned().collect()
     }
 
     fn recording(ours: OurRecording, theirs: TheirRecording) -> CallEvent {
@@ -226,7 +233,7 @@ mod tests {
         replay.note(&at(20, recording(Ours::Recording, Theirs::Asking)));
         replay.note(&at(21, recording(Ours::Recording, Theirs::Allowed)));
         replay.note(&at(22, recording(Ours::Recording, Theirs::Recording)));
-        let told: Vec<_> = replay.told().into_iter().cloned().collect();
+        let told = told_now(&replay);
         assert_eq!(
             told,
             vec![
@@ -239,7 +246,7 @@ mod tests {
         // Ours stops and starts again: its clock starts again too.
         replay.note(&at(30, recording(Ours::Off, Theirs::Recording)));
         replay.note(&at(35, recording(Ours::Recording, Theirs::Recording)));
-        let told: Vec<_> = replay.told().into_iter().cloned().collect();
+        let told = told_now(&replay);
         assert_eq!(
             told,
             vec![
@@ -251,7 +258,7 @@ mod tests {
         // Nothing recording: only the latest, no clock.
         replay.note(&at(40, recording(Ours::Off, Theirs::Off)));
         assert_eq!(
-            replay.told().into_iter().cloned().collect::<Vec<_>>(),
+            told_now(&replay),
             vec![
                 at(1, state(CallState::Connected)),
                 at(40, recording(Ours::Off, Theirs::Off)),
