@@ -371,8 +371,12 @@ impl Worker {
                 }
             }
         };
-        if by_itself.is_none() {
-            // Asked to stop: what waits for reordering is written too.
+        if !matches!(by_itself, Some(StopReason::WriteFailed { .. })) {
+            // What waits for reordering (the last quarter second) is
+            // written too, unless writing is what failed: a stop for the
+            // disk still has the floor's megabytes to write it in, and
+            // dropping it cut every such file short of the moment it
+            // stopped.
             while let Some(Reverse(p)) = self.pending.pop() {
                 if self.write(p).is_err() {
                     break;
