@@ -169,6 +169,7 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
         "{mentor_events:?}"
     );
 
+    let mut keyframes_asked = 0;
     for (receiver, sender_events, name) in [
         (&learner_events, &mentor_events, "learner-received"),
         (&mentor_events, &learner_events, "mentor-received"),
@@ -186,6 +187,17 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
             seen.packets_in_lost,
             seen.keyframes_requested_by_us
         );
+        // A receiver's keyframe requests (RTCP PLI) reach the sender's
+        // encoder: with the same track id on both sides they went to the
+        // sender's received track instead, and no engine ever heard one.
+        let heard = Joiner::last_stats(sender_events).keyframes_requested_of_us;
+        println!("{name}: the sender heard {heard} keyframe requests");
+        assert!(
+            seen.keyframes_requested_by_us == 0 || heard >= 1,
+            "{name}: {} keyframe requests sent, none heard by the sender",
+            seen.keyframes_requested_by_us
+        );
+        keyframes_asked += seen.keyframes_requested_by_us;
         assert!(sent >= 100, "at least ~4 s of video were sent: {sent}");
         assert!(
             decoded as f64 >= 0.9 * sent as f64,
@@ -201,6 +213,9 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
             .expect("recorded line");
         assert!(recorded.video_frames >= decoded);
     }
+    // Each side asks at the start (its partner's first keyframe leaves
+    // before the connection can carry it), so the case above is tested.
+    assert!(keyframes_asked >= 1, "no keyframe was asked for");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -200,7 +200,13 @@ fn local_track(
             "mentorlive"
         }
         .to_owned(),
-        label.to_owned(),
+        // A track id of its own (its SSRC is random): webrtc 0.21 routes
+        // inbound RTCP by track id, to a received track of that id first.
+        // With "video" on both sides, the partner engine's keyframe
+        // requests (RTCP PLI) went to our received video, not our sent
+        // one, and no engine ever heard one (a browser's track ids are
+        // UUIDs, so its requests did arrive).
+        format!("{label}-{ssrc:08x}"),
         label.to_owned(),
         kind,
         vec![RTCRtpEncodingParameters {
