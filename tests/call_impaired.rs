@@ -165,8 +165,10 @@ fn a_call_over_a_100_ms_round_trip_connects_and_holds() {
     }
 }
 
+/// In CI since keyframe requests between engines arrive: before, a lost
+/// keyframe waited for the file's next one, a second away (the 1.05 s
+/// freeze once seen under the test command's load).
 #[test]
-#[ignore = "met in 10 of 10 runs alone since a connection that never comes up is made again (3 of them needed it: the DTLS handshake had stalled; the longest gap 803 ms), but a 1.05 s freeze was seen once under the full test command's load against a 1 s bound (docs/reliability.md); run by scripts/bench-impaired.sh"]
 fn a_call_over_200_ms_with_jitter_and_3_percent_loss_holds_without_a_long_freeze() {
     let secs = seconds(25);
     let run = impaired_call(
