@@ -43,7 +43,8 @@ bash scripts/cluster.sh engines
 export MENTORLIVE_TEST_ENGINES="postgres://postgres@127.0.0.1:${MENTORLIVE_PG_PORT:-55432}/postgres redis://127.0.0.1:${MENTORLIVE_REDIS_PORT:-56379}"
 
 echo "== tests (inside a private session bus with an unlocked Secret Service)"
-MENTORLIVE_KEYCHAIN_TESTS=1 scripts/with-keychain.sh cargo test --workspace --locked
+# --no-fail-fast: one red run names every failing test, not only the first binary's.
+MENTORLIVE_KEYCHAIN_TESTS=1 scripts/with-keychain.sh cargo test --workspace --locked --no-fail-fast
 
 echo "== the contract and room suites again, every server two nodes on PostgreSQL and Redis behind HAProxy"
 MENTORLIVE_TEST_CLUSTER=1 cargo test --locked -p mentorlive-e2e --test rest_contract --test call_reports --test signaling_rooms

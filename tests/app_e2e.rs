@@ -158,11 +158,19 @@ async fn mentor_starts_a_live_session_and_the_learner_reaches_pre_join_by_code_a
     // A link handed to a second launch reaches this instance's pre-join
     // screen, and the camera starts once the code is valid.
     open_link(format!("mentorlive://join/{code}"));
-    let shown = wd.wait("[data-testid=prejoin-code]", 15).await;
-    assert_eq!(
-        wd.text(&shown).await,
-        format!("{} {}", &code[..4], &code[4..])
-    );
+    // By its text: the unknown code's pre-join screen has the same element
+    // until this one replaces it (found, then gone, it read "").
+    wait_js(
+        &wd,
+        "the link's code on the pre-join screen",
+        &format!(
+            "return document.querySelector('[data-testid=prejoin-code]')?.textContent === '{} {}'",
+            &code[..4],
+            &code[4..]
+        ),
+        15,
+    )
+    .await;
     wd.wait("[data-testid=prejoin-session]", 15).await;
     wait_js(
         &wd,
