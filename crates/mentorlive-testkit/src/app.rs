@@ -59,6 +59,28 @@ pub struct DesktopApp {
     _xvfb: Kill,
 }
 
+/// A failing test shows the end of the app's log: its home goes with it,
+/// and a failure once seen only as WebDriver's "invalid session id" after
+/// hanging up (2026-12-04) left nothing to read.
+impl Drop for DesktopApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        for (path, text) in self.files() {
+            if path.extension().is_some_and(|e| e == "log") {
+                let lines: Vec<&str> = text.lines().collect();
+                let tail = &lines[lines.len().saturating_sub(60)..];
+                eprintln!(
+                    "--- the end of {} ---\n{}\n---",
+                    path.display(),
+                    tail.join("\n")
+                );
+            }
+        }
+    }
+}
+
 impl DesktopApp {
     /// This app's processes whose name starts with `comm` (the app's own,
     /// or WebKit's): those of its display, found in /proc.
