@@ -189,17 +189,19 @@ fn a_call_over_200_ms_with_jitter_and_3_percent_loss_holds_without_a_long_freeze
             f(d, &["longestGapMs"]) < 1000.0,
             "{way}: no freeze over a second: {d}"
         );
-        // Measured 12 % (docs/reliability.md): short gaps the decoder
-        // fills, not a stretch of silence.
+        // About the loss (docs/reliability.md): packets that overtake
+        // each other are put back in order, where in arrival order the
+        // first of two was made up and the second skipped (13.8-15.5 %).
         assert!(
-            f(d, &["concealedAudioPercent"]) < 20.0,
-            "{way}: most of the sound arrives: {d}"
+            f(d, &["concealedAudioPercent"]) < 8.0,
+            "{way}: the sound arrives but for what is lost: {d}"
         );
     }
 }
 
+/// In CI since the sound is put back in order: 1.1-2.2 % concealed beside
+/// a busy core, where 4.3-5.2 % had left no margin.
 #[test]
-#[ignore = "met in 4 of 4 runs alone, but with 4.3-4.7 % of the sound concealed against 5 %: too little margin for CI's load (docs/reliability.md, 'Narrow links'); run by scripts/bench-impaired.sh"]
 fn a_500_kbit_bottleneck_is_found_without_filling_its_buffer() {
     let secs = seconds(25);
     let run = impaired_call(

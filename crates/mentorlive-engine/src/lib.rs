@@ -5,6 +5,7 @@
 //! tests all drive it the same way.
 
 mod assemble;
+mod audio_order;
 mod call;
 mod congestion;
 mod delivery;

@@ -5,6 +5,7 @@
 //! screen's announced mid is its transceiver's.
 
 use crate::assemble::Vp8Assembler;
+use crate::audio_order::AudioOrder;
 use crate::join_timeline::JoinStep;
 use crate::media::{vp8_is_keyframe, MediaKind, ReceivedFrame};
 use crate::quality::{AudioGapMeter, FreezeMeter};
@@ -131,6 +132,7 @@ pub async fn run(
     let mut need_keyframe = is_video;
     let mut freezes = FreezeMeter::default();
     let mut gaps = AudioGapMeter::default();
+    let mut order = AudioOrder::default();
     if need_keyframe {
         asker.ask().await;
     }
@@ -197,25 +199,28 @@ pub async fn run(
         match kind {
             Some(MediaKind::Audio) => {
                 let Some(packet) = packet else { continue };
-                if packet.payload.is_empty() {
-                    continue;
-                }
-                let frame = ReceivedFrame {
-                    kind: MediaKind::Audio,
-                    data: packet.payload.clone(),
-                    rtp_timestamp: packet.header.timestamp,
-                    keyframe: true,
-                    arrival: now,
-                };
-                tap.theirs(&frame);
-                let concealed = gaps.packet(now);
-                if !concealed.is_zero() {
-                    Counters::add(&counters.audio_concealed_ms, concealed.as_millis() as u64);
-                }
-                match frames.try_send(frame) {
-                    Ok(()) => Counters::add(&counters.audio_frames_in, 1),
-                    Err(TrySendError::Full(_)) => Counters::add(&counters.frames_in_dropped, 1),
-                    Err(TrySendError::Closed(_)) => return,
+                // Empty ones too: a gap in the numbers would hold the next.
+                for packet in order.push(packet.header.sequence_number, packet) {
+                    if packet.payload.is_empty() {
+                        continue;
+                    }
+                    let frame = ReceivedFrame {
+                        kind: MediaKind::Audio,
+                        data: packet.payload.clone(),
+                        rtp_timestamp: packet.header.timestamp,
+                        keyframe: true,
+                        arrival: now,
+                    };
+                    tap.theirs(&frame);
+                    let concealed = gaps.packet(now, packet.header.timestamp);
+                    if !concealed.is_zero() {
+                        Counters::add(&counters.audio_concealed_ms, concealed.as_millis() as u64);
+                    }
+                    match frames.try_send(frame) {
+                        Ok(()) => Counters::add(&counters.audio_frames_in, 1),
+                        Err(TrySendError::Full(_)) => Counters::add(&counters.frames_in_dropped, 1),
+                        Err(TrySendError::Closed(_)) => return,
+                    }
                 }
             }
             video => {
