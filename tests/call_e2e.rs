@@ -187,9 +187,10 @@ async fn two_clis_hold_a_call_and_both_recordings_decode() {
             seen.packets_in_lost,
             seen.keyframes_requested_by_us
         );
-        // A receiver's keyframe requests (RTCP PLI) reach the sender's
-        // encoder: with the same track id on both sides they went to the
-        // sender's received track instead, and no engine ever heard one.
+        // A receiver that asks for keyframes (RTCP PLI) is heard by the
+        // sender's encoder: with the same track id on both sides the
+        // requests went to the sender's received track instead, and no
+        // engine ever heard one.
         let heard = Joiner::last_stats(sender_events).keyframes_requested_of_us;
         println!("{name}: the sender heard {heard} keyframe requests");
         assert!(

@@ -67,12 +67,18 @@ impl SoundDecoder {
             None => 0,
             Some(next) => {
                 let ahead = rtp_timestamp.wrapping_sub(next);
-                // More than half the clock ahead is behind.
+                // More than half the clock ahead is behind: a packet after
+                // its turn, skipped; more than a second behind, the
+                // sender's clock started again, followed from here.
                 if ahead > u32::MAX / 2 {
-                    self.counters.late += 1;
-                    return Vec::new();
+                    if next.wrapping_sub(rtp_timestamp) <= SAMPLE_RATE {
+                        self.counters.late += 1;
+                        return Vec::new();
+                    }
+                    0
+                } else {
+                    ahead
                 }
-                ahead
             }
         };
         let mut out = Vec::with_capacity(length + gap.min(MAX_CONCEAL) as usize);
@@ -219,6 +225,16 @@ mod tests {
         assert_eq!(played, 20 * FRAME);
         assert_eq!(sound.counters().concealed_samples, 2 * FRAME as u64);
         assert_eq!(sound.counters().rebuilt_from_next, 1);
+    }
+
+    #[test]
+    fn a_clock_that_starts_again_far_behind_is_followed() {
+        let mut sound = SoundDecoder::new().expect("decoder");
+        let packets = tone_packets(3);
+        assert_eq!(sound.packet(900_000, &packets[0]).len(), FRAME);
+        assert_eq!(sound.packet(5, &packets[1]).len(), FRAME);
+        assert_eq!(sound.packet(5 + FRAME as u32, &packets[2]).len(), FRAME);
+        assert_eq!(sound.counters().late, 0);
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //!
 //! Sans-IO: packets in, packets out, no clock. A held packet waits for the
 //! next one however long that takes (a mute just after a swap: 20 ms of
-//! sound played late).
+//! sound played late). A packet far behind the order is dropped, unless
+//! the next one follows it: the sender's numbers started again.
 
 /// A jump this far ahead is a restart or a long pause, not a gap to wait
 /// out: passed on at once (1 s of 20 ms packets).
@@ -23,6 +24,9 @@ pub struct AudioOrder<T> {
     next: Option<u16>,
     /// A packet that came while the one before it is missing.
     held: Option<(u16, T)>,
+    /// A packet far behind the order: stale, or the first of a sender's
+    /// numbers started again, which the next packet would follow.
+    far_behind: Option<(u16, T)>,
 }
 
 impl<T> Default for AudioOrder<T> {
@@ -30,6 +34,7 @@ impl<T> Default for AudioOrder<T> {
         AudioOrder {
             next: None,
             held: None,
+            far_behind: None,
         }
     }
 }
@@ -45,8 +50,24 @@ impl<T> AudioOrder<T> {
         };
         let ahead = seq.wrapping_sub(next) as i16;
         let mut out = Vec::with_capacity(2);
-        if ahead >= RESTART_AHEAD || ahead <= -RESTART_AHEAD {
-            // A restart: whatever was held first, then afresh.
+        let far_behind = self.far_behind.take();
+        if ahead <= -RESTART_AHEAD {
+            // A stale packet, unless the next one follows it: then the
+            // sender's numbers started again.
+            match far_behind {
+                Some((before, first)) if before.wrapping_add(1) == seq => {
+                    out.extend(self.held.take().map(|(_, p)| p));
+                    out.push(first);
+                    out.push(packet);
+                    self.next = Some(seq.wrapping_add(1));
+                }
+                _ => self.far_behind = Some((seq, packet)),
+            }
+            return out;
+        }
+        if ahead >= RESTART_AHEAD {
+            // A long pause or a burst lost: whatever was held first, then
+            // on from here.
             out.extend(self.held.take().map(|(_, p)| p));
             out.push(packet);
             self.next = Some(seq.wrapping_add(1));
@@ -65,11 +86,19 @@ impl<T> AudioOrder<T> {
             Some((held_seq, held)) => {
                 let held_ahead = held_seq.wrapping_sub(seq) as i16;
                 if held_ahead > 0 {
-                    // It fills the gap before the held one (or part of it:
-                    // what is still missing between them is lost).
+                    // It comes before the held one (a gap before it, if
+                    // any, is lost now: a second packet is past it). The
+                    // held one follows, or waits on for what is missing
+                    // between them.
                     out.push(packet);
-                    out.push(held);
-                    self.next = Some(held_seq.wrapping_add(1));
+                    let after = seq.wrapping_add(1);
+                    if held_seq == after {
+                        out.push(held);
+                        self.next = Some(held_seq.wrapping_add(1));
+                    } else {
+                        self.next = Some(after);
+                        self.held = Some((held_seq, held));
+                    }
                 } else if held_ahead == 0 {
                     // A repeat of the held one.
                     self.held = Some((held_seq, held));
@@ -137,7 +166,30 @@ mod tests {
     }
 
     #[test]
-    fn sequence_numbers_wrap_and_a_restart_passes_at_once() {
+    fn a_packet_that_fills_part_of_a_gap_leaves_the_rest_waiting() {
+        let mut order = AudioOrder::default();
+        assert_eq!(
+            run(&mut order, &[1, 2, 5]),
+            vec![1, 2],
+            "5 held for 3 and 4"
+        );
+        assert_eq!(order.push(3, 3), vec![3], "5 still waits for 4");
+        assert_eq!(order.push(4, 4), vec![4, 5]);
+    }
+
+    #[test]
+    fn a_stale_packet_is_dropped_and_numbers_that_start_again_are_followed() {
+        let mut order = AudioOrder::default();
+        assert_eq!(run(&mut order, &[5_000, 5_001]), vec![5_000, 5_001]);
+        assert_eq!(order.push(4_000, 4_000), Vec::<u16>::new(), "stale");
+        assert_eq!(order.push(5_002, 5_002), vec![5_002]);
+        assert_eq!(order.push(100, 100), Vec::<u16>::new());
+        assert_eq!(order.push(101, 101), vec![100, 101], "started again");
+        assert_eq!(order.push(102, 102), vec![102]);
+    }
+
+    #[test]
+    fn sequence_numbers_wrap_and_a_jump_ahead_passes_at_once() {
         let mut order = AudioOrder::default();
         assert_eq!(
             run(&mut order, &[65_534, 0, 65_535, 1]),

@@ -53,23 +53,25 @@ const AUDIO_FRAME: Duration = Duration::from_millis(20);
 const PLAYOUT_START: Duration = Duration::from_millis(60);
 /// It drops the oldest sound past 200 ms queued, to stay current.
 const PLAYOUT_MAX: Duration = Duration::from_millis(200);
+/// The longest gap the decoder makes up (`mentorlive-bridge` `sound.rs`).
+const MADE_UP_AT_MOST: Duration = Duration::from_millis(100);
 /// A longer pause in the sound is silence by choice (muted, no
 /// microphone), which no player makes up.
 const SILENCE_BY_CHOICE: Duration = Duration::from_secs(1);
 const OPUS_RATE: u64 = 48_000;
 
 /// The partner's sound that the app's player makes up (W3C
-/// `concealedSamples`, in time), with the app's pipeline: the packets
-/// missing when the next one arrives (`mentorlive-bridge` `sound.rs` makes
-/// them up then, and skips one that comes later, so a packet overtaken
-/// counts as lost), and the wait when a packet comes after its turn in
-/// the player's 60 ms buffer (it plays silence and fills up again). The
-/// last missing packet may come back from the next one's in-band FEC,
-/// which the app's encoder sends; this counts it anyway, as no packet says
-/// whether it carries any. Jitter within the buffer that keeps the order
-/// costs nothing: the earlier count, every gap over 40 ms between
-/// arrivals, read 10-16 % of the sound concealed under ±20 ms of jitter
-/// and 3 % loss.
+/// `concealedSamples`, in time), with the app's pipeline: the engine passes
+/// the sound on in sending order (`audio_order.rs`); the decoder
+/// (`mentorlive-bridge` `sound.rs`) makes up what is missing when the next
+/// packet arrives, up to 100 ms; the player (`player.js`) plays silence
+/// when its queue runs dry and starts again once it holds 60 ms. Counted:
+/// what is missing, and the silence while the player waits. The last
+/// missing packet may come back from the next one's in-band FEC, which the
+/// app's encoder sends; this counts it anyway, as no packet says whether it
+/// carries any. Jitter within the buffer costs nothing: the earlier count,
+/// every gap over 40 ms between arrivals, read 10-16 % of the sound
+/// concealed under ±20 ms of jitter and 3 % loss.
 #[derive(Debug, Default)]
 pub struct AudioGapMeter {
     /// The newest packet's RTP timestamp, and when its sound plays.
@@ -85,28 +87,47 @@ impl AudioGapMeter {
             self.newest = Some(afresh);
             return Duration::ZERO;
         };
-        // Signed: a packet behind the newest comes after its sound was
-        // made up (reordered, repeated), and the player skips it.
+        if now >= newest_plays + SILENCE_BY_CHOICE {
+            self.newest = Some(afresh);
+            return Duration::ZERO;
+        }
+        // Signed: a packet a little behind the newest comes after its sound
+        // was made up (reordered, repeated), and the player skips it; far
+        // behind, the sender's clock started again.
         let ticks = i64::from(rtp.wrapping_sub(newest_rtp) as i32);
+        if ticks <= -(OPUS_RATE as i64) {
+            self.newest = Some(afresh);
+            return Duration::ZERO;
+        }
         if ticks <= 0 {
             return Duration::ZERO;
         }
         let step = Duration::from_micros(ticks as u64 * 1_000_000 / OPUS_RATE);
-        if step >= SILENCE_BY_CHOICE || now >= newest_plays + SILENCE_BY_CHOICE {
+        if step >= SILENCE_BY_CHOICE {
             self.newest = Some(afresh);
             return Duration::ZERO;
         }
+        // What is missing is made up when this packet arrives, not before,
+        // and only up to 100 ms; a longer gap is left out.
         let missing = step.saturating_sub(AUDIO_FRAME);
-        let due = newest_plays + step;
-        let (plays, late) = if now > due {
-            // The buffer ran dry: silence until it holds 60 ms again.
-            let plays = now + PLAYOUT_START - AUDIO_FRAME;
-            (plays, plays - due)
+        let made_up = if missing <= MADE_UP_AT_MOST {
+            missing
         } else {
-            (due.min(now + PLAYOUT_MAX), Duration::ZERO)
+            Duration::ZERO
+        };
+        let runs_dry = newest_plays + AUDIO_FRAME;
+        let (plays, concealed) = if now <= runs_dry {
+            // In time: the made-up sound and this packet queue behind what
+            // plays (the oldest dropped past 200 ms).
+            ((runs_dry + made_up).min(now + PLAYOUT_MAX), missing)
+        } else {
+            // The player ran dry, and plays again once it holds 60 ms.
+            let queued = made_up + AUDIO_FRAME;
+            let resumes = now + PLAYOUT_START.saturating_sub(queued);
+            (resumes + made_up, made_up + (resumes - runs_dry))
         };
         self.newest = Some((rtp, plays));
-        missing + late
+        concealed
     }
 }
 
@@ -199,16 +220,20 @@ mod tests {
         let mut meter = AudioGapMeter::default();
         assert_eq!(meter.packet(ms(0), 0), Duration::ZERO);
         assert_eq!(meter.packet(ms(20), TICKS), Duration::ZERO);
-        // Three packets lost.
-        assert_eq!(meter.packet(ms(100), 5 * TICKS), Duration::from_millis(60));
-        // The next is due to play at 160 ms and arrives at 200: the player
-        // ran dry for 40 ms, and waits 40 more for 60 ms of sound.
-        assert_eq!(meter.packet(ms(200), 6 * TICKS), Duration::from_millis(80));
+        // Three packets lost: the player ran dry at 80 ms, and the 60 ms
+        // made up come with the next packet at 100.
+        assert_eq!(meter.packet(ms(100), 5 * TICKS), Duration::from_millis(80));
+        // That one plays at 160, so the player runs dry at 180; the next
+        // comes at 200, and 40 ms later it holds 60 ms again.
+        assert_eq!(meter.packet(ms(200), 6 * TICKS), Duration::from_millis(60));
         // Lost sound arriving after it was made up changes nothing.
         assert_eq!(meter.packet(ms(205), 3 * TICKS), Duration::ZERO);
         // Muted for 5 s: nothing to make up.
         assert_eq!(meter.packet(ms(5_200), 256 * TICKS), Duration::ZERO);
         assert_eq!(meter.packet(ms(5_220), 257 * TICKS), Duration::ZERO);
+        // The sender's clock starts again, far behind: followed from there.
+        assert_eq!(meter.packet(ms(5_240), 7), Duration::ZERO);
+        assert_eq!(meter.packet(ms(5_260), 7 + TICKS), Duration::ZERO);
     }
 
     #[test]

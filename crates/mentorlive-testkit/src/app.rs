@@ -67,16 +67,15 @@ impl Drop for DesktopApp {
         if !std::thread::panicking() {
             return;
         }
-        for (path, text) in self.files() {
-            if path.extension().is_some_and(|e| e == "log") {
-                let lines: Vec<&str> = text.lines().collect();
-                let tail = &lines[lines.len().saturating_sub(60)..];
-                eprintln!(
-                    "--- the end of {} ---\n{}\n---",
-                    path.display(),
-                    tail.join("\n")
-                );
-            }
+        let logs = self.files_named(|p| p.extension().is_some_and(|e| e == "log"));
+        for (path, text) in logs {
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(60)..];
+            eprintln!(
+                "--- the end of {} ---\n{}\n---",
+                path.display(),
+                tail.join("\n")
+            );
         }
     }
 }
@@ -251,18 +250,26 @@ impl DesktopApp {
 
     /// Every file the app wrote under its home, with its text.
     pub fn files(&self) -> Vec<(PathBuf, String)> {
-        fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        self.files_named(|_| true)
+    }
+
+    /// The files under the app's home that `wanted` takes, with their text
+    /// (only those are read: a recording can be large).
+    fn files_named(&self, wanted: impl Fn(&Path) -> bool) -> Vec<(PathBuf, String)> {
+        fn walk(dir: &Path, wanted: &dyn Fn(&Path) -> bool, out: &mut Vec<(PathBuf, String)>) {
             for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
                 let path = entry.path();
                 if path.is_dir() {
-                    walk(&path, out);
-                } else if let Ok(bytes) = std::fs::read(&path) {
+                    walk(&path, wanted, out);
+                } else if let Some(bytes) =
+                    wanted(&path).then(|| std::fs::read(&path).ok()).flatten()
+                {
                     out.push((path, String::from_utf8_lossy(&bytes).into_owned()));
                 }
             }
         }
         let mut out = Vec::new();
-        walk(self.home(), &mut out);
+        walk(self.home(), &wanted, &mut out);
         out
     }
 
