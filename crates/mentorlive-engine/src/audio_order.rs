@@ -87,38 +87,33 @@ impl<T> AudioOrder<T> {
                 let held_ahead = held_seq.wrapping_sub(seq) as i16;
                 if held_ahead > 0 {
                     // It comes before the held one (a gap before it, if
-                    // any, is lost now: a second packet is past it). The
-                    // held one follows, or waits on for what is missing
-                    // between them.
-                    out.push(packet);
-                    let after = seq.wrapping_add(1);
-                    if held_seq == after {
-                        out.push(held);
-                        self.next = Some(held_seq.wrapping_add(1));
-                    } else {
-                        self.next = Some(after);
-                        self.held = Some((held_seq, held));
-                    }
+                    // any, is lost now: a second packet is past it).
+                    self.pass_then((seq, packet), (held_seq, held), &mut out);
                 } else if held_ahead == 0 {
                     // A repeat of the held one.
                     self.held = Some((held_seq, held));
                 } else {
                     // A second packet past the gap: what is missing before
-                    // the held one is lost. This one follows it, or waits
-                    // in its turn for a gap of its own.
-                    out.push(held);
-                    let after_held = held_seq.wrapping_add(1);
-                    if seq == after_held {
-                        out.push(packet);
-                        self.next = Some(seq.wrapping_add(1));
-                    } else {
-                        self.next = Some(after_held);
-                        self.held = Some((seq, packet));
-                    }
+                    // the held one is lost.
+                    self.pass_then((held_seq, held), (seq, packet), &mut out);
                 }
             }
         }
         out
+    }
+
+    /// Passes `first` on; `then` follows it, or waits in its turn for what
+    /// is missing between them.
+    fn pass_then(&mut self, first: (u16, T), then: (u16, T), out: &mut Vec<T>) {
+        out.push(first.1);
+        let after = first.0.wrapping_add(1);
+        if then.0 == after {
+            out.push(then.1);
+            self.next = Some(after.wrapping_add(1));
+        } else {
+            self.next = Some(after);
+            self.held = Some(then);
+        }
     }
 }
 
