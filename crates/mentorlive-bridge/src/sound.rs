@@ -11,10 +11,10 @@
 
 /// Opus always decodes at 48 kHz here; the worklet plays at the context's rate.
 pub const SAMPLE_RATE: u32 = 48_000;
-/// The longest gap worth concealing. A longer one is a pause (DTX, a mute) or
-/// an outage: making up sound for it would be worse than the silence the
-/// player falls back to.
-const MAX_CONCEAL: u32 = SAMPLE_RATE / 10;
+/// The longest gap worth concealing, in samples: the engine's count of
+/// concealed sound assumes the same.
+const MAX_CONCEAL: u32 =
+    (SAMPLE_RATE as u128 * mentorlive_engine::quality::MADE_UP_AT_MOST.as_millis() / 1000) as u32;
 /// libopus conceals in steps of 2.5 ms.
 const PLC_STEP: u32 = SAMPLE_RATE / 400;
 /// The longest Opus packet: 120 ms.

@@ -53,8 +53,11 @@ const AUDIO_FRAME: Duration = Duration::from_millis(20);
 const PLAYOUT_START: Duration = Duration::from_millis(60);
 /// It drops the oldest sound past 200 ms queued, to stay current.
 const PLAYOUT_MAX: Duration = Duration::from_millis(200);
-/// The longest gap the decoder makes up (`mentorlive-bridge` `sound.rs`).
-const MADE_UP_AT_MOST: Duration = Duration::from_millis(100);
+/// The longest gap the app's decoder makes up (`mentorlive-bridge`
+/// `sound.rs` takes it from here, so the two cannot disagree): a longer
+/// one is a pause or an outage, where made-up sound would be worse than
+/// the player's silence.
+pub const MADE_UP_AT_MOST: Duration = Duration::from_millis(100);
 /// A longer pause in the sound is silence by choice (muted, no
 /// microphone), which no player makes up.
 const SILENCE_BY_CHOICE: Duration = Duration::from_secs(1);
