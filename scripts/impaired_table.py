@@ -33,6 +33,12 @@ k_max = 2600
 x = lambda t: L + (W - L - 10) * t / t_max
 y = lambda k: H - B - (H - B - 10) * min(k, k_max) / k_max
 line = lambda key: " ".join(f"{x(s['t']):.1f},{y(s[key]):.1f}" for s in series)
+# Each uplink as the proxy saw it arrive, over half a second, four times a
+# second (the engine's own figures above are once a second).
+wire = "".join(
+    '<polyline points="' + " ".join(f"{x(w['t']):.1f},{y(w['kbps']):.1f}" for w in u["wire"] if 0 <= w["t"] <= t_max)
+    + '" fill="none" stroke="#27ae60" stroke-width="1" opacity="0.8"/>'
+    for u in times.get("uplinks", []))
 # The link itself: 2 Mbit/s, 300 kbit/s between the proxy's two steps.
 down, up = times.get("narrowedAt") or 0, times.get("widenedAt") or t_max
 link = (f"{x(0):.1f},{y(2000):.1f} {x(down):.1f},{y(2000):.1f} {x(down):.1f},{y(300):.1f} "
@@ -52,9 +58,11 @@ svg_path.write_text(f"""<svg xmlns="http://www.w3.org/2000/svg" width="{W}" heig
 <polyline points="{link}" fill="none" stroke="#999" stroke-dasharray="4 3"/>
 <polyline points="{line('targetKbps')}" fill="none" stroke="#c0392b" stroke-width="2"/>
 <polyline points="{line('sentKbps')}" fill="none" stroke="#2471a3" stroke-width="2"/>
-<text x="{W - 170}" y="20" fill="#c0392b">congestion control's target</text>
-<text x="{W - 170}" y="34" fill="#2471a3">sent (video + audio)</text>
-<text x="{W - 170}" y="48" fill="#777">the link</text>
+{wire}
+<text x="{L + 150}" y="30" fill="#c0392b">congestion control's target</text>
+<text x="{L + 150}" y="44" fill="#2471a3">sent (video + audio)</text>
+<text x="{L + 150}" y="58" fill="#27ae60">each uplink on the wire (0.5 s)</text>
+<text x="{L + 150}" y="72" fill="#777">the link</text>
 </svg>
 """)
 print(f"plot: {svg_path}")

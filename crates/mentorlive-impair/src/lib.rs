@@ -85,6 +85,9 @@ impl Default for Profile {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub sent: u64,
+    /// The bytes of the packets sent into the path: the sender's rate on
+    /// the wire, before any loss or queue.
+    pub sent_bytes: u64,
     pub lost: u64,
     /// Dropped at the tail of a full bottleneck queue.
     pub overflowed: u64,
@@ -184,6 +187,7 @@ impl Path {
     /// A packet arrives at the path at `now`.
     pub fn push(&mut self, now: Instant, packet: Vec<u8>) {
         self.counts.sent += 1;
+        self.counts.sent_bytes += packet.len() as u64;
         if self.lost() {
             self.counts.lost += 1;
             return;

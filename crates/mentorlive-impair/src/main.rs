@@ -9,8 +9,11 @@
 //!     --schedule 20s=300kbit,35s=2mbit
 //! ```
 //!
-//! It prints one JSON line a second (what it passed, lost and dropped, the
-//! bottleneck's rate and queueing delay), for plots and tests.
+//! It prints one JSON line a second, or every `--report-every` (what it
+//! passed, lost and dropped, the bottleneck's rate and queueing delay), for
+//! plots and tests, and a line when the schedule changes the rate. The
+//! schedule's times count from the first packet a client sends, so a step
+//! falls at the same moment of a call however long the call took to start.
 
 use mentorlive_impair::{Loss, Path, Profile};
 use std::collections::HashMap;
@@ -26,6 +29,8 @@ struct Options {
     profile: Profile,
     /// (after, rate): the bottleneck's rate changes at these times.
     schedule: Vec<(Duration, Option<u64>)>,
+    /// How often the per-client counts are printed.
+    report_every: Duration,
     seed: u64,
     /// Whether packets back to the clients are impaired too. In front of
     /// TURN with two relay-only peers, impairing only what each client sends
@@ -79,8 +84,8 @@ fn percent(text: &str) -> Result<f64, String> {
 }
 
 const USAGE: &str = "usage: mentorlive-impair --listen ADDR --upstream ADDR [--delay 50ms] [--jitter 10ms] \
-[--loss 3%] [--burst PACKETS] [--rate 500kbit] [--queue 200ms] [--no-reorder] [--schedule 20s=300kbit,35s=2mbit] [--seed N] [--impair out|both]\n\
-Each way gets the delay, so the round trip is twice --delay; with --impair out only what clients send is impaired. --burst makes the loss come in bursts of that mean length.";
+[--loss 3%] [--burst PACKETS] [--rate 500kbit] [--queue 200ms] [--no-reorder] [--schedule 20s=300kbit,35s=2mbit] [--report-every 1s] [--seed N] [--impair out|both]\n\
+Each way gets the delay, so the round trip is twice --delay; with --impair out only what clients send is impaired. --burst makes the loss come in bursts of that mean length. The schedule counts from the first packet a client sends.";
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut listen = None;
@@ -90,6 +95,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut burst = None;
     let mut schedule = Vec::new();
     let mut seed = 1;
+    let mut report_every = Duration::from_secs(1);
     let mut impair_back = true;
     while let Some(flag) = args.next() {
         if flag == "--no-reorder" {
@@ -116,6 +122,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             }
             "--rate" => profile.rate_bps = rate(&value)?,
             "--queue" => profile.queue = duration(&value)?,
+            "--report-every" => {
+                report_every = duration(&value)?;
+                if report_every < Duration::from_millis(10) {
+                    return Err(format!("--report-every {value}: 10ms or more"));
+                }
+            }
             "--seed" => seed = value.parse().map_err(|_| format!("{value}: a number"))?,
             "--impair" => {
                 impair_back = match value.as_str() {
@@ -146,6 +158,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         upstream: upstream.ok_or(USAGE)?,
         profile,
         schedule,
+        report_every,
         seed,
         impair_back,
     })
@@ -195,13 +208,25 @@ async fn run(options: Options) -> std::io::Result<()> {
     let started = Instant::now();
     let mut profile = options.profile.clone();
     let mut schedule = options.schedule.into_iter().peekable();
+    // The schedule's clock starts with the first packet from a client.
+    let mut first_packet: Option<Instant> = None;
     let mut flows: HashMap<SocketAddr, Flow> = HashMap::new();
-    let mut next_report = started + Duration::from_secs(1);
+    let mut next_report = started + options.report_every;
     loop {
         let now = Instant::now();
         // The bottleneck's rate changes on schedule, for every flow.
-        while schedule.peek().is_some_and(|(at, _)| started + *at <= now) {
+        let due = |at: &Duration| first_packet.map(|first| first + *at);
+        while schedule
+            .peek()
+            .and_then(|(at, _)| due(at))
+            .is_some_and(|when| when <= now)
+        {
             if let Some((_, rate)) = schedule.next() {
+                println!(
+                    "{{\"t\":{:.3},\"rateBps\":{},\"step\":true}}",
+                    started.elapsed().as_secs_f64(),
+                    rate.map_or("null".into(), |r| r.to_string()),
+                );
                 profile.rate_bps = rate;
                 for flow in flows.values_mut() {
                     flow.out.set_profile(profile.clone());
@@ -220,15 +245,15 @@ async fn run(options: Options) -> std::io::Result<()> {
             }
         }
         if now >= next_report {
-            next_report += Duration::from_secs(1);
+            next_report += options.report_every;
             for (client, flow) in &flows {
                 let (out, back) = (flow.out.counts(), flow.back.counts());
                 println!(
-                    "{{\"t\":{:.1},\"client\":\"{client}\",\"rateBps\":{},\"out\":{{\"sent\":{},\"lost\":{},\"overflowed\":{},\"delivered\":{},\"queueingMs\":{}}},\"back\":{{\"sent\":{},\"lost\":{},\"overflowed\":{},\"delivered\":{},\"queueingMs\":{}}}}}",
+                    "{{\"t\":{:.3},\"client\":\"{client}\",\"rateBps\":{},\"out\":{{\"sent\":{},\"sentBytes\":{},\"lost\":{},\"overflowed\":{},\"delivered\":{},\"queueingMs\":{}}},\"back\":{{\"sent\":{},\"sentBytes\":{},\"lost\":{},\"overflowed\":{},\"delivered\":{},\"queueingMs\":{}}}}}",
                     started.elapsed().as_secs_f64(),
                     profile.rate_bps.map_or("null".into(), |r| r.to_string()),
-                    out.sent, out.lost, out.overflowed, out.delivered, flow.out.queueing_now().as_millis(),
-                    back.sent, back.lost, back.overflowed, back.delivered, flow.back.queueing_now().as_millis(),
+                    out.sent, out.sent_bytes, out.lost, out.overflowed, out.delivered, flow.out.queueing_now().as_millis(),
+                    back.sent, back.sent_bytes, back.lost, back.overflowed, back.delivered, flow.back.queueing_now().as_millis(),
                 );
             }
         }
@@ -237,7 +262,7 @@ async fn run(options: Options) -> std::io::Result<()> {
             .flat_map(|f| [f.out.next_release(), f.back.next_release()])
             .flatten()
             .chain([next_report])
-            .chain(schedule.peek().map(|(at, _)| started + *at))
+            .chain(schedule.peek().and_then(|(at, _)| due(at)))
             .min()
             .unwrap_or(next_report);
         tokio::select! {
@@ -246,6 +271,7 @@ async fn run(options: Options) -> std::io::Result<()> {
                 let now = Instant::now();
                 match inbound {
                     Inbound::FromClient(client, packet) => {
+                        first_packet.get_or_insert(now);
                         if !flows.contains_key(&client) {
                             let upstream = Arc::new(UdpSocket::bind(if options.upstream.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }).await?);
                             upstream.connect(options.upstream).await?;
@@ -285,11 +311,12 @@ mod tests {
 
     #[test]
     fn options_read_as_a_person_writes_them() {
-        let args = "--listen 127.0.0.1:0 --upstream 127.0.0.1:3478 --delay 50ms --jitter 0.02s --loss 10% --burst 12 --rate 500kbit --schedule 20s=300kbit,35s=2mbit";
+        let args = "--listen 127.0.0.1:0 --upstream 127.0.0.1:3478 --delay 50ms --jitter 0.02s --loss 10% --burst 12 --rate 500kbit --schedule 20s=300kbit,35s=2mbit --report-every 250ms";
         let options = parse(args.split(' ').map(str::to_owned)).expect("options");
         assert_eq!(options.profile.delay, Duration::from_millis(50));
         assert_eq!(options.profile.jitter, Duration::from_millis(20));
         assert_eq!(options.profile.rate_bps, Some(500_000));
+        assert_eq!(options.report_every, Duration::from_millis(250));
         assert!(matches!(options.profile.loss, Loss::Bursty { .. }));
         assert_eq!(
             options.schedule,
@@ -303,6 +330,7 @@ mod tests {
             "--rate fast",
             "--delay 5min",
             "--listen here",
+            "--report-every 0s",
         ] {
             let mut args: Vec<String> = "--listen 127.0.0.1:0 --upstream 127.0.0.1:1"
                 .split(' ')

@@ -156,6 +156,31 @@ pub struct ImpairedRun {
     pub allocations: usize,
 }
 
+impl ImpairedRun {
+    /// Each client's uplink rate as the proxy saw it arrive, in kbit/s over
+    /// the interval between two of its reports: (wall ms at the report's
+    /// end, kbit/s), per client address. This is what a sender put on the
+    /// wire, measured outside it, at the proxy's report interval.
+    pub fn uplink_kbps(&self) -> HashMap<String, Vec<(f64, f64)>> {
+        let mut last: HashMap<String, (f64, u64)> = HashMap::new();
+        let mut rates: HashMap<String, Vec<(f64, f64)>> = HashMap::new();
+        for (t, line) in &self.path {
+            let (Some(client), Some(bytes)) =
+                (line["client"].as_str(), line["out"]["sentBytes"].as_u64())
+            else {
+                continue;
+            };
+            if let Some((then, before)) = last.insert(client.to_owned(), (*t, bytes)) {
+                if *t > then {
+                    let kbps = bytes.saturating_sub(before) as f64 * 8.0 / (*t - then);
+                    rates.entry(client.to_owned()).or_default().push((*t, kbps));
+                }
+            }
+        }
+        rates
+    }
+}
+
 fn read_frames(path: &Path) -> Vec<FrameLine> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
