@@ -3,7 +3,9 @@
   python3 scripts/impaired_table.py DIR SVG
 
 DIR holds the JSON each case of tests/call_impaired.rs writes; SVG is where
-the plot of the narrowing link (target and sent kbit/s over time) goes.
+the plot of the narrowing link (target and sent kbit/s over time) goes, and
+the bottleneck's (its rates, and the queueing delay in the link's buffer)
+goes beside it as impaired-bottleneck.svg.
 """
 import json
 import pathlib
@@ -21,6 +23,51 @@ for path in cases:
         print(f"{path.stem:26} {way:16} {delay:>17} {d['longestGapMs']:>11.0f} "
               f"{d['freezesPerMinute']:>11.1f} {d['concealedAudioPercent']:>11.1f} "
               f"{d['lossPercent']:>7.1f}")
+
+
+
+def plot_bottleneck(fig, path):
+    """The 500 kbit/s bottleneck: the mentor's target and sent rate above,
+    the queueing delay in its uplink's 200 ms buffer below."""
+    series = fig["mentorBitrate"]
+    W, H, L = 640, 360, 50
+    top, mid, bottom = 10, 200, 330
+    t_max = max(s["t"] for s in series) or 1
+    x = lambda t: L + (W - L - 10) * t / t_max
+    yk = lambda k: mid - (mid - top) * min(k, 1000) / 1000
+    yq = lambda ms: bottom - (bottom - mid - 30) * min(ms, 200) / 200
+    poly = lambda y, key, colour: ('<polyline points="' + " ".join(f"{x(s['t']):.1f},{y(s[key]):.1f}" for s in series)
+                                   + f'" fill="none" stroke="{colour}" stroke-width="2"/>')
+    ticks = "".join(f'<text x="{L - 6}" y="{yk(k) + 4:.1f}" text-anchor="end">{k}</text>'
+                    f'<line x1="{L}" x2="{W - 10}" y1="{yk(k):.1f}" y2="{yk(k):.1f}" stroke="#eee"/>'
+                    for k in (0, 250, 500, 750, 1000))
+    ticks += "".join(f'<text x="{L - 6}" y="{yq(q) + 4:.1f}" text-anchor="end">{q}</text>'
+                     f'<line x1="{L}" x2="{W - 10}" y1="{yq(q):.1f}" y2="{yq(q):.1f}" stroke="#eee"/>'
+                     for q in (0, 100, 200))
+    ticks += "".join(f'<text x="{x(t):.1f}" y="{bottom + 16}" text-anchor="middle">{t:.0f}</text>'
+                     for t in range(0, int(t_max) + 1, 5))
+    path.write_text(f"""<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H + 20}" font-family="sans-serif" font-size="11">
+<title>A 500 kbit/s bottleneck with a 200 ms buffer: target and sent bitrate, and the queueing delay in the buffer</title>
+{ticks}
+<text x="{W / 2}" y="{bottom + 32}" text-anchor="middle">seconds from connection</text>
+<text x="12" y="{(top + mid) / 2}" transform="rotate(-90 12 {(top + mid) / 2})" text-anchor="middle">kbit/s</text>
+<text x="12" y="{(mid + 30 + bottom) / 2}" transform="rotate(-90 12 {(mid + 30 + bottom) / 2})" text-anchor="middle">queue, ms</text>
+<line x1="{x(0):.1f}" x2="{x(t_max):.1f}" y1="{yk(500):.1f}" y2="{yk(500):.1f}" stroke="#999" stroke-dasharray="4 3"/>
+{poly(yk, "targetKbps", "#c0392b")}
+{poly(yk, "sentKbps", "#2471a3")}
+{poly(yq, "queueingMs", "#8e44ad")}
+<text x="{L + 330}" y="24" fill="#c0392b">congestion control's target</text>
+<text x="{L + 330}" y="38" fill="#2471a3">sent (video + audio), once a second</text>
+<text x="{L + 330}" y="52" fill="#777">the link, 500 kbit/s</text>
+<text x="{L + 330}" y="{mid + 44}" fill="#8e44ad">queueing delay in the link's 200 ms buffer</text>
+</svg>
+""")
+    print(f"plot: {path}")
+
+
+bottleneck = out_dir / "bottleneck-500k.json"
+if bottleneck.exists():
+    plot_bottleneck(json.loads(bottleneck.read_text()), svg_path.with_name("impaired-bottleneck.svg"))
 
 step = out_dir / "step-2m-300k-2m.json"
 if not step.exists():

@@ -140,6 +140,22 @@ async fn closing_the_window_asks_and_the_call_goes_on_in_the_tray_until_quit() {
         "{tray}"
     );
 
+    // The tray's clock runs: the call's time, once a second.
+    let tray_clock = |tray: &Value| {
+        tray["status"]
+            .as_str()
+            .and_then(|s| s.split(" · ").nth(1))
+            .map(|c| clock_seconds(c.split(' ').next().unwrap_or_default()))
+    };
+    let clock_then = tray_clock(&tray).expect("the tray shows the call's time");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let later = wait_js(&wd, "the tray", "return window.mentorliveTrayView()", 10).await;
+    let clock_now = tray_clock(&later).expect("the tray shows the call's time");
+    assert!(
+        clock_now > clock_then,
+        "the tray's clock runs: {tray} then {later}"
+    );
+
     // Sound goes on both ways while hidden.
     let from_app = audio_in(&mut cli);
     let engine_in = |v: &Value| v["audioFramesIn"].as_u64().unwrap_or(0);
@@ -228,6 +244,36 @@ async fn closing_the_window_asks_and_the_call_goes_on_in_the_tray_until_quit() {
         Value::Null,
         "the tray went"
     );
+    // And its media as it was: video both ways.
+    let video_of_app = |v: Value| v["videoFramesIn"].as_u64().unwrap_or(0);
+    let (to_cli, to_app) = (
+        video_in(&mut cli),
+        video_of_app(
+            wd.execute("return window.mentorliveEngineStats", json!([]))
+                .await,
+        ),
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (to_cli_after, to_app_after) = (
+        video_in(&mut cli),
+        video_of_app(
+            wd.execute("return window.mentorliveEngineStats", json!([]))
+                .await,
+        ),
+    );
+    println!(
+        "shown again, 3 s: the CLI received {} video frames from the app, the app {} from the CLI",
+        to_cli_after - to_cli,
+        to_app_after - to_app
+    );
+    assert!(
+        to_cli_after - to_cli > 30,
+        "the app's video goes on after Show"
+    );
+    assert!(
+        to_app_after - to_app > 30,
+        "the partner's video reaches the app after Show"
+    );
     desktop.screenshot(&out.join("2-shown-again.png"));
 
     // Into the background again, then Quit from the tray: the partner hears
@@ -287,6 +333,66 @@ async fn leave_in_the_close_dialog_hangs_up_and_quits() {
         desktop.processes("mentorlive").is_empty()
     })
     .await;
+    cli.interrupt();
+    let _ = cli.finish();
+}
+
+/// Hang up, in the tray: the call ends for both (the partner hears
+/// `left`), and the window comes back at the Sessions screen, the app
+/// still running.
+#[tokio::test(flavor = "multi_thread")]
+async fn hang_up_in_the_tray_ends_the_call_and_brings_the_window_back() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = TestServer::start_default();
+    let http = Http::new(&server);
+    let (_demo, code) = http.demo_code().await;
+    let recordings = tempfile::tempdir().expect("tmp");
+    let mut cli = Joiner::start(
+        &server,
+        "mentor@example.com",
+        &code,
+        60.0,
+        recordings.path(),
+        "from-app",
+    );
+    cli.wait_joined();
+    let desktop = DesktopApp::start(555, &[("MENTORLIVE_MOCK_CAPTURE", "1")]);
+    let wd = desktop.session().await;
+    signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
+    join_and_connect(&wd, 40).await;
+
+    close_window(&desktop);
+    keep_in_background(&wd, 10).await;
+    wait_until("hidden window", 10, || visible_windows(&desktop).is_empty()).await;
+    wait_js(&wd, "the tray", "return window.mentorliveTrayView()", 10).await;
+    wd.execute("return window.mentorlivePressTray('hang_up')", json!([]))
+        .await;
+    cli.wait_for(
+        "partner left",
+        Duration::from_secs(10),
+        peer_left(LeaveReason::Left),
+    );
+    wait_until("the window again", 10, || {
+        !visible_windows(&desktop).is_empty()
+    })
+    .await;
+    // Back where a call ends (a call this short is not asked to be rated).
+    wd.wait("[data-testid=session]", 10).await;
+    assert!(
+        wd.find("[data-testid=call]").await.is_none(),
+        "the call's screen is gone"
+    );
+    assert_eq!(
+        wd.execute("return window.mentorliveTrayView()", json!([]))
+            .await,
+        Value::Null,
+        "the tray went with the call"
+    );
+    assert!(
+        !desktop.processes("mentorlive").is_empty(),
+        "the app runs on: hanging up is not quitting"
+    );
+    desktop.screenshot(&output_dir().join("../app-background/4-hung-up-from-the-tray.png"));
     cli.interrupt();
     let _ = cli.finish();
 }
@@ -438,7 +544,8 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
     let recording_before = read_clock(RECORDING_CLOCK).await;
     let clock_read = Instant::now();
     for how in ["reload", "kill"] {
-        let before = video_in(&mut cli);
+        let stats = cli.next_stats(Duration::from_secs(5));
+        let (before, asked_before) = (stats.video_frames_in, stats.keyframes_requested_of_us);
         let started = Instant::now();
         if how == "reload" {
             // The browser's own Reload, as F5 is. (A script calling
@@ -476,6 +583,19 @@ async fn the_page_reloaded_or_its_web_process_killed_takes_the_running_call_back
             "{how}: the partner had {} more video frames from the app {back_after:?} after ({before} before)",
             after - before,
         );
+        // The page's fresh decoder asked the partner for a keyframe, so
+        // the partner's picture comes back at once, not at its next one.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut asked = asked_before;
+        while asked <= asked_before {
+            assert!(
+                Instant::now() < deadline,
+                "the partner is asked for a keyframe after the {how}: {asked_before} requests before, {asked} after"
+            );
+            asked = cli
+                .next_stats(Duration::from_secs(5))
+                .keyframes_requested_of_us;
+        }
         desktop.screenshot(&out.join(format!("3-after-{how}.png")));
         if how == "reload" {
             // Bounded: after a reload WebKitWebDriver sometimes answers no

@@ -186,7 +186,20 @@ pub struct PublishingEstimator {
     bounds: (f64, f64),
     current: f64,
     published: Arc<AtomicU64>,
+    /// Told of each cut as it is made.
+    on_cut: OnCut,
+    /// The target the last cut was told from: the highest since.
+    told: f64,
 }
+
+/// Called with the new target when congestion control cuts it by more than
+/// [`CUT`]. The encoders otherwise hear the target once a second, with the
+/// call's figures: a rise can wait that long, a cut cannot (a narrowed
+/// link's buffer overflows meanwhile, and the partner's picture freezes).
+pub type OnCut = Box<dyn Fn(u64) + Send + Sync>;
+
+/// A fall of the target this large is a cut, told at once.
+pub const CUT: f64 = 0.15;
 
 impl PublishingEstimator {
     pub fn new(
@@ -195,6 +208,7 @@ impl PublishingEstimator {
         reported: Arc<ReportedLoss>,
         published: Arc<AtomicU64>,
         link_full: Arc<crate::pacer::LinkFull>,
+        on_cut: OnCut,
     ) -> Self {
         published.store(initial as u64, Ordering::Relaxed);
         Self {
@@ -209,6 +223,8 @@ impl PublishingEstimator {
             bounds,
             current: initial,
             published,
+            on_cut,
+            told: initial,
         }
     }
 
@@ -247,6 +263,12 @@ impl PublishingEstimator {
             );
         }
         self.published.store(self.current as u64, Ordering::Relaxed);
+        if self.current < self.told * (1.0 - CUT) {
+            (self.on_cut)(self.current as u64);
+            self.told = self.current;
+        } else {
+            self.told = self.told.max(self.current);
+        }
     }
 }
 
@@ -386,12 +408,15 @@ mod tests {
     fn reordering_is_not_taken_for_loss_and_loss_is() {
         let reported = Arc::new(ReportedLoss::default());
         let published = Arc::new(AtomicU64::new(0));
+        let cuts = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let told = cuts.clone();
         let mut ours = PublishingEstimator::new(
             800_000.0,
             (100_000.0, 2_500_000.0),
             reported.clone(),
             published.clone(),
             Arc::default(),
+            Box::new(move |bps| told.lock().expect("cuts").push(bps)),
         );
         let mut rtc_gcc = Gcc::new(800_000.0, 100_000.0, 2_500_000.0);
         for batch in 0..50 {
@@ -413,6 +438,11 @@ mod tests {
             "the case shows the difference: rtc's GCC alone cuts to {}",
             rtc_gcc.target_bitrate()
         );
+        assert_eq!(
+            *cuts.lock().expect("cuts"),
+            Vec::<u64>::new(),
+            "no cut to tell"
+        );
         // Then a fifth of the packets lost, as the partner reports each second.
         let before = published.load(Ordering::Relaxed);
         for batch in 50..100 {
@@ -427,6 +457,20 @@ mod tests {
         assert!(
             after * 10 < before * 7,
             "20 % loss for 5 s: {before} → {after}"
+        );
+        // Each cut of 15 % or more was told as it was made (the encoder
+        // would otherwise hear it with the next second's figures), and
+        // the smaller steps between are left to those figures.
+        let cuts = cuts.lock().expect("cuts").clone();
+        assert!(!cuts.is_empty(), "the cuts are told");
+        let mut from = before as f64;
+        for cut in &cuts {
+            assert!((*cut as f64) < from * (1.0 - CUT), "{before}: {cuts:?}");
+            from = *cut as f64;
+        }
+        assert!(
+            after as f64 > from * (1.0 - CUT),
+            "the last cut is told: {cuts:?}, now {after}"
         );
         // The pacer gets the same target, times the pacing factor (published
         // in whole bits per second).

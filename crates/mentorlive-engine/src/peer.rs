@@ -290,12 +290,16 @@ async fn build_with(
     let reported_loss = Arc::new(ReportedLoss::default());
     let backlog = Arc::new(Backlog::default());
     let link_full = Arc::new(LinkFull::default());
+    let cuts = tx.clone();
     let estimator = PublishingEstimator::new(
         INITIAL_BITRATE,
         (MIN_BITRATE, MAX_BITRATE),
         reported_loss.clone(),
         target_bitrate.clone(),
         link_full.clone(),
+        Box::new(move |bps| {
+            let _ = cuts.send((generation, PcEvent::Machine(PeerInput::TargetCut { bps })));
+        }),
     );
     let registry = configure_congestion_control(
         Registry::new(),

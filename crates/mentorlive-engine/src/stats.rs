@@ -213,16 +213,22 @@ impl StatsMeter {
             keyframes_requested_by_us: c.keyframes_requested_by_us,
             keyframes_requested_of_us: c.keyframes_requested_of_us,
         };
-        let target = sample.target_bps.filter(|&t| t > 0).filter(|&t| {
-            self.last_target == 0
-                || (t as f64 - self.last_target as f64).abs() / self.last_target as f64
-                    > TARGET_CHANGE
-        });
-        if let Some(t) = target {
-            self.last_target = t;
-        }
+        let target = sample.target_bps.and_then(|t| self.target_to_tell(t));
         self.last = Some((now, sample));
         (stats, target)
+    }
+
+    /// `bps` if it moved enough since the target last told to tell the
+    /// encoder (the once-a-second figures, or a cut told at once).
+    pub fn target_to_tell(&mut self, bps: u64) -> Option<u64> {
+        let moved = bps > 0
+            && (self.last_target == 0
+                || (bps as f64 - self.last_target as f64).abs() / self.last_target as f64
+                    > TARGET_CHANGE);
+        moved.then(|| {
+            self.last_target = bps;
+            bps
+        })
     }
 }
 

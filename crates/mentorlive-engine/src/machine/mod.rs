@@ -167,6 +167,12 @@ pub enum PeerInput {
     DataText(String),
     /// The partner asked for a keyframe over RTCP (PLI or FIR).
     KeyframeWanted,
+    /// Congestion control cut its target (`congestion.rs`): the encoder
+    /// hears it now, not with the next second's figures, up to a second
+    /// during which it would go on filling a link that narrowed.
+    TargetCut {
+        bps: u64,
+    },
     /// The same, on our screen share's track.
     ScreenKeyframeWanted,
     /// After a local description was set: the mid of our screen share's
@@ -929,6 +935,11 @@ impl CallMachine {
             }
             PeerInput::DataText(text) => self.on_data(&text, now),
             PeerInput::KeyframeWanted => self.emit(CallEvent::KeyframeRequested),
+            PeerInput::TargetCut { bps } => {
+                if let Some(bps) = self.meter.target_to_tell(bps) {
+                    self.emit(CallEvent::TargetBitrate { bps });
+                }
+            }
             PeerInput::ScreenKeyframeWanted => self.emit(CallEvent::ScreenKeyframeRequested),
         }
     }

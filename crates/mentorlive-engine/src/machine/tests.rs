@@ -886,3 +886,41 @@ fn the_report_says_when_it_connected_what_was_shared_and_why_it_ended() {
         ours.problems(ours.ended_at)
     );
 }
+
+#[test]
+fn a_cut_in_the_target_reaches_the_encoder_at_once() {
+    let mut w = World::connected();
+    let generation = w.a.connection().expect("a connection");
+    let told = |w: &World| -> Vec<u64> {
+        w.a.events
+            .iter()
+            .filter_map(|e| match e {
+                CallEvent::TargetBitrate { bps } => Some(*bps),
+                _ => None,
+            })
+            .collect()
+    };
+    let cut = |bps| Input::Peer {
+        generation,
+        input: PeerInput::TargetCut { bps },
+    };
+    w.input(Side::A, cut(300_000));
+    assert_eq!(told(&w), vec![300_000], "not at the next second's figures");
+    w.input(Side::A, cut(290_000));
+    assert_eq!(
+        told(&w),
+        vec![300_000],
+        "a move under 5 % is not worth an encoder's change"
+    );
+    w.input(Side::A, cut(200_000));
+    assert_eq!(told(&w), vec![300_000, 200_000]);
+    // A connection replaced since has no say.
+    w.input(
+        Side::A,
+        Input::Peer {
+            generation: generation + 1,
+            input: PeerInput::TargetCut { bps: 100_000 },
+        },
+    );
+    assert_eq!(told(&w), vec![300_000, 200_000]);
+}
