@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every impaired-call case (tests/call_impaired.rs), the ones CI skips too,
 # at a length of your choice; prints each case's figures and draws the
-# narrowing link's target and sent bitrate as docs/img/impaired-step.svg.
+# narrowing link's target and sent bitrate as docs/img/impaired-step.svg, and
+# the bottleneck's rates and queue as docs/img/impaired-bottleneck.svg.
 # Figures, not a verdict: a case that fails still writes its figures.
 #   bash scripts/bench-impaired.sh [SECONDS]   (default: each case's own)
 set -uo pipefail
