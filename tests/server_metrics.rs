@@ -239,3 +239,87 @@ async fn prometheus_scrapes_a_node_and_its_query_api_has_the_series() {
     mentor.leave().await.ok();
     learner.leave().await.ok();
 }
+
+/// The reconnect loop, short, in CI (`scripts/soak-reconnect.sh` runs
+/// 10,000 against a release server and prints the memory): one client
+/// connects, joins, leaves and closes 300 times, and the server keeps
+/// nothing of it: no socket, no room, no peer in its own gauges. A socket
+/// or a room the server forgot to drop would stay in them. Rate limits
+/// off, as in the soak: a person does not reconnect 300 times a minute.
+#[tokio::test]
+async fn a_client_that_reconnects_300_times_leaves_nothing_behind_on_the_server() {
+    if std::env::var_os("MENTORLIVE_TEST_CLUSTER").is_some() {
+        return; // one node's own gauges
+    }
+    let metrics_port = free_port();
+    let server = TestServer::start(ServerOptions {
+        extra_args: vec!["--metrics-addr".into(), format!("127.0.0.1:{metrics_port}")],
+        rate_limit_factor: Some(0.0),
+        ..ServerOptions::default()
+    });
+    let http = Http::new(&server);
+    let (demo, code) = http.demo_code().await;
+    let gauges = || async {
+        let text = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        let read = |name: &str| {
+            text.lines().find_map(|l| {
+                l.strip_prefix(name)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+        };
+        [
+            read("signaling_sockets_connected"),
+            read("live_rooms"),
+            read("live_peers"),
+        ]
+    };
+    let started = Instant::now();
+    let mut peak = [0.0f64; 3];
+    for round in 0..300 {
+        let (client, events) =
+            LiveClient::connect(&server.url, &demo.mentor, ClientOptions::default())
+                .await
+                .unwrap_or_else(|e| panic!("connect, round {round}: {e}"));
+        client
+            .join(&code)
+            .await
+            .unwrap_or_else(|e| panic!("join, round {round}: {e:?}"));
+        if round % 100 == 0 {
+            // In the room: the gauges see this client (else they prove nothing).
+            for (p, g) in peak.iter_mut().zip(gauges().await) {
+                *p = p.max(g.unwrap_or_default());
+            }
+        }
+        client.leave().await.ok();
+        client.close();
+        drop(events);
+    }
+    println!(
+        "300 reconnects in {:.1} s; in the room the gauges read {peak:?}",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        peak.iter().all(|g| *g >= 1.0),
+        "a client in a room shows in the gauges: {peak:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = gauges().await;
+        if now == [Some(0.0); 3] {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sockets, rooms and peers all gone 10 s after the last close: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
