@@ -158,9 +158,7 @@ async fn the_app_holds_a_call_with_the_cli_both_ways() {
         wd.execute("return window.mentorliveCall.videoState()", json!([]))
             .await
     );
-    // The camera switch is left out here: in about one run in ten under this
-    // suite's load, WebKit's web process stopped answering during it (the
-    // mock camera opened while the other closed); see DEVELOPERS.md.
+    // The camera switch is in tests/app_hang_up.rs, call after call.
     for (select, what) in [("call-microphone-select", "microphone")] {
         let switched = wd
             .execute(

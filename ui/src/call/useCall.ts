@@ -4,6 +4,7 @@
 // motion here (a chime, a notification).
 
 import { useCallback, useEffect, useReducer, useRef, type RefObject } from "react";
+import { releaseStream } from "../media/release";
 import { api } from "../api";
 import type { CallConnection, EndedCall, JoinRequest } from "../backend/backend";
 import { playChime } from "../media/chime";
@@ -29,7 +30,9 @@ export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Pic
     const stream = localStream;
     const audioContext = new AudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
     audio.current = audioContext;
-    if (local.current) local.current.srcObject = stream.current;
+    // Kept: React clears the ref before this effect's cleanup runs.
+    const selfView = local.current;
+    if (selfView) selfView.srcObject = stream.current;
     // Whether we were alone in the room: a partner arriving then is news.
     let waiting = false;
     const call = api.startCall({
@@ -71,7 +74,7 @@ export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Pic
       stopped = true;
       call.close();
       audioContext.close();
-      stream.current.getTracks().forEach((t) => t.stop());
+      void releaseStream(stream.current, [selfView]);
       connection.current = null;
     };
   }, [request, remote, remoteScreen, local]);

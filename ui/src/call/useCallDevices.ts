@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState, type Dispatch, type RefObject
 import { api } from "../api";
 import type { CallConnection } from "../backend/backend";
 import { newDevices, repairStream, switchDevice, type DeviceKind } from "../media/callDevices";
+import { releaseStream } from "../media/release";
 import { captureErrorMessage, listDevices } from "../media/devices";
 
 type Lists = { cameras: MediaDeviceInfo[]; microphones: MediaDeviceInfo[]; speakers: MediaDeviceInfo[] };
@@ -65,15 +66,20 @@ export function useCallDevices(args: {
     (kind: DeviceKind, id: string) =>
       serially(async () => {
         try {
+          // The self-view lets go of the old device before it stops
+          // (media/release.ts); carrying on shows the new one.
+          await releaseStream(null, [local.current], []);
           carryOnWith(await switchDevice(localStream.current, kind, id || null));
           setNotice(null);
           const s = localStream.current;
           api.saveDevices(s.getVideoTracks()[0]?.getSettings().deviceId ?? null, s.getAudioTracks()[0]?.getSettings().deviceId ?? null, inUse.speaker || null).catch(() => {});
         } catch (err) {
+          // Nothing new opened: the self-view shows what is left.
+          if (local.current && !local.current.srcObject) carryOnWith(localStream.current);
           onError(captureErrorMessage(err));
         }
       }),
-    [carryOnWith, serially, localStream, inUse.speaker, onError],
+    [carryOnWith, serially, localStream, local, inUse.speaker, onError],
   );
 
   const chooseSpeaker = useCallback(

@@ -6,6 +6,7 @@
 // rarely and the capture rate is ours to choose (5 to 15 frames/s, fewer
 // when the link is short, so each frame keeps its detail).
 import type { MediaBridge } from "./bridge";
+import { releaseStream } from "./release";
 import { encodeChunk } from "./wire";
 import { paintStamp, stampingOn } from "./stamp";
 
@@ -157,8 +158,7 @@ export class ScreenSender {
     window.clearTimeout(this.changeTimer);
     if (this.encoder && this.encoder.state !== "closed") this.encoder.close();
     this.encoder = null;
-    this.track.stop();
-    this.video.srcObject = null;
-    this.video.remove();
+    const video = this.video;
+    void releaseStream(null, [video], [this.track]).then(() => video.remove());
   }
 }

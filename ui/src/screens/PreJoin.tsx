@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, AppError, type AppInfo, type Validated } from "../api";
+import { detach, releaseStream } from "../media/release";
 import { codeErrorMessage, grouped } from "../code";
 import { captureErrorMessage, listDevices, missingDevicesNote, openCapture, type DeviceChoice } from "../media/devices";
 
@@ -56,13 +57,20 @@ export function PreJoin(props: { code: string; checkFirst: boolean; info: AppInf
       .catch((err) => !cancelled && setCaptureError(captureErrorMessage(err)));
     return () => {
       cancelled = true;
-      // Handed to the call: the call stops the tracks when it ends.
-      if (opened && !handedOver.current) opened.getTracks().forEach((t) => t.stop());
+      // Handed to the call: the call stops the tracks when it ends. Else
+      // they stop once the preview has let go of them (the effect below).
+      if (opened && !handedOver.current) void releaseStream(opened, []);
     };
   }, [isValid, choice.cameraId, choice.microphoneId, attempt]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
-    if (preview.current && stream) preview.current.srcObject = stream;
+    const video = preview.current;
+    if (!video || !stream) return;
+    video.srcObject = stream;
+    // Handed over or not, the preview lets go of the stream when it goes:
+    // a <video> left holding it would be playing when the call stops its
+    // tracks (media/release.ts).
+    return () => void detach(video);
   }, [stream]);
 
   // The level meter: loudness of the microphone, ten times a second.
