@@ -94,6 +94,34 @@ async fn call_after_call_with_a_camera_switch_the_page_answers_after_each_hang_u
             open_prejoin(&wd, &code).await;
         }
         join_and_connect(&wd, 30).await;
+        // Sound both ways in every call, not only the first: the calls share
+        // one AudioContext, suspended between them (ui/src/media/callAudio.ts).
+        wait_js(
+            &wd,
+            "the call's sound running",
+            "return window.mentorliveCall?.audioState() === 'running'",
+            10,
+        )
+        .await;
+        let connected = Instant::now();
+        let mut heard_before = cli.next_stats(Duration::from_secs(5)).audio_frames_in;
+        loop {
+            let heard_now = cli.next_stats(Duration::from_secs(5)).audio_frames_in;
+            if heard_now - heard_before >= 30 {
+                break;
+            }
+            if connected.elapsed() > Duration::from_secs(5) {
+                let sender = wd
+                    .execute("return window.mentorliveCall.sender", json!([]))
+                    .await;
+                panic!("round {round}: the partner does not hear the app 5 s into the call ({} sound packets in the last second); the app's sender: {sender}", heard_now - heard_before);
+            }
+            heard_before = heard_now;
+        }
+        println!(
+            "round {round}: the partner hears the app {} ms after the call connected",
+            connected.elapsed().as_millis()
+        );
 
         if switch_camera {
             // The other camera, mid-call: the partner's video goes on.

@@ -5,8 +5,14 @@ class CaptureProcessor extends AudioWorkletProcessor {
     super();
     this.frame = new Float32Array(sampleRate / 50);
     this.filled = 0;
+    this.ended = false;
+    // null: the call is over, and this processor with it.
+    this.port.onmessage = (e) => {
+      if (e.data === null) this.ended = true;
+    };
   }
   process(inputs) {
+    if (this.ended) return false;
     const channel = inputs[0]?.[0];
     if (!channel) return true;
     let offset = 0;

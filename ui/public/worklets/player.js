@@ -12,7 +12,13 @@ class PlayerProcessor extends AudioWorkletProcessor {
     this.offset = 0;
     this.playing = false;
     this.underruns = 0;
+    this.ended = false;
     this.port.onmessage = (e) => {
+      // null: the call is over, and this processor with it.
+      if (e.data === null) {
+        this.ended = true;
+        return;
+      }
       this.queue.push(e.data);
       this.queued += e.data.length;
       while (this.queued - this.offset > MAX * sampleRate && this.queue.length > 1) {
@@ -46,7 +52,7 @@ class PlayerProcessor extends AudioWorkletProcessor {
       }
     }
     for (let c = 1; c < outputs[0].length; c++) outputs[0][c].set(out);
-    return true;
+    return !this.ended;
   }
 }
 registerProcessor("mentorlive-player", PlayerProcessor);

@@ -4,6 +4,7 @@
 // motion here (a chime, a notification).
 
 import { useCallback, useEffect, useReducer, useRef, type RefObject } from "react";
+import { callAudio, restCallAudio } from "../media/callAudio";
 import { releaseStream } from "../media/release";
 import { api } from "../api";
 import type { CallConnection, EndedCall, JoinRequest } from "../backend/backend";
@@ -28,7 +29,7 @@ export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Pic
   useEffect(() => {
     let stopped = false;
     const stream = localStream;
-    const audioContext = new AudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
+    const audioContext = callAudio();
     audio.current = audioContext;
     // Kept: React clears the ref before this effect's cleanup runs.
     const selfView = local.current;
@@ -73,7 +74,7 @@ export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Pic
     return () => {
       stopped = true;
       call.close();
-      audioContext.close();
+      restCallAudio(audioContext);
       void releaseStream(stream.current, [selfView]);
       connection.current = null;
     };

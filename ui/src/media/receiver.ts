@@ -2,6 +2,7 @@
 // each to a VideoPainter (a decoder and a canvas), their sound (decoded by
 // the engine: WebKitGTK's AudioData.copyTo leaks) to an AudioWorklet player.
 import { soundSamples, type Chunk } from "./wire";
+import { endWorkletNode, loadWorklet } from "./callAudio";
 import type { MediaBridge } from "./bridge";
 import { VideoPainter } from "./videoPainter";
 
@@ -79,7 +80,7 @@ export class MediaReceiver {
   }
 
   async start(): Promise<void> {
-    await this.audioContext.audioWorklet.addModule("worklets/player.js");
+    await loadWorklet(this.audioContext, "worklets/player.js");
     this.player = new AudioWorkletNode(this.audioContext, "mentorlive-player", { outputChannelCount: [2] });
     this.player.connect(this.audioContext.destination);
   }
@@ -98,7 +99,7 @@ export class MediaReceiver {
   stop(): void {
     this.camera.close();
     this.screen.close();
-    this.player?.disconnect();
+    endWorkletNode(this.player);
     this.player = null;
   }
 }

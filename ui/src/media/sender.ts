@@ -3,6 +3,7 @@
 // requestVideoFrameCallback (WebKitGTK has no MediaStreamTrackProcessor),
 // VP8 in realtime mode. Audio: an AudioWorklet cuts 20 ms frames, Opus.
 import { encodeChunk } from "./wire";
+import { endWorkletNode, loadWorklet } from "./callAudio";
 import { paintStamp, stampingOn } from "./stamp";
 import { videoBitrateFor } from "./videoBudget";
 import type { MediaBridge } from "./bridge";
@@ -246,7 +247,7 @@ export class MediaSender {
     // decoder (the bridge's, or the browser's). At 5 % loss it brings the lost
     // packets' SNR from 2.7 to 5.3 dB, where clean speech is 5.5 (scripts/bench-fec.sh).
     this.audioEncoder.configure({ codec: "opus", sampleRate: rate, numberOfChannels: 1, bitrate: 32_000, opus: { useinbandfec: true, packetlossperc: 5 } });
-    await this.audioContext.audioWorklet.addModule("worklets/capture.js");
+    await loadWorklet(this.audioContext, "worklets/capture.js");
     this.audioSource = this.audioContext.createMediaStreamSource(new MediaStream([track]));
     this.audioNode = new AudioWorkletNode(this.audioContext, "mentorlive-capture");
     this.audioNode.port.onmessage = (e: MessageEvent<Float32Array<ArrayBuffer>>) => {
@@ -275,6 +276,7 @@ export class MediaSender {
     this.videoEncoder = null;
     this.audioEncoder = null;
     this.audioSource?.disconnect();
-    this.audioNode?.disconnect();
+    endWorkletNode(this.audioNode);
+    this.audioNode = null;
   }
 }
