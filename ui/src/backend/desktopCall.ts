@@ -135,6 +135,8 @@ export function startDesktopCall(start: CallStart): CallConnection {
     send.setVideoOff(media.cameraOff);
     await receiverReady;
     await send.start();
+    // Hung up while starting: the shared AudioContext stays at rest.
+    if (stopped) return;
     mark("sender_ready");
     await audio.resume();
     // What the end-to-end test and the benchmark read. Figures only.

@@ -30,6 +30,9 @@ export function useCall(request: JoinRequest, remote: Picture, remoteScreen: Pic
     let stopped = false;
     const stream = localStream;
     const audioContext = callAudio();
+    // Awake for this call (it rests between calls): the chimes play on it
+    // in the browser, where nothing else resumes it.
+    audioContext.resume().catch(() => {});
     audio.current = audioContext;
     // Kept: React clears the ref before this effect's cleanup runs.
     const selfView = local.current;

@@ -74,8 +74,9 @@ export function useCallDevices(args: {
           const s = localStream.current;
           api.saveDevices(s.getVideoTracks()[0]?.getSettings().deviceId ?? null, s.getAudioTracks()[0]?.getSettings().deviceId ?? null, inUse.speaker || null).catch(() => {});
         } catch (err) {
-          // Nothing new opened: the self-view shows what is left.
-          if (local.current && !local.current.srcObject) carryOnWith(localStream.current);
+          // Nothing new opened: the call carries on with what is still live
+          // (the old device may be stopped already), and the partner is told.
+          if (local.current && !local.current.srcObject) carryOnWith(new MediaStream(localStream.current.getTracks().filter((t) => t.readyState === "live")));
           onError(captureErrorMessage(err));
         }
       }),

@@ -20,7 +20,8 @@ export function callAudio(): AudioContext {
 
 /** Between calls: the context stops drawing sound (and CPU) until the next. */
 export function restCallAudio(context: AudioContext): void {
-  if (context.state === "running") context.suspend().catch(() => {});
+  // Whatever its state now: a resume still on its way is overtaken.
+  if (context.state !== "closed") context.suspend().catch(() => {});
 }
 
 /** Loads a worklet module into `context` once: a second `addModule` would

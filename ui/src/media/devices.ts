@@ -74,5 +74,7 @@ export function canChooseSpeaker(context: AudioContext): boolean {
 
 export async function routeToSpeaker(context: AudioContext, speakerId: string | null): Promise<void> {
   const withSink = context as AudioContext & { setSinkId?: (id: string) => Promise<void> };
-  if (speakerId && withSink.setSinkId) await withSink.setSinkId(speakerId).catch(() => {});
+  // "" is the system's default: the context outlives the call, so a speaker
+  // chosen in the last call must not stay chosen in this one.
+  if (withSink.setSinkId) await withSink.setSinkId(speakerId ?? "").catch(() => {});
 }

@@ -22,6 +22,9 @@ export class MediaReceiver {
   private camera: VideoPainter;
   private screen: VideoPainter;
   private player: AudioWorkletNode | null = null;
+  // Stopped before its worklet loaded (a Hang up while the call starts):
+  // no node is made into the shared AudioContext then.
+  private stopped = false;
 
   constructor(
     bridge: () => MediaBridge | null,
@@ -81,6 +84,7 @@ export class MediaReceiver {
 
   async start(): Promise<void> {
     await loadWorklet(this.audioContext, "worklets/player.js");
+    if (this.stopped) return;
     this.player = new AudioWorkletNode(this.audioContext, "mentorlive-player", { outputChannelCount: [2] });
     this.player.connect(this.audioContext.destination);
   }
@@ -97,6 +101,7 @@ export class MediaReceiver {
   }
 
   stop(): void {
+    this.stopped = true;
     this.camera.close();
     this.screen.close();
     endWorkletNode(this.player);

@@ -36,6 +36,9 @@ export class MediaSender {
   private videoEncoder: VideoEncoder | null = null;
   private audioEncoder: AudioEncoder | null = null;
   private audioNode: AudioWorkletNode | null = null;
+  // Stopped before its worklet loaded (a Hang up while the call starts):
+  // no node is made into the shared AudioContext then.
+  private stopped = false;
   private audioSource: MediaStreamAudioSourceNode | null = null;
   private frameHandle = 0;
   private captures = 0;
@@ -248,6 +251,7 @@ export class MediaSender {
     // packets' SNR from 2.7 to 5.3 dB, where clean speech is 5.5 (scripts/bench-fec.sh).
     this.audioEncoder.configure({ codec: "opus", sampleRate: rate, numberOfChannels: 1, bitrate: 32_000, opus: { useinbandfec: true, packetlossperc: 5 } });
     await loadWorklet(this.audioContext, "worklets/capture.js");
+    if (this.stopped) return;
     this.audioSource = this.audioContext.createMediaStreamSource(new MediaStream([track]));
     this.audioNode = new AudioWorkletNode(this.audioContext, "mentorlive-capture");
     this.audioNode.port.onmessage = (e: MessageEvent<Float32Array<ArrayBuffer>>) => {
@@ -267,6 +271,7 @@ export class MediaSender {
   }
 
   stop(): void {
+    this.stopped = true;
     (this.preview as FrameCallbackVideo).cancelVideoFrameCallback?.(this.frameHandle);
     window.clearTimeout(this.fallbackTimer);
     window.clearInterval(this.captureTimer);

@@ -27,6 +27,8 @@ export function PreJoin(props: { code: string; checkFirst: boolean; info: AppInf
   const [level, setLevel] = useState(0);
   const preview = useRef<HTMLVideoElement>(null);
   const handedOver = useRef(false);
+  // The last devices let go of (media/release.ts): the next open waits for it.
+  const released = useRef<Promise<void>>(Promise.resolve());
   const [checkAsked, setCheckAsked] = useState(!props.checkFirst);
   const { code, onSignedOut } = props;
   const isValid = valid !== null;
@@ -46,9 +48,15 @@ export function PreJoin(props: { code: string; checkFirst: boolean; info: AppInf
     if (!isValid) return;
     let cancelled = false;
     let opened: MediaStream | null = null;
+    // Rendered with the valid code, and kept: React clears the ref before
+    // an unmount's clean-up runs.
+    const shown = preview.current;
     setCaptureError(null);
-    openCapture(choice)
+    // After the last devices are let go: a camera opened twice may refuse.
+    released.current
+      .then(() => (cancelled ? null : openCapture(choice)))
       .then(async (s) => {
+        if (!s) return;
         if (cancelled) return s.getTracks().forEach((t) => t.stop());
         opened = s;
         setStream(s);
@@ -58,8 +66,9 @@ export function PreJoin(props: { code: string; checkFirst: boolean; info: AppInf
     return () => {
       cancelled = true;
       // Handed to the call: the call stops the tracks when it ends. Else
-      // they stop once the preview has let go of them (the effect below).
-      if (opened && !handedOver.current) void releaseStream(opened, []);
+      // the preview lets go of them first (here when the devices change,
+      // in the effect below when the screen goes).
+      if (opened && !handedOver.current) released.current = releaseStream(opened, [shown?.srcObject === opened ? shown : null]);
     };
   }, [isValid, choice.cameraId, choice.microphoneId, attempt]); // eslint-disable-line react-hooks/exhaustive-deps
 
