@@ -26,18 +26,20 @@ app=(env MENTORLIVE_BIN="$CARGO_TARGET_DIR/release/mentorlive"
   MENTORLIVE_SERVER_BIN="$bin/mentorlive-server" MENTORLIVE_CLI_BIN="$bin/mentorlive-cli" scripts/with-keychain.sh
   cargo test --locked -q -p mentorlive-e2e)
 
-echo "== 1/5 native join and transport ($trials trials, $seconds s)" >&2
+echo "== 1/6 native join and transport ($trials trials, $seconds s)" >&2
 "$bin/examples/call_bench" "$url" "$mentor" "$learner" "$code" "$trials" "$seconds" > "$figures/native.jsonl"
-echo "== 2/5 two Chromium pages: join and the call ($trials trials, $seconds s)" >&2
+echo "== 2/6 two Chromium pages: join and the call ($trials trials, $seconds s)" >&2
 node tests/node/bench-browser-pair.js "$url" "$mentor" "$learner" "$code" "$trials" "$seconds" > "$figures/chromium.jsonl"
-echo "== 3/5 two apps in one call ($seconds s)" >&2
+echo "== 3/6 two apps in one call ($seconds s)" >&2
 MENTORLIVE_BENCH_SECONDS="$seconds" "${app[@]}" --test app_pair -- --nocapture > "$figures/app_pair.txt" 2>&1
-echo "== 4/5 one app joins a mentorlive-cli partner ($trials trials)" >&2
+echo "== 4/6 one app and the web client in Chromium in one call, Chromium headless then in a window ($seconds s each)" >&2
+MENTORLIVE_BENCH_SECONDS="$seconds" "${app[@]}" --test app_beside_browser -- --ignored --nocapture > "$figures/app_beside_browser.txt" 2>&1
+echo "== 5/6 one app joins a mentorlive-cli partner ($trials trials)" >&2
 : > "$figures/app_join.txt"
 for _ in $(seq "$trials"); do
   "${app[@]}" --test app_call -- --nocapture the_app_holds_a_call_with_the_cli_both_ways >> "$figures/app_join.txt" 2>&1
 done
-echo "== 5/5 one app idle ($idle s), then stage by stage" >&2
+echo "== 6/6 one app idle ($idle s), then stage by stage" >&2
 MENTORLIVE_PROFILE_IDLE_SECONDS="$idle" MENTORLIVE_PROFILE_SECONDS="$seconds" \
   "${app[@]}" --test app_profile -- --ignored --nocapture > "$figures/app_profile.txt" 2>&1
 

@@ -1,26 +1,33 @@
 // The platform's web client (served by the server under test) in Debian's
 // Chromium, driven line by line: the Rust test writes one JSON command per
 // line on stdin and reads one JSON answer per line on stdout. Fake camera
-// and microphone; `--phone` emulates a phone (360x740, touch, mobile).
+// and microphone; `--phone` emulates a phone (360x740, touch, mobile);
+// `--headed` opens a window on DISPLAY (the app's size) instead of headless;
+// `--camera-fps=N` sets the fake camera's rate (Chromium's default is 20).
 //
 // Commands: {do: "open", url} · {do: "axe"} · {do: "fill", selector, value} ·
 // {do: "click", selector} · {do: "waitFor", js, timeoutMs} · {do: "eval", js} ·
 // {do: "press", key} · {do: "type", text} · {do: "focused"} ·
-// {do: "screenshot", path} · {do: "close"}. `js` is an expression,
+// {do: "screenshot", path} · {do: "figures"} · {do: "close"}. `js` is an expression,
 // awaited when it is a promise. Answers: {ok: true, value} or
 // {ok: false, message}.
 import { createInterface } from "node:readline";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { launchChromium } from "./browser-page.js";
+import { launchChromium, ownBrowserFigures } from "./browser-page.js";
 
 const phone = process.argv.includes("--phone");
+const headed = process.argv.includes("--headed");
 const print = (value) => console.log(JSON.stringify(value));
-const browser = await launchChromium();
+const cameraFps = Number(process.argv.find((a) => a.startsWith("--camera-fps="))?.split("=")[1]) || null;
+const browser = await launchChromium({ headed, cameraFps });
+const permissions = ["camera", "microphone", "clipboard-read", "clipboard-write"];
 const context = await browser.newContext(
   phone
-    ? { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, permissions: ["camera", "microphone", "clipboard-read", "clipboard-write"] }
-    : { viewport: { width: 1100, height: 760 }, permissions: ["camera", "microphone", "clipboard-read", "clipboard-write"] },
+    ? { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, permissions }
+    : headed
+      ? { viewport: null, permissions } // the window's own size
+      : { viewport: { width: 1100, height: 760 }, permissions },
 );
 // Figures for the test (window.mentorlive*): the client exposes them only
 // when asked; they are never secrets.
@@ -73,6 +80,8 @@ const run = {
     return e ? e.dataset.testid ?? `${e.tagName.toLowerCase()}:${(e.getAttribute("name") ?? e.textContent ?? "").trim().slice(0, 40)}` : null;
   }),
   screenshot: ({ path }) => page.screenshot({ path, fullPage: false }).then(() => path),
+  // CPU seconds so far and PSS now, of this browser's processes.
+  figures: () => ownBrowserFigures(),
   problems: () => problems.splice(0),
   requests: () => requests.splice(0),
   close: async () => {

@@ -14,7 +14,7 @@ pub use webdriver::WebDriver;
 
 use crate::binaries::workspace_binary;
 use crate::ports::free_ports;
-use crate::process::Kill;
+use crate::process::{grab_screen, start_xvfb, Kill};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -123,22 +123,7 @@ impl DesktopApp {
         )
         .expect("user-dirs.dirs");
         let display = format!(":{}", display_base + std::process::id() % 400);
-        let xvfb = Kill(
-            Command::new("Xvfb")
-                .args([
-                    display.as_str(),
-                    "-screen",
-                    "0",
-                    "1280x900x24",
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb"),
-        );
-        std::thread::sleep(Duration::from_millis(800));
+        let xvfb = start_xvfb(&display);
         // Chosen together: a port freed and asked for again may come back.
         let [port, native_port] = free_ports();
         let mut env = vec![
@@ -219,23 +204,7 @@ impl DesktopApp {
     /// own screenshot waits for a compositor frame that never comes when the
     /// app composites in software, on a still page).
     pub fn screenshot(&self, path: &Path) {
-        let status = Command::new("ffmpeg")
-            .args([
-                "-loglevel",
-                "error",
-                "-y",
-                "-f",
-                "x11grab",
-                "-video_size",
-                "1280x900",
-                "-i",
-            ])
-            .arg(&self.display)
-            .args(["-frames:v", "1"])
-            .arg(path)
-            .status()
-            .expect("ffmpeg");
-        assert!(status.success(), "screenshot {}", path.display());
+        grab_screen(&self.display, path);
     }
 
     /// Where the app saves recordings: `mentorlive` in the Videos folder.

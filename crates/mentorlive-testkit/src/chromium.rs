@@ -2,6 +2,7 @@
 //! (`tests/node/web-client.js`): a person in a browser, step by step.
 
 use crate::node::node_dir;
+use crate::process::{grab_screen, start_xvfb, Kill};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -25,15 +26,45 @@ pub struct WebClient {
     stdin: ChildStdin,
     answers: mpsc::Receiver<Value>,
     name: &'static str,
+    /// A headed browser's X server, and its display.
+    _xvfb: Option<Kill>,
+    display: Option<String>,
 }
 
 impl WebClient {
     /// Chromium with a fresh profile; `phone` emulates a 360 px wide phone.
     pub fn start(name: &'static str, phone: bool) -> WebClient {
+        let flags: &[&str] = if phone { &["--phone"] } else { &[] };
+        Self::launch(name, flags, None)
+    }
+
+    /// Chromium for figures beside the app: its fake camera at the mock
+    /// camera's 30 frames a second (Chromium's default is 20), and, when
+    /// `headed`, in a window the size of the app's on an Xvfb display of its
+    /// own (`display_base` picks it, as for the app), painting the way a
+    /// person's browser does. Headless Chromium paints to no screen.
+    pub fn start_for_figures(name: &'static str, headed: bool, display_base: u32) -> WebClient {
+        let mut flags = vec!["--camera-fps=30"];
+        if !headed {
+            return Self::launch(name, &flags, None);
+        }
+        flags.push("--headed");
+        let display = format!(":{}", display_base + std::process::id() % 400);
+        let xvfb = start_xvfb(&display);
+        let mut client = Self::launch(name, &flags, Some(&display));
+        client._xvfb = Some(xvfb);
+        client
+    }
+
+    fn launch(name: &'static str, flags: &[&str], display: Option<&str>) -> WebClient {
         let script = node_dir().join("web-client.js");
-        let mut child = Command::new("node")
+        let mut command = Command::new("node");
+        if let Some(display) = display {
+            command.env("DISPLAY", display);
+        }
+        let mut child = command
             .arg(script)
-            .args(phone.then_some("--phone"))
+            .args(flags)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -59,6 +90,8 @@ impl WebClient {
             stdin,
             answers,
             name,
+            _xvfb: None,
+            display: display.map(str::to_owned),
         };
         let ready = client.answer(Duration::from_secs(60));
         assert_eq!(ready["value"], "ready", "{name}: {ready}");
@@ -129,8 +162,15 @@ impl WebClient {
         );
     }
 
+    /// The page as Chromium renders it; for a headed browser, its whole
+    /// screen as the X server shows it (the window as a person sees it).
     pub fn screenshot(&mut self, path: &std::path::Path) {
-        self.run(json!({"do": "screenshot", "path": path}));
+        match &self.display {
+            Some(display) => grab_screen(display, path),
+            None => {
+                self.run(json!({"do": "screenshot", "path": path}));
+            }
+        }
     }
 
     /// Presses Tab until the element with `test_id` has the focus (at most
@@ -230,6 +270,17 @@ impl WebClient {
     pub fn send_chat(&mut self, text: &str) {
         self.fill("input[name=chat]", text);
         self.eval("document.querySelector('input[name=chat]').form.requestSubmit()");
+    }
+
+    /// The driving Node process: the browser's processes descend from it.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// This browser's CPU seconds so far and PSS now, all its processes:
+    /// `{cpuSeconds, pssBytes, processes}`.
+    pub fn figures(&mut self) -> Value {
+        self.run(json!({"do": "figures"}))
     }
 
     pub fn inbound(&mut self) -> Value {

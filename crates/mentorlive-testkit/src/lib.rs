@@ -28,6 +28,7 @@ pub mod ports;
 mod process;
 pub mod reports;
 pub mod server;
+pub mod threads;
 
 pub use binaries::{server_binary, workspace_binary};
 pub use cli_joiner::{CliLine, Joiner};

@@ -27,3 +27,39 @@ impl Drop for Kill {
         let _ = self.0.wait();
     }
 }
+
+/// An X server of its own (Xvfb, 1280x900) on `display`, up when this
+/// returns; it goes with the guard.
+pub(crate) fn start_xvfb(display: &str) -> Kill {
+    let xvfb = Kill(
+        Command::new("Xvfb")
+            .args([display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb"),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    xvfb
+}
+
+/// What an Xvfb display of [`start_xvfb`] shows, as a PNG at `path`.
+pub(crate) fn grab_screen(display: &str, path: &std::path::Path) {
+    let status = Command::new("ffmpeg")
+        .args([
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "x11grab",
+            "-video_size",
+            "1280x900",
+            "-i",
+        ])
+        .arg(display)
+        .args(["-frames:v", "1"])
+        .arg(path)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success(), "screenshot {}", path.display());
+}

@@ -1,0 +1,120 @@
+//! CPU time by thread, read from /proc: where a process tree's time goes,
+//! without a profiler, for figures printed side by side.
+
+use std::collections::BTreeMap;
+
+/// Every process descended from `root` (not `root` itself).
+pub fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if let Some(fields) = stat_fields(&format!("/proc/{pid}/stat")) {
+            if let Some(ppid) = fields.get(1).and_then(|f| f.parse::<u32>().ok()) {
+                parent_of.push((pid, ppid));
+            }
+        }
+    }
+    let mut ours = vec![root];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for (pid, ppid) in &parent_of {
+            if !ours.contains(pid) && ours.contains(ppid) {
+                ours.push(*pid);
+                grew = true;
+            }
+        }
+    }
+    ours.retain(|p| *p != root);
+    ours
+}
+
+/// The fields of a stat file after the command's name (which may hold
+/// spaces): state, ppid, ... utime is [11], stime [12].
+fn stat_fields(path: &str) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let (_, rest) = text.rsplit_once(") ")?;
+    Some(rest.split(' ').map(str::to_owned).collect())
+}
+
+/// What kind of process `pid` is: Chromium's `--type=` (renderer, gpu-process,
+/// utility...) or "browser", else its command name.
+fn process_kind(pid: u32) -> String {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    let comm = comm.trim().to_owned();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    // Chromium rewrites its children's command lines into one string with
+    // spaces (setproctitle), so split on both.
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0 || *b == b' ')
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    if !comm.starts_with("chrom") {
+        return comm;
+    }
+    let kind = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--type="))
+        .unwrap_or("browser");
+    let service = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--utility-sub-type="))
+        .map(|s| s.rsplit('.').next().unwrap_or(s).to_owned());
+    match service {
+        Some(service) => format!("chromium {kind} ({service})"),
+        None => format!("chromium {kind}"),
+    }
+}
+
+/// CPU seconds so far of each thread of `pids`, keyed "process: thread"
+/// (threads of one name in one kind of process are added up).
+pub fn cpu_by_thread(pids: &[u32]) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for pid in pids {
+        let kind = process_kind(*pid);
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let dir = task.path();
+            let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            let Some(fields) = stat_fields(&dir.join("stat").to_string_lossy()) else {
+                continue;
+            };
+            let ticks: f64 = [11, 12]
+                .iter()
+                .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
+                .sum();
+            *out.entry(format!("{kind}: {}", name.trim())).or_insert(0.0) += ticks / 100.0;
+        }
+    }
+    out
+}
+
+/// CPU s/min of each thread between two readings over `seconds`, the
+/// busiest first, those under `floor` s/min left out.
+pub fn busiest(
+    before: &BTreeMap<String, f64>,
+    after: &BTreeMap<String, f64>,
+    seconds: f64,
+    floor: f64,
+) -> Vec<(String, f64)> {
+    let mut rows: Vec<(String, f64)> = after
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                (v - before.get(k).unwrap_or(&0.0)) * 60.0 / seconds,
+            )
+        })
+        .filter(|(_, per_minute)| *per_minute >= floor)
+        .collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    rows
+}
