@@ -10,7 +10,7 @@
 //! paints, the way the app paints to its own. Neither has a GPU here.
 
 use mentorlive_testkit::app::{
-    output_dir, signed_in_at_prejoin, wait_js, DesktopApp, PROBE_CANVAS,
+    join_and_connect, output_dir, signed_in_at_prejoin, wait_js, DesktopApp, PROBE_CANVAS,
 };
 use mentorlive_testkit::chromium::WebClient;
 use mentorlive_testkit::threads::{busiest, cpu_by_thread, descendants};
@@ -67,15 +67,7 @@ async fn the_app_and_a_browser_in_one_call_side_by_side() {
         signed_in_at_prejoin(&wd, &server.url, "learner@example.com", &code).await;
         let mut browser = WebClient::start_for_figures("mentor", headed, 1900);
         browser.join_from_invitation(&invitation, "mentor@example.com");
-        let join = wd.wait("[data-testid=join-call]", 10).await;
-        wd.click(&join).await;
-        wait_js(
-            &wd,
-            "a connected call in the app",
-            "return document.querySelector('[data-testid=call]')?.dataset.state === 'connected'",
-            40,
-        )
-        .await;
+        join_and_connect(&wd, 40).await;
         wait_js(&wd, "the browser's video in the app", PROBE_CANVAS, 20).await;
         browser.wait_connected(40);
         browser.wait_remote_video("the app's video", 30, 30);
