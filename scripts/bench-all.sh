@@ -20,6 +20,18 @@ cargo build --locked -q --workspace --bins
 source scripts/bench-server.sh
 figures="$work/figures"
 mkdir -p "$figures"
+# The raw figures outlive the run's temporary folder, a failed run's too.
+# This takes over bench-server.sh's trap, so it also stops the server and
+# removes the folder.
+keep_figures() {
+  rm -rf "$CARGO_TARGET_DIR/test-output/bench-all"
+  mkdir -p "$CARGO_TARGET_DIR/test-output"
+  cp -r "$figures" "$CARGO_TARGET_DIR/test-output/bench-all"
+  echo "raw figures: $CARGO_TARGET_DIR/test-output/bench-all" >&2
+  kill "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap keep_figures EXIT
 # Release builds of everything the app tests start, so the server's own
 # time in a join is a release server's.
 app=(env MENTORLIVE_BIN="$CARGO_TARGET_DIR/release/mentorlive"
@@ -44,8 +56,3 @@ MENTORLIVE_PROFILE_IDLE_SECONDS="$idle" MENTORLIVE_PROFILE_SECONDS="$seconds" \
   "${app[@]}" --test app_profile -- --ignored --nocapture > "$figures/app_profile.txt" 2>&1
 
 python3 scripts/bench_all_table.py "$figures"
-# The raw figures outlive the run's temporary folder.
-rm -rf "$CARGO_TARGET_DIR/test-output/bench-all"
-mkdir -p "$CARGO_TARGET_DIR/test-output"
-cp -r "$figures" "$CARGO_TARGET_DIR/test-output/bench-all"
-echo "raw figures: $CARGO_TARGET_DIR/test-output/bench-all" >&2

@@ -32,7 +32,8 @@ idle = numbers(r"PROFILE idle[^:]*: CPU ([\d.]+) s/min", "app_profile.txt")
 stages = re.findall(r"^PROFILE (.*)$", (figures / "app_profile.txt").read_text(), re.M)
 
 beside = {}
-for line in (figures / "app_beside_browser.txt").read_text().splitlines():
+beside_file = figures / "app_beside_browser.txt"
+for line in (beside_file.read_text() if beside_file.exists() else "").splitlines():
     if line.startswith("BESIDE "):
         b = json.loads(line[len("BESIDE "):])
         beside[b["browser"]] = b
@@ -42,7 +43,8 @@ rows = []
 
 
 def row(figure, ours, anchor, ratio, target, met):
-    rows.append((figure, ours, anchor, ratio, target, "met" if met else "not met"))
+    """`met`: None for a figure shown for comparison, with no target."""
+    rows.append((figure, ours, anchor, ratio, target, "" if met is None else "met" if met else "not met"))
 
 
 # The issue's figures: the app and the web client in Chromium in one call,
@@ -52,16 +54,18 @@ for kind, label in (("headed", "Chromium in a window"), ("headless", "Chromium h
         continue
     a, c = beside[kind]["app"], beside[kind]["chromium"]
     row(f"CPU of one app, beside {label} in the same call (s/min)", f"{a['cpu_s_per_min']:.1f}", f"{c['cpu_s_per_min']:.1f} (the web client)", f"{a['cpu_s_per_min'] / c['cpu_s_per_min']:.2f}x", "<= 1.0x", a["cpu_s_per_min"] <= c["cpu_s_per_min"])
+    ax, cx = a["cpu_s_per_min"] + a["x_server_cpu_s_per_min"], c["cpu_s_per_min"] + c["x_server_cpu_s_per_min"]
+    row(f"  the same, each with its X server (s/min)", f"{ax:.1f}", f"{cx:.1f}", f"{ax / cx:.2f}x", "", None)
     row(f"PSS of one app, beside {label} in the same call (MB)", f"{a['pss_mb']:.0f}", f"{c['pss_mb']:.0f} (the web client)", f"{a['pss_mb'] / c['pss_mb']:.2f}x", "<= 0.7x", a["pss_mb"] <= 0.7 * c["pss_mb"])
 # The earlier anchor, kept to compare runs: two apps with the benchmark's
 # stamps painted into and read from every frame, beside half of two
 # headless contract-peer pages (one <video>, Chromium's fake camera at 20 fps).
 if app_cpu:
     cpu = sum(app_cpu) / len(app_cpu)
-    row("earlier: CPU of one app of two, stamps on (s/min)", f"{cpu:.1f}", f"{page_cpu:.1f} (half a headless page pair)", f"{cpu / page_cpu:.2f}x", "", cpu <= page_cpu)
+    row("earlier: CPU of one app of two, stamps on (s/min)", f"{cpu:.1f}", f"{page_cpu:.1f} (half a headless page pair)", f"{cpu / page_cpu:.2f}x", "", None)
 if app_pss:
     pss = sum(app_pss) / len(app_pss)
-    row("earlier: PSS of one app of two (MB)", f"{pss:.0f}", f"{page_pss:.0f} (half a headless page pair)", f"{pss / page_pss:.2f}x", "", pss <= 0.7 * page_pss)
+    row("earlier: PSS of one app of two (MB)", f"{pss:.0f}", f"{page_pss:.0f} (half a headless page pair)", f"{pss / page_pss:.2f}x", "", None)
 if app_g2g:
     p50 = max(float(a) for a, _ in app_g2g)
     p99 = max(float(b) for _, b in app_g2g)

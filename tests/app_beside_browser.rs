@@ -13,10 +13,10 @@ use mentorlive_testkit::app::{
     join_and_connect, output_dir, signed_in_at_prejoin, wait_js, DesktopApp, PROBE_CANVAS,
 };
 use mentorlive_testkit::chromium::WebClient;
-use mentorlive_testkit::threads::{busiest, cpu_by_thread, descendants};
+use mentorlive_testkit::threads::{busiest, cpu_by_thread, descendants, total_seconds};
 use mentorlive_testkit::{Http, TestServer};
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The browser's own media figures: what it encodes and decodes.
 const BROWSER_MEDIA_JS: &str = r#"(async () => {
@@ -35,15 +35,15 @@ const BROWSER_MEDIA_JS: &str = r#"(async () => {
 })()"#;
 
 /// The app's own media figures, the same ones.
-const APP_MEDIA_JS: &str = "const c = window.mentorliveCall; \
-    return { framesDecoded: c?.receiver?.videoFramesDecoded ?? 0, framesEncoded: c?.sender?.videoFramesEncoded ?? 0 };";
+const APP_MEDIA_JS: &str = "const c = window.mentorliveCall; const v = c?.videoState?.(); \
+    return { framesDecoded: c?.receiver?.videoFramesDecoded ?? 0, framesEncoded: c?.sender?.videoFramesEncoded ?? 0, \
+    width: v?.configured?.width ?? 0, height: v?.configured?.height ?? 0 };";
 
-fn per_minute(after: &Value, before: &Value, key: &str, seconds: u64) -> f64 {
-    (after[key].as_f64().unwrap_or(0.0) - before[key].as_f64().unwrap_or(0.0)) * 60.0
-        / seconds as f64
+fn per_minute(after: &Value, before: &Value, key: &str, seconds: f64) -> f64 {
+    (after[key].as_f64().unwrap_or(0.0) - before[key].as_f64().unwrap_or(0.0)) * 60.0 / seconds
 }
 
-fn per_second(after: &Value, before: &Value, key: &str, seconds: u64) -> f64 {
+fn per_second(after: &Value, before: &Value, key: &str, seconds: f64) -> f64 {
     per_minute(after, before, key, seconds) / 60.0
 }
 
@@ -72,25 +72,41 @@ async fn the_app_and_a_browser_in_one_call_side_by_side() {
         browser.wait_connected(40);
         browser.wait_remote_video("the app's video", 30, 30);
         // Past the start's keyframes and the bitrate's ramp.
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
 
         let app_pids: Vec<u32> = ["mentorlive", "WebKitWebProces", "WebKitNetworkPr"]
             .iter()
             .flat_map(|comm| desktop.processes(comm))
             .collect();
         let browser_pids = descendants(browser.pid());
-        let threads_before = [cpu_by_thread(&app_pids), cpu_by_thread(&browser_pids)];
+        // Each side's X server: what it costs to put the window on screen
+        // (headless Chromium has none).
+        let x_servers = [Some(desktop.x_server_pid()), browser.x_server_pid()];
+        let x_cpu =
+            |i: usize| x_servers[i].map_or(0.0, |pid| total_seconds(&cpu_by_thread(&[pid])));
         let figures = "return window.mentorliveProcessFigures()";
+        let app_started = Instant::now();
         let app_before = wd.execute(figures, json!([])).await;
         let app_media_before = wd.execute(APP_MEDIA_JS, json!([])).await;
+        let app_threads_before = cpu_by_thread(&app_pids);
+        let app_x_before = x_cpu(0);
+        let browser_started = Instant::now();
         let browser_before = browser.figures();
         let browser_media_before = browser.eval(BROWSER_MEDIA_JS);
+        let browser_threads_before = cpu_by_thread(&browser_pids);
+        let browser_x_before = x_cpu(1);
         tokio::time::sleep(Duration::from_secs(seconds)).await;
+        // Each side's rates over its own measured window.
+        let app_seconds = app_started.elapsed().as_secs_f64();
         let app_after = wd.execute(figures, json!([])).await;
         let app_media_after = wd.execute(APP_MEDIA_JS, json!([])).await;
+        let app_threads_after = cpu_by_thread(&app_pids);
+        let app_x_after = x_cpu(0);
+        let browser_seconds = browser_started.elapsed().as_secs_f64();
         let browser_after = browser.figures();
         let browser_media_after = browser.eval(BROWSER_MEDIA_JS);
-        let threads_after = [cpu_by_thread(&app_pids), cpu_by_thread(&browser_pids)];
+        let browser_threads_after = cpu_by_thread(&browser_pids);
+        let browser_x_after = x_cpu(1);
         desktop.screenshot(&out.join(format!("app-beside-{browser_kind}.png")));
         browser.screenshot(&out.join(format!("browser-{browser_kind}.png")));
 
@@ -98,40 +114,50 @@ async fn the_app_and_a_browser_in_one_call_side_by_side() {
             "browser": browser_kind,
             "seconds": seconds,
             "app": {
-                "cpu_s_per_min": per_minute(&app_after, &app_before, "cpuSeconds", seconds),
+                "cpu_s_per_min": per_minute(&app_after, &app_before, "cpuSeconds", app_seconds),
+                "x_server_cpu_s_per_min": (app_x_after - app_x_before) * 60.0 / app_seconds,
                 "pss_mb": app_after["pssBytes"].as_f64().unwrap_or(0.0) / 1e6,
                 "processes": app_after["processes"],
-                "frames_encoded_per_s": per_second(&app_media_after, &app_media_before, "framesEncoded", seconds),
-                "frames_decoded_per_s": per_second(&app_media_after, &app_media_before, "framesDecoded", seconds),
+                "frames_encoded_per_s": per_second(&app_media_after, &app_media_before, "framesEncoded", app_seconds),
+                "frames_decoded_per_s": per_second(&app_media_after, &app_media_before, "framesDecoded", app_seconds),
+                "sends": format!("{}x{}", app_media_after["width"], app_media_after["height"]),
             },
             "chromium": {
-                "cpu_s_per_min": per_minute(&browser_after, &browser_before, "cpuSeconds", seconds),
+                "cpu_s_per_min": per_minute(&browser_after, &browser_before, "cpuSeconds", browser_seconds),
+                "x_server_cpu_s_per_min": (browser_x_after - browser_x_before) * 60.0 / browser_seconds,
                 "pss_mb": browser_after["pssBytes"].as_f64().unwrap_or(0.0) / 1e6,
                 "processes": browser_after["processes"],
-                "frames_encoded_per_s": per_second(&browser_media_after, &browser_media_before, "framesEncoded", seconds),
-                "frames_decoded_per_s": per_second(&browser_media_after, &browser_media_before, "framesDecoded", seconds),
+                "frames_encoded_per_s": per_second(&browser_media_after, &browser_media_before, "framesEncoded", browser_seconds),
+                "frames_decoded_per_s": per_second(&browser_media_after, &browser_media_before, "framesDecoded", browser_seconds),
                 "sends": format!("{}x{}", browser_media_after["width"], browser_media_after["height"]),
             },
         });
         println!("BESIDE {row}");
         // Where each side's time goes, thread by thread, in the same call.
-        for (i, side) in ["app", "chromium"].iter().enumerate() {
-            for (thread, per_minute) in
-                busiest(&threads_before[i], &threads_after[i], seconds as f64, 0.3)
-            {
+        for (side, before, after, secs) in [
+            ("app", &app_threads_before, &app_threads_after, app_seconds),
+            (
+                "chromium",
+                &browser_threads_before,
+                &browser_threads_after,
+                browser_seconds,
+            ),
+        ] {
+            for (thread, per_minute) in busiest(before, after, secs, 0.3) {
                 println!("THREAD {browser_kind} {side} {per_minute:.1} s/min  {thread}");
             }
         }
 
-        // Both held the call both ways the whole time, or the figures are
-        // of something else.
+        // Both held the same call both ways the whole time (640x480 at about
+        // 30 frames a second), or the figures are of different work.
         for side in ["app", "chromium"] {
             for key in ["frames_encoded_per_s", "frames_decoded_per_s"] {
                 assert!(
-                    row[side][key].as_f64().unwrap_or(0.0) >= 10.0,
+                    row[side][key].as_f64().unwrap_or(0.0) >= 25.0,
                     "{side} with a {browser_kind} browser: {key} {row}"
                 );
             }
+            assert_eq!(row[side]["sends"], "640x480", "{side}: {row}");
         }
         assert!(
             row["chromium"]["processes"].as_u64().unwrap_or(0) > 0
@@ -157,7 +183,7 @@ async fn the_app_and_a_browser_in_one_call_side_by_side() {
 
 /// What painting costs the app, by changing it a piece at a time in the same
 /// call: both videos painted with the cheapest scaling, the partner's video
-/// unscaled, then the partner's video hidden (decoded and drawn into its
+/// unscaled, then at a quarter of the area, then the partner's video hidden (decoded and drawn into its
 /// canvas, not painted on screen), then the self-view hidden too (still
 /// captured). Prints the app's CPU and its busiest threads for each stage.
 async fn paint_stages(
@@ -178,6 +204,10 @@ async fn paint_stages(
             format!("{REMOTE}.width = '640px'; {REMOTE}.height = '480px'"),
         ),
         (
+            "the partner's video at 320x240 CSS px (a quarter of the area)",
+            format!("{REMOTE}.width = '320px'; {REMOTE}.height = '240px'"),
+        ),
+        (
             "the partner's video hidden",
             format!("{REMOTE}.visibility = 'hidden'"),
         ),
@@ -193,16 +223,18 @@ async fn paint_stages(
         )
         .await;
         tokio::time::sleep(Duration::from_secs(2)).await;
+        let figures = "return window.mentorliveProcessFigures()";
+        let started = Instant::now();
+        let app_before = wd.execute(figures, json!([])).await;
         let before = cpu_by_thread(app_pids);
         tokio::time::sleep(Duration::from_secs(seconds)).await;
+        let elapsed = started.elapsed().as_secs_f64();
+        let app_after = wd.execute(figures, json!([])).await;
         let after = cpu_by_thread(app_pids);
-        let total: f64 = busiest(&before, &after, seconds as f64, 0.0)
-            .iter()
-            .map(|(_, v)| v)
-            .sum();
+        let total = per_minute(&app_after, &app_before, "cpuSeconds", elapsed);
         println!("STAGE {stage}: the app {total:.1} CPU s/min");
-        for (thread, per_minute) in busiest(&before, &after, seconds as f64, 1.0) {
-            println!("STAGE {stage}:   {per_minute:.1} s/min  {thread}");
+        for (thread, thread_per_minute) in busiest(&before, &after, elapsed, 1.0) {
+            println!("STAGE {stage}:   {thread_per_minute:.1} s/min  {thread}");
         }
     }
     desktop.screenshot(&output_dir().join("../app-beside-browser/app-nothing-painted.png"));

@@ -86,8 +86,8 @@ export function ownBrowserFigures() {
   const parent = new Map();
   for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      parent.set(pid, fields[1]);
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      parent.set(pid, stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[1]);
     } catch {}
   }
   const ours = new Set([String(process.pid)]);
@@ -108,10 +108,14 @@ export function ownBrowserFigures() {
     try {
       const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
       if (!comm.startsWith("chrom")) continue;
-      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      ticks += Number(f[11]) + Number(f[12]);
+      // After the last ") ": a command name may hold one.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
       const line = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").split("\n").find((l) => l.startsWith("Pss:"));
-      pssKb += Number(line.split(/\s+/)[1]);
+      // Both read before either counts: a process gone in between is left out whole.
+      const pss = Number(line.split(/\s+/)[1]);
+      ticks += Number(f[11]) + Number(f[12]);
+      pssKb += pss;
       processes += 1;
     } catch {}
   }

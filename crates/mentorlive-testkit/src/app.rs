@@ -56,7 +56,7 @@ pub struct DesktopApp {
     _home: tempfile::TempDir,
     _driver: Kill,
     _bus: Option<Kill>,
-    _xvfb: Kill,
+    xvfb: Kill,
 }
 
 /// A failing test shows the end of the app's log: its home goes with it,
@@ -98,6 +98,11 @@ impl DesktopApp {
                         .any(|var| var == display.as_bytes())
             })
             .collect()
+    }
+
+    /// The X server this app draws to, whose CPU is part of showing it.
+    pub fn x_server_pid(&self) -> u32 {
+        self.xvfb.0.id()
     }
 
     /// `extra_env`: switches for this run (e.g. mock capture devices).
@@ -196,7 +201,7 @@ impl DesktopApp {
             _home: home,
             _driver: driver,
             _bus: bus,
-            _xvfb: xvfb,
+            xvfb,
         }
     }
 

@@ -27,7 +27,7 @@ pub struct WebClient {
     answers: mpsc::Receiver<Value>,
     name: &'static str,
     /// A headed browser's X server, and its display.
-    _xvfb: Option<Kill>,
+    x_server: Option<Kill>,
     display: Option<String>,
 }
 
@@ -52,7 +52,7 @@ impl WebClient {
         let display = format!(":{}", display_base + std::process::id() % 400);
         let xvfb = start_xvfb(&display);
         let mut client = Self::launch(name, &flags, Some(&display));
-        client._xvfb = Some(xvfb);
+        client.x_server = Some(xvfb);
         client
     }
 
@@ -90,7 +90,7 @@ impl WebClient {
             stdin,
             answers,
             name,
-            _xvfb: None,
+            x_server: None,
             display: display.map(str::to_owned),
         };
         let ready = client.answer(Duration::from_secs(60));
@@ -270,6 +270,11 @@ impl WebClient {
     pub fn send_chat(&mut self, text: &str) {
         self.fill("input[name=chat]", text);
         self.eval("document.querySelector('input[name=chat]').form.requestSubmit()");
+    }
+
+    /// A headed browser's X server (its CPU is part of showing the page).
+    pub fn x_server_pid(&self) -> Option<u32> {
+        self.x_server.as_ref().map(|x| x.0.id())
     }
 
     /// The driving Node process: the browser's processes descend from it.

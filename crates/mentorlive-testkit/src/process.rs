@@ -40,6 +40,12 @@ pub(crate) fn start_xvfb(display: &str) -> Kill {
             .expect("Xvfb"),
     );
     std::thread::sleep(std::time::Duration::from_millis(800));
+    let mut xvfb = xvfb;
+    // Gone already: the display was taken (a stale lock, another test), and
+    // what runs on it would find another X server or none.
+    if let Ok(Some(status)) = xvfb.0.try_wait() {
+        panic!("Xvfb on {display} exited at once ({status}): is the display taken?");
+    }
     xvfb
 }
 

@@ -72,9 +72,13 @@ fn process_kind(pid: u32) -> String {
     }
 }
 
-/// CPU seconds so far of each thread of `pids`, keyed "process: thread"
-/// (threads of one name in one kind of process are added up).
-pub fn cpu_by_thread(pids: &[u32]) -> BTreeMap<String, f64> {
+/// One reading of every thread of some processes: CPU seconds so far, by
+/// thread id, with the name each is shown under ("process: thread").
+#[derive(Default)]
+pub struct ThreadTimes(BTreeMap<u32, (String, f64)>);
+
+/// CPU seconds so far of each thread of `pids`.
+pub fn cpu_by_thread(pids: &[u32]) -> ThreadTimes {
     let mut out = BTreeMap::new();
     for pid in pids {
         let kind = process_kind(*pid);
@@ -82,6 +86,13 @@ pub fn cpu_by_thread(pids: &[u32]) -> BTreeMap<String, f64> {
             continue;
         };
         for task in tasks.flatten() {
+            let Some(tid) = task
+                .file_name()
+                .to_str()
+                .and_then(|t| t.parse::<u32>().ok())
+            else {
+                continue;
+            };
             let dir = task.path();
             let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
             let Some(fields) = stat_fields(&dir.join("stat").to_string_lossy()) else {
@@ -91,30 +102,45 @@ pub fn cpu_by_thread(pids: &[u32]) -> BTreeMap<String, f64> {
                 .iter()
                 .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
                 .sum();
-            *out.entry(format!("{kind}: {}", name.trim())).or_insert(0.0) += ticks / 100.0;
+            out.insert(tid, (format!("{kind}: {}", name.trim()), ticks / 100.0));
         }
     }
-    out
+    ThreadTimes(out)
 }
 
-/// CPU s/min of each thread between two readings over `seconds`, the
-/// busiest first, those under `floor` s/min left out.
+/// The CPU seconds of a reading's threads, added up.
+pub fn total_seconds(times: &ThreadTimes) -> f64 {
+    times.0.values().map(|(_, secs)| secs).sum()
+}
+
+/// CPU s/min between two readings `seconds` apart, by thread name (threads
+/// of one name in one kind of process added up), the busiest first; those
+/// under `floor` s/min are added up as one last row, "other threads". A
+/// thread that started between the readings counts whole; one that ended
+/// is missing (its time is in neither reading's difference).
 pub fn busiest(
-    before: &BTreeMap<String, f64>,
-    after: &BTreeMap<String, f64>,
+    before: &ThreadTimes,
+    after: &ThreadTimes,
     seconds: f64,
     floor: f64,
 ) -> Vec<(String, f64)> {
-    let mut rows: Vec<(String, f64)> = after
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                (v - before.get(k).unwrap_or(&0.0)) * 60.0 / seconds,
-            )
-        })
-        .filter(|(_, per_minute)| *per_minute >= floor)
-        .collect();
+    let mut by_name: BTreeMap<&str, f64> = BTreeMap::new();
+    for (tid, (name, secs)) in &after.0 {
+        let earlier = before.0.get(tid).map_or(0.0, |(_, s)| *s);
+        *by_name.entry(name).or_insert(0.0) += (secs - earlier) * 60.0 / seconds;
+    }
+    let mut rows: Vec<(String, f64)> = Vec::new();
+    let mut other = 0.0;
+    for (name, per_minute) in by_name {
+        if per_minute >= floor {
+            rows.push((name.to_owned(), per_minute));
+        } else {
+            other += per_minute;
+        }
+    }
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    if other > 0.0 {
+        rows.push(("other threads".to_owned(), other));
+    }
     rows
 }
