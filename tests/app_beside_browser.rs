@@ -13,7 +13,9 @@ use mentorlive_testkit::app::{
     join_and_connect, output_dir, signed_in_at_prejoin, wait_js, DesktopApp, PROBE_CANVAS,
 };
 use mentorlive_testkit::chromium::WebClient;
-use mentorlive_testkit::threads::{busiest, cpu_by_thread, descendants, total_seconds};
+use mentorlive_testkit::threads::{
+    busiest, cpu_by_thread, descendants, total_seconds, ThreadTimes,
+};
 use mentorlive_testkit::{Http, TestServer};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -45,6 +47,30 @@ fn per_minute(after: &Value, before: &Value, key: &str, seconds: f64) -> f64 {
 
 fn per_second(after: &Value, before: &Value, key: &str, seconds: f64) -> f64 {
     per_minute(after, before, key, seconds) / 60.0
+}
+
+/// One side's figures at one moment: its processes' CPU and PSS, what its
+/// media did so far, its threads' and its X server's CPU.
+struct Reading {
+    at: Instant,
+    process: Value,
+    media: Value,
+    threads: ThreadTimes,
+    x_server: f64,
+}
+
+/// One side's rates between two readings, over its own measured window.
+fn side_figures(before: &Reading, after: &Reading) -> Value {
+    let secs = (after.at - before.at).as_secs_f64();
+    json!({
+        "cpu_s_per_min": per_minute(&after.process, &before.process, "cpuSeconds", secs),
+        "x_server_cpu_s_per_min": (after.x_server - before.x_server) * 60.0 / secs,
+        "pss_mb": after.process["pssBytes"].as_f64().unwrap_or(0.0) / 1e6,
+        "processes": after.process["processes"],
+        "frames_encoded_per_s": per_second(&after.media, &before.media, "framesEncoded", secs),
+        "frames_decoded_per_s": per_second(&after.media, &before.media, "framesDecoded", secs),
+        "sends": format!("{}x{}", after.media["width"], after.media["height"]),
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -85,65 +111,52 @@ async fn the_app_and_a_browser_in_one_call_side_by_side() {
         let x_cpu =
             |i: usize| x_servers[i].map_or(0.0, |pid| total_seconds(&cpu_by_thread(&[pid])));
         let figures = "return window.mentorliveProcessFigures()";
-        let app_started = Instant::now();
-        let app_before = wd.execute(figures, json!([])).await;
-        let app_media_before = wd.execute(APP_MEDIA_JS, json!([])).await;
-        let app_threads_before = cpu_by_thread(&app_pids);
-        let app_x_before = x_cpu(0);
-        let browser_started = Instant::now();
-        let browser_before = browser.figures();
-        let browser_media_before = browser.eval(BROWSER_MEDIA_JS);
-        let browser_threads_before = cpu_by_thread(&browser_pids);
-        let browser_x_before = x_cpu(1);
+        let app_before = Reading {
+            at: Instant::now(),
+            process: wd.execute(figures, json!([])).await,
+            media: wd.execute(APP_MEDIA_JS, json!([])).await,
+            threads: cpu_by_thread(&app_pids),
+            x_server: x_cpu(0),
+        };
+        let browser_before = Reading {
+            at: Instant::now(),
+            process: browser.figures(),
+            media: browser.eval(BROWSER_MEDIA_JS),
+            threads: cpu_by_thread(&browser_pids),
+            x_server: x_cpu(1),
+        };
         tokio::time::sleep(Duration::from_secs(seconds)).await;
-        // Each side's rates over its own measured window.
-        let app_seconds = app_started.elapsed().as_secs_f64();
-        let app_after = wd.execute(figures, json!([])).await;
-        let app_media_after = wd.execute(APP_MEDIA_JS, json!([])).await;
-        let app_threads_after = cpu_by_thread(&app_pids);
-        let app_x_after = x_cpu(0);
-        let browser_seconds = browser_started.elapsed().as_secs_f64();
-        let browser_after = browser.figures();
-        let browser_media_after = browser.eval(BROWSER_MEDIA_JS);
-        let browser_threads_after = cpu_by_thread(&browser_pids);
-        let browser_x_after = x_cpu(1);
+        let app_after = Reading {
+            at: Instant::now(),
+            process: wd.execute(figures, json!([])).await,
+            media: wd.execute(APP_MEDIA_JS, json!([])).await,
+            threads: cpu_by_thread(&app_pids),
+            x_server: x_cpu(0),
+        };
+        let browser_after = Reading {
+            at: Instant::now(),
+            process: browser.figures(),
+            media: browser.eval(BROWSER_MEDIA_JS),
+            threads: cpu_by_thread(&browser_pids),
+            x_server: x_cpu(1),
+        };
         desktop.screenshot(&out.join(format!("app-beside-{browser_kind}.png")));
         browser.screenshot(&out.join(format!("browser-{browser_kind}.png")));
 
         let row = json!({
             "browser": browser_kind,
             "seconds": seconds,
-            "app": {
-                "cpu_s_per_min": per_minute(&app_after, &app_before, "cpuSeconds", app_seconds),
-                "x_server_cpu_s_per_min": (app_x_after - app_x_before) * 60.0 / app_seconds,
-                "pss_mb": app_after["pssBytes"].as_f64().unwrap_or(0.0) / 1e6,
-                "processes": app_after["processes"],
-                "frames_encoded_per_s": per_second(&app_media_after, &app_media_before, "framesEncoded", app_seconds),
-                "frames_decoded_per_s": per_second(&app_media_after, &app_media_before, "framesDecoded", app_seconds),
-                "sends": format!("{}x{}", app_media_after["width"], app_media_after["height"]),
-            },
-            "chromium": {
-                "cpu_s_per_min": per_minute(&browser_after, &browser_before, "cpuSeconds", browser_seconds),
-                "x_server_cpu_s_per_min": (browser_x_after - browser_x_before) * 60.0 / browser_seconds,
-                "pss_mb": browser_after["pssBytes"].as_f64().unwrap_or(0.0) / 1e6,
-                "processes": browser_after["processes"],
-                "frames_encoded_per_s": per_second(&browser_media_after, &browser_media_before, "framesEncoded", browser_seconds),
-                "frames_decoded_per_s": per_second(&browser_media_after, &browser_media_before, "framesDecoded", browser_seconds),
-                "sends": format!("{}x{}", browser_media_after["width"], browser_media_after["height"]),
-            },
+            "app": side_figures(&app_before, &app_after),
+            "chromium": side_figures(&browser_before, &browser_after),
         });
         println!("BESIDE {row}");
         // Where each side's time goes, thread by thread, in the same call.
-        for (side, before, after, secs) in [
-            ("app", &app_threads_before, &app_threads_after, app_seconds),
-            (
-                "chromium",
-                &browser_threads_before,
-                &browser_threads_after,
-                browser_seconds,
-            ),
+        for (side, before, after) in [
+            ("app", &app_before, &app_after),
+            ("chromium", &browser_before, &browser_after),
         ] {
-            for (thread, per_minute) in busiest(before, after, secs, 0.3) {
+            let secs = (after.at - before.at).as_secs_f64();
+            for (thread, per_minute) in busiest(&before.threads, &after.threads, secs, 0.3) {
                 println!("THREAD {browser_kind} {side} {per_minute:.1} s/min  {thread}");
             }
         }
