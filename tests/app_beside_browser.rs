@@ -13,8 +13,8 @@ use mentorlive_testkit::app::{
     join_and_connect, output_dir, signed_in_at_prejoin, wait_js, DesktopApp, PROBE_CANVAS,
 };
 use mentorlive_testkit::chromium::WebClient;
-use mentorlive_testkit::threads::{
-    busiest, cpu_by_thread, descendants, total_seconds, ThreadTimes,
+use mentorlive_testkit::proc_stats::{
+    busiest, cpu_by_thread, descendants, process_figures, ThreadTimes,
 };
 use mentorlive_testkit::{Http, TestServer};
 use serde_json::{json, Value};
@@ -108,8 +108,13 @@ async fn the_app_and_a_browser_in_one_call_side_by_side() {
         // Each side's X server: what it costs to put the window on screen
         // (headless Chromium has none).
         let x_servers = [Some(desktop.x_server_pid()), browser.x_server_pid()];
-        let x_cpu =
-            |i: usize| x_servers[i].map_or(0.0, |pid| total_seconds(&cpu_by_thread(&[pid])));
+        let x_cpu = |i: usize| x_servers[i].map_or(0.0, |pid| process_figures(&[pid]).cpu_seconds);
+        // Chromium's processes, read as the app reads its own: CPU so far
+        // and PSS, in the shape of `mentorliveProcessFigures`.
+        let chromium_figures = || {
+            let f = process_figures(&browser_pids);
+            json!({"cpuSeconds": f.cpu_seconds, "pssBytes": f.pss_bytes, "processes": f.processes})
+        };
         let figures = "return window.mentorliveProcessFigures()";
         let app_before = Reading {
             at: Instant::now(),
@@ -120,7 +125,7 @@ async fn the_app_and_a_browser_in_one_call_side_by_side() {
         };
         let browser_before = Reading {
             at: Instant::now(),
-            process: browser.figures(),
+            process: chromium_figures(),
             media: browser.eval(BROWSER_MEDIA_JS),
             threads: cpu_by_thread(&browser_pids),
             x_server: x_cpu(1),
@@ -135,7 +140,7 @@ async fn the_app_and_a_browser_in_one_call_side_by_side() {
         };
         let browser_after = Reading {
             at: Instant::now(),
-            process: browser.figures(),
+            process: chromium_figures(),
             media: browser.eval(BROWSER_MEDIA_JS),
             threads: cpu_by_thread(&browser_pids),
             x_server: x_cpu(1),

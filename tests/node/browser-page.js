@@ -1,7 +1,7 @@
 // Serves the contract peer page on a loopback port and launches Debian's
 // Chromium (through playwright-core) with fake camera and microphone.
 import { createServer } from "node:http";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { execSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,8 +62,8 @@ function chromiumPids() {
 
 /** `headed`: a window on the X display in DISPLAY, painted as a person
  *  would see it (software compositing: there is no GPU here), the size of
- *  the app's window; otherwise headless, which paints to no screen. */
-/** `cameraFps`: the fake camera's rate (Chromium's default is 20; the
+ *  the app's window; otherwise headless, which paints to no screen.
+ *  `cameraFps`: the fake camera's rate (Chromium's default is 20; the
  *  app's mock camera gives 30, so figures beside the app ask for 30). */
 export function launchChromium({ headed = false, cameraFps = null } = {}) {
   return chromium.launch({
@@ -77,47 +77,4 @@ export function launchChromium({ headed = false, cameraFps = null } = {}) {
       ...(headed ? ["--window-size=1100,760", "--window-position=0,0"] : []),
     ],
   });
-}
-
-/** CPU seconds and PSS of this script's browser alone: every process
- *  descended from this Node process (Chromium's browser, GPU, renderer,
- *  network and audio processes), read from /proc. */
-export function ownBrowserFigures() {
-  const parent = new Map();
-  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      parent.set(pid, stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[1]);
-    } catch {}
-  }
-  const ours = new Set([String(process.pid)]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (!ours.has(pid) && ours.has(ppid)) {
-        ours.add(pid);
-        grew = true;
-      }
-    }
-  }
-  ours.delete(String(process.pid));
-  let ticks = 0;
-  let pssKb = 0;
-  let processes = 0;
-  for (const pid of ours) {
-    try {
-      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-      if (!comm.startsWith("chrom")) continue;
-      // After the last ") ": a command name may hold one.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-      const line = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").split("\n").find((l) => l.startsWith("Pss:"));
-      // Both read before either counts: a process gone in between is left out whole.
-      const pss = Number(line.split(/\s+/)[1]);
-      ticks += Number(f[11]) + Number(f[12]);
-      pssKb += pss;
-      processes += 1;
-    } catch {}
-  }
-  return { cpuSeconds: ticks / 100, pssBytes: pssKb * 1024, processes };
 }

@@ -8,13 +8,13 @@
 // Commands: {do: "open", url} · {do: "axe"} · {do: "fill", selector, value} ·
 // {do: "click", selector} · {do: "waitFor", js, timeoutMs} · {do: "eval", js} ·
 // {do: "press", key} · {do: "type", text} · {do: "focused"} ·
-// {do: "screenshot", path} · {do: "figures"} · {do: "close"}. `js` is an expression,
+// {do: "screenshot", path} · {do: "close"}. `js` is an expression,
 // awaited when it is a promise. Answers: {ok: true, value} or
 // {ok: false, message}.
 import { createInterface } from "node:readline";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { launchChromium, ownBrowserFigures } from "./browser-page.js";
+import { launchChromium } from "./browser-page.js";
 
 const phone = process.argv.includes("--phone");
 const headed = process.argv.includes("--headed");
@@ -80,8 +80,6 @@ const run = {
     return e ? e.dataset.testid ?? `${e.tagName.toLowerCase()}:${(e.getAttribute("name") ?? e.textContent ?? "").trim().slice(0, 40)}` : null;
   }),
   screenshot: ({ path }) => page.screenshot({ path, fullPage: false }).then(() => path),
-  // CPU seconds so far and PSS now, of this browser's processes.
-  figures: () => ownBrowserFigures(),
   problems: () => problems.splice(0),
   requests: () => requests.splice(0),
   close: async () => {

@@ -282,12 +282,6 @@ impl WebClient {
         self.child.id()
     }
 
-    /// This browser's CPU seconds so far and PSS now, all its processes:
-    /// `{cpuSeconds, pssBytes, processes}`.
-    pub fn figures(&mut self) -> Value {
-        self.run(json!({"do": "figures"}))
-    }
-
     pub fn inbound(&mut self) -> Value {
         self.eval(INBOUND_JS)
     }

@@ -25,10 +25,10 @@ pub mod media;
 pub mod netns;
 pub mod node;
 pub mod ports;
+pub mod proc_stats;
 mod process;
 pub mod reports;
 pub mod server;
-pub mod threads;
 
 pub use binaries::{server_binary, workspace_binary};
 pub use cli_joiner::{CliLine, Joiner};

@@ -31,7 +31,7 @@ impl Drop for Kill {
 /// An X server of its own (Xvfb, 1280x900) on `display`, up when this
 /// returns; it goes with the guard.
 pub(crate) fn start_xvfb(display: &str) -> Kill {
-    let xvfb = Kill(
+    let mut xvfb = Kill(
         Command::new("Xvfb")
             .args([display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
@@ -40,7 +40,6 @@ pub(crate) fn start_xvfb(display: &str) -> Kill {
             .expect("Xvfb"),
     );
     std::thread::sleep(std::time::Duration::from_millis(800));
-    let mut xvfb = xvfb;
     // Gone already: the display was taken (a stale lock, another test), and
     // what runs on it would find another X server or none.
     if let Ok(Some(status)) = xvfb.0.try_wait() {

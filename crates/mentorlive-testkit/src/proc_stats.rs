@@ -1,5 +1,6 @@
-//! CPU time by thread, read from /proc: where a process tree's time goes,
-//! without a profiler, for figures printed side by side.
+//! CPU and memory of processes and their threads, read from /proc: what a
+//! program costs and where its time goes, without a profiler, for figures
+//! printed side by side.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +49,9 @@ fn stat_fields(path: &str) -> Option<Vec<String>> {
 fn process_kind(pid: u32) -> String {
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     let comm = comm.trim().to_owned();
+    if !comm.starts_with("chrom") {
+        return comm;
+    }
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     // Chromium rewrites its children's command lines into one string with
     // spaces (setproctitle), so split on both.
@@ -55,9 +59,6 @@ fn process_kind(pid: u32) -> String {
         .split(|b| *b == 0 || *b == b' ')
         .map(|a| String::from_utf8_lossy(a).into_owned())
         .collect();
-    if !comm.starts_with("chrom") {
-        return comm;
-    }
     let kind = args
         .iter()
         .find_map(|a| a.strip_prefix("--type="))
@@ -70,6 +71,50 @@ fn process_kind(pid: u32) -> String {
         Some(service) => format!("chromium {kind} ({service})"),
         None => format!("chromium {kind}"),
     }
+}
+
+/// What some processes cost now: CPU seconds so far (their exited threads'
+/// included) and proportional set size (shared pages split among sharers).
+pub struct ProcessFigures {
+    pub cpu_seconds: f64,
+    pub pss_bytes: u64,
+    pub processes: usize,
+}
+
+/// [`ProcessFigures`] of `pids`; a process gone meanwhile is left out whole.
+pub fn process_figures(pids: &[u32]) -> ProcessFigures {
+    let mut figures = ProcessFigures {
+        cpu_seconds: 0.0,
+        pss_bytes: 0,
+        processes: 0,
+    };
+    for pid in pids {
+        let Some(fields) = stat_fields(&format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some(pss_kib) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+            .ok()
+            .and_then(|rollup| {
+                let line = rollup.lines().find(|l| l.starts_with("Pss:"))?;
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+        else {
+            continue;
+        };
+        figures.cpu_seconds += cpu_seconds(&fields);
+        figures.pss_bytes += pss_kib * 1024;
+        figures.processes += 1;
+    }
+    figures
+}
+
+/// utime + stime of a stat file's fields, in seconds (USER_HZ is 100).
+fn cpu_seconds(fields: &[String]) -> f64 {
+    [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
+        .sum::<f64>()
+        / 100.0
 }
 
 /// One reading of every thread of some processes: CPU seconds so far, by
@@ -98,19 +143,13 @@ pub fn cpu_by_thread(pids: &[u32]) -> ThreadTimes {
             let Some(fields) = stat_fields(&dir.join("stat").to_string_lossy()) else {
                 continue;
             };
-            let ticks: f64 = [11, 12]
-                .iter()
-                .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
-                .sum();
-            out.insert(tid, (format!("{kind}: {}", name.trim()), ticks / 100.0));
+            out.insert(
+                tid,
+                (format!("{kind}: {}", name.trim()), cpu_seconds(&fields)),
+            );
         }
     }
     ThreadTimes(out)
-}
-
-/// The CPU seconds of a reading's threads, added up.
-pub fn total_seconds(times: &ThreadTimes) -> f64 {
-    times.0.values().map(|(_, secs)| secs).sum()
 }
 
 /// CPU s/min between two readings `seconds` apart, by thread name (threads
